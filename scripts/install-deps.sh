@@ -1,0 +1,18 @@
+#!/bin/sh
+# Installs what cull needs to build, test and run on Debian 12, idempotently.
+# Runs apt-get only for packages that are missing; uses sudo when not root.
+set -eu
+PKGS="build-essential pkg-config clang libclang-rt-14-dev
+libvips-dev libvips-tools libraw-dev libsqlite3-dev sqlite3 libopenblas-dev libjansson-dev
+libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
+imagemagick libimage-exiftool-perl valgrind file jq"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "installing:$missing"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing

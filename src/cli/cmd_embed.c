@@ -1,0 +1,97 @@
+/*
+ * cmd_embed.c — `cull embed FILE...`: print embeddings as JSON lines, without touching the library.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "encoders/encoder.h"
+#include "media/media.h"
+#include "util/fsutil.h"
+
+static int run_embed(int argc, char **argv, const cli_globals *g);
+
+const cli_command cmd_embed = {
+    "embed",
+    "print the embedding of image files as JSON lines",
+    "usage: cull embed [--encoder NAME] FILE...\n"
+    "\n"
+    "Decodes each FILE as `index` would and prints one JSON object per line:\n"
+    "  {\"path\": \"/abs/path.jpg\", \"encoder\": \"lite-1\", \"vector\": [0.12, ...]}\n"
+    "The library is not read or written. Files that fail are reported on stderr.\n"
+    "\n"
+    "options:\n"
+    "  --encoder NAME     encoder to use (default: the best one installed)\n"
+    "  --max-pixels N     refuse images declaring more pixels than N (default 300000000)\n"
+    "\n"
+    "example:\n"
+    "  cull embed --encoder lite photo.jpg | jq '.vector | length'\n",
+    run_embed,
+};
+
+static int embed_file(encoder *enc, const char *path, int64_t max_pixels, float *vec, char *err, size_t errlen)
+{
+    file_buffer fb;
+    if (media_read_file(path, MEDIA_DEFAULT_MAX_BYTES, &fb, err, errlen)) return -1;
+    rgb_image img;
+    image_meta meta;
+    int rc = media_decode(fb.data, fb.len, max_pixels, &img, &meta, err, errlen);
+    file_buffer_free(&fb);
+    if (rc) return -1;
+    rc = enc->encode(enc, &img, vec, err, errlen);
+    rgb_image_free(&img);
+    return rc;
+}
+
+static int run_embed(int argc, char **argv, const cli_globals *g)
+{
+    (void)g;
+    static const struct option LONG[] = {
+        {"encoder", required_argument, 0, 'e'}, {"max-pixels", required_argument, 0, 'p'},
+        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+    };
+    const char *name = NULL;
+    int64_t max_pixels = MEDIA_DEFAULT_MAX_PIXELS;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+e:", LONG, NULL)) != -1) {
+        if (c == 'e') name = optarg;
+        else if (c == 'p') {
+            if (cli_parse_int(optarg, 1, INT64_MAX, &max_pixels))
+                return cli_usage_error(&cmd_embed, "--max-pixels wants a positive number");
+        } else if (c == 'h') return cli_help(&cmd_embed);
+        else return cli_usage_error(&cmd_embed, "unknown option");
+    }
+    if (optind >= argc) return cli_usage_error(&cmd_embed, "name at least one image file");
+    char err[512];
+    encoder *enc = encoder_open(name, err, sizeof err);
+    if (!enc) {
+        cli_error("%s", err);
+        return EXIT_SOME_FAILED;
+    }
+    float *vec = malloc((size_t)enc->dim * sizeof *vec);
+    int failed = 0;
+    for (int i = optind; i < argc && vec; i++) {
+        char abs[FS_PATH_MAX];
+        if (fs_absolute(argv[i], abs, sizeof abs) || embed_file(enc, argv[i], max_pixels, vec, err, sizeof err)) {
+            fputs("cull: ", stderr);
+            cli_put_path(stderr, argv[i]);
+            fprintf(stderr, ": %s\n", err);
+            failed++;
+            continue;
+        }
+        json_t *v = json_array();
+        for (int k = 0; k < enc->dim; k++) json_array_append_new(v, json_real(vec[k]));
+        json_t *o = json_pack("{s:o, s:s, s:o}", "path", cli_json_path(abs), "encoder", enc->id, "vector", v);
+        char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(8));
+        if (line) puts(line);
+        free(line);
+        json_decref(o);
+    }
+    free(vec);
+    encoder_close(enc);
+    if (failed) fprintf(stderr, "cull: %d of %d files failed\n", failed, argc - optind);
+    return failed ? EXIT_SOME_FAILED : EXIT_OK;
+}

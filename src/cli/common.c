@@ -1,0 +1,95 @@
+/*
+ * common.c — helpers every subcommand uses (see cli.h).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "encoders/encoder.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("cull: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cli_usage_error(const cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "cull %s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see: cull %s --help)\n", cmd->name);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+int cli_help(const cli_command *cmd)
+{
+    fputs(cmd->usage, stdout);
+    return EXIT_OK;
+}
+
+library *cli_open_library(const cli_globals *g)
+{
+    char err[1024];
+    library *lib = library_open(g->db_path, err, sizeof err);
+    if (!lib) cli_error("cannot open library %s", err);
+    return lib;
+}
+
+int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_default_jobs(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+void cli_put_path(FILE *f, const char *path)
+{
+    fwrite(path, 1, strlen(path), f);
+}
+
+json_t *cli_json_path(const char *path)
+{
+    if (g_utf8_validate(path, -1, NULL)) return json_string(path);
+    gchar *valid = g_utf8_make_valid(path, -1);
+    json_t *j = json_string(valid);
+    g_free(valid);
+    return j;
+}
+
+int cli_encoder_id(const char *name, char *id, size_t cap)
+{
+    char err[512];
+    encoder *enc = encoder_open(name, err, sizeof err);
+    if (!enc) {
+        cli_error("%s", err);
+        return -1;
+    }
+    snprintf(id, cap, "%s", enc->id);
+    encoder_close(enc);
+    return 0;
+}

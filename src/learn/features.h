@@ -1,0 +1,44 @@
+/*
+ * features.h — the classifier's input row for one image.
+ *
+ * Layout (fixed, recorded with every stored model):
+ *   [0, E)            the embedding, L2-normalised (E = encoder dim)
+ *   [E, E+META)       metadata: log1p(bytes), log1p(pixels), log(aspect w/h), format one-hot,
+ *                     has-camera-EXIF, has-EXIF-datetime, hashed camera make/model buckets
+ *   [E+META, end)     hashed tokens of the file's basename (never its directories: people label
+ *                     by folder, so folder names would leak the label)
+ *
+ * Basename tokens: the name without its extension, lowercased, split at every non-alphanumeric
+ * byte and at letter/digit boundaries; a run of digits becomes the token "#<length>" (so
+ * IMG_20230101_123456 → "img", "#8", "#6"); the extension itself is one more token ".jpg".
+ * Letters are ASCII-lowercased; bytes >= 0x80 count as letters, so UTF-8 words stay whole. The
+ * extension is the tail after the last dot when the dot does not start the name and the tail is
+ * 1-10 letters/digits. Tokens longer than FEATURE_TOKEN_MAX bytes are cut to that length.
+ * Each token adds 1 to bucket fnv1a64(token) mod FEATURE_TOKEN_BUCKETS; the camera bucket is
+ * fnv1a64(make + " " + model) mod FEATURE_CAMERA_BUCKETS (64-bit FNV-1a, standard constants).
+ */
+#ifndef CULL_LEARN_FEATURES_H
+#define CULL_LEARN_FEATURES_H
+
+#include "media/image.h"
+
+#define FEATURE_TOKEN_BUCKETS 256
+#define FEATURE_CAMERA_BUCKETS 16
+#define FEATURE_FORMATS 8       /* jpeg png gif webp heif tiff raw other */
+#define FEATURE_META_DIM (3 + FEATURE_FORMATS + 2 + FEATURE_CAMERA_BUCKETS)
+#define FEATURE_TOKEN_MAX 64    /* bytes kept of one token, "." of an extension included */
+
+/* Total row length for an embedding of embed_dim floats. */
+int features_dim(int embed_dim);
+
+/* Index of the first column that is a token bucket (columns before it get standardised). */
+int features_token_start(int embed_dim);
+
+/* Writes features_dim(embed_dim) floats to out. basename may contain any bytes. */
+void features_build(const float *embedding, int embed_dim, const image_meta *meta,
+                    const char *basename, float *out);
+
+/* Calls fn(token, len, ctx) for each token of basename, as described above. Exposed for tests. */
+void features_tokens(const char *basename, void (*fn)(const char *tok, int len, void *ctx), void *ctx);
+
+#endif

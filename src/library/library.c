@@ -1,0 +1,479 @@
+/*
+ * library.c — SQLite storage; see library.h for the contract.
+ */
+#include "library/library.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sqlite3.h>
+
+#include "util/fp16.h"
+#include "util/fsutil.h"
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 60000
+
+struct library {
+    sqlite3 *db;
+    char err[512];
+};
+
+static const char *SCHEMA_V1 =
+    "CREATE TABLE images ("
+    "  id INTEGER PRIMARY KEY,"
+    "  sha256 BLOB NOT NULL UNIQUE,"
+    "  bytes INTEGER NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL,"
+    "  format TEXT NOT NULL, make TEXT NOT NULL, model TEXT NOT NULL, datetime TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL);"
+    "CREATE TABLE paths ("
+    "  path BLOB PRIMARY KEY,"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),"
+    "  size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, dev INTEGER NOT NULL,"
+    "  present INTEGER NOT NULL DEFAULT 1,"
+    "  seen_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX paths_image ON paths(image_id);"
+    "CREATE TABLE embeddings ("
+    "  image_id INTEGER NOT NULL REFERENCES images(id),"
+    "  encoder TEXT NOT NULL,"
+    "  vector BLOB NOT NULL,"     /* fp16, little-endian */
+    "  PRIMARY KEY (encoder, image_id)) WITHOUT ROWID;"
+    "CREATE TABLE labels ("
+    "  image_id INTEGER PRIMARY KEY REFERENCES images(id),"
+    "  label INTEGER NOT NULL CHECK (label IN (0, 1)),"
+    "  source TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE models ("
+    "  id INTEGER PRIMARY KEY,"
+    "  encoder TEXT NOT NULL, label_version INTEGER NOT NULL, created_at INTEGER NOT NULL,"
+    "  model TEXT NOT NULL);"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "INSERT INTO meta VALUES ('label_version', 0);";
+
+static int fail(library *lib, const char *what)
+{
+    snprintf(lib->err, sizeof lib->err, "%s: %s", what, sqlite3_errmsg(lib->db));
+    return -1;
+}
+
+const char *library_error(library *lib) { return lib->err; }
+
+static int exec(library *lib, const char *sql)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(lib->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(lib->err, sizeof lib->err, "%s", msg ? msg : sqlite3_errmsg(lib->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static sqlite3_stmt *prepare(library *lib, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(lib->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fail(lib, "prepare");
+        return NULL;
+    }
+    return st;
+}
+
+/* Runs a statement that returns no rows, then finalizes it. */
+static int step_done(library *lib, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
+    if (!ok) fail(lib, what);
+    sqlite3_finalize(st);
+    return ok ? 0 : -1;
+}
+
+static int64_t now_seconds(void) { return (int64_t)time(NULL); }
+
+static int user_version(library *lib)
+{
+    sqlite3_stmt *st = prepare(lib, "PRAGMA user_version");
+    int v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Brings an older schema up to SCHEMA_VERSION inside one transaction; refuses a newer one. */
+static int migrate(library *lib)
+{
+    if (library_begin(lib)) return -1;
+    int v = user_version(lib);
+    if (v > SCHEMA_VERSION) {
+        library_rollback(lib);
+        snprintf(lib->err, sizeof lib->err,
+                 "library schema version %d is newer than this cull understands (%d)", v, SCHEMA_VERSION);
+        return -1;
+    }
+    if (v == 0 && (exec(lib, SCHEMA_V1) || exec(lib, "PRAGMA user_version = 1"))) {
+        library_rollback(lib);
+        return -1;
+    }
+    return library_commit(lib);
+}
+
+library *library_open(const char *path, char *err, size_t errlen)
+{
+    if (fs_make_parent_dirs(path) != 0) {
+        snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
+        return NULL;
+    }
+    library *lib = calloc(1, sizeof *lib);
+    if (!lib) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, &lib->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, lib->db ? sqlite3_errmsg(lib->db) : "cannot open");
+        library_close(lib);
+        return NULL;
+    }
+    sqlite3_busy_timeout(lib->db, BUSY_TIMEOUT_MS);
+    if (exec(lib, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
+        migrate(lib)) {
+        snprintf(err, errlen, "%s: %s", path, lib->err);
+        library_close(lib);
+        return NULL;
+    }
+    return lib;
+}
+
+void library_close(library *lib)
+{
+    if (!lib) return;
+    sqlite3_close(lib->db);
+    free(lib);
+}
+
+int library_begin(library *lib) { return exec(lib, "BEGIN IMMEDIATE"); }
+int library_commit(library *lib) { return exec(lib, "COMMIT"); }
+void library_rollback(library *lib) { sqlite3_exec(lib->db, "ROLLBACK", NULL, NULL, NULL); }
+
+/* --- images and paths ------------------------------------------------------------------ */
+
+int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *m, int64_t *id)
+{
+    sqlite3_stmt *st = prepare(lib,
+        "INSERT INTO images (sha256, bytes, width, height, format, make, model, datetime, first_seen)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        " ON CONFLICT (sha256) DO UPDATE SET bytes = ?2, width = ?3, height = ?4, format = ?5,"
+        "  make = ?6, model = ?7, datetime = ?8"
+        " RETURNING id");
+    if (!st) return -1;
+    sqlite3_bind_blob(st, 1, sha256, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, m->bytes);
+    sqlite3_bind_int(st, 3, m->width);
+    sqlite3_bind_int(st, 4, m->height);
+    sqlite3_bind_text(st, 5, m->format, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, m->make, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, m->model, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, m->datetime, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, now_seconds());
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        fail(lib, "store image");
+        sqlite3_finalize(st);
+        return -1;
+    }
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+int library_put_path(library *lib, const char *path, int64_t image_id, const file_stamp *s)
+{
+    sqlite3_stmt *st = prepare(lib,
+        "INSERT OR REPLACE INTO paths (path, image_id, size, mtime_ns, inode, dev, present, seen_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)");
+    if (!st) return -1;
+    sqlite3_bind_blob(st, 1, path, (int)strlen(path), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, image_id);
+    sqlite3_bind_int64(st, 3, s->size);
+    sqlite3_bind_int64(st, 4, s->mtime_ns);
+    sqlite3_bind_int64(st, 5, s->inode);
+    sqlite3_bind_int64(st, 6, s->dev);
+    sqlite3_bind_int64(st, 7, now_seconds());
+    return step_done(lib, st, "store path");
+}
+
+int library_path_gone(library *lib, const char *path)
+{
+    sqlite3_stmt *st = prepare(lib, "UPDATE paths SET present = 0 WHERE path = ?1");
+    if (!st) return -1;
+    sqlite3_bind_blob(st, 1, path, (int)strlen(path), SQLITE_STATIC);
+    return step_done(lib, st, "mark path gone");
+}
+
+int64_t library_image_at(library *lib, const char *path)
+{
+    sqlite3_stmt *st = prepare(lib, "SELECT image_id FROM paths WHERE path = ?1");
+    if (!st) return -1;
+    sqlite3_bind_blob(st, 1, path, (int)strlen(path), SQLITE_STATIC);
+    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return id;
+}
+
+/* Copies a BLOB path column into a NUL-terminated buffer; NULL when it does not fit. */
+static const char *column_path(sqlite3_stmt *st, int col, char *buf, size_t cap)
+{
+    int n = sqlite3_column_bytes(st, col);
+    const void *p = sqlite3_column_blob(st, col);
+    if (!p || (size_t)n >= cap) return NULL;
+    memcpy(buf, p, (size_t)n);
+    buf[n] = 0;
+    return buf;
+}
+
+int library_each_path(library *lib, const char *encoder_id, library_path_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = prepare(lib,
+        "SELECT p.path, p.size, p.mtime_ns, p.inode, p.dev, p.image_id,"
+        "  EXISTS (SELECT 1 FROM embeddings e WHERE e.encoder = ?1 AND e.image_id = p.image_id)"
+        " FROM paths p WHERE p.present = 1");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    char path[FS_PATH_MAX];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *p = column_path(st, 0, path, sizeof path);
+        if (!p) continue;
+        file_stamp s = {sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+                        sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
+        fn(p, &s, sqlite3_column_int64(st, 5), sqlite3_column_int(st, 6), ctx);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(lib, "read paths");
+}
+
+int library_each_embedded_hash(library *lib, const char *encoder_id, library_hash_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = prepare(lib,
+        "SELECT i.sha256, i.id FROM images i JOIN embeddings e ON e.image_id = i.id"
+        " WHERE e.encoder = ?1");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (sqlite3_column_bytes(st, 0) == 32)
+            fn(sqlite3_column_blob(st, 0), sqlite3_column_int64(st, 1), ctx);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(lib, "read hashes");
+}
+
+/* --- embeddings -------------------------------------------------------------------------- */
+
+int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id, const float *v, int dim)
+{
+    uint16_t *half = malloc((size_t)dim * sizeof *half);
+    if (!half) return -1;
+    for (int i = 0; i < dim; i++) half[i] = fp16_from_float(v[i]);
+    sqlite3_stmt *st = prepare(lib,
+        "INSERT OR REPLACE INTO embeddings (image_id, encoder, vector) VALUES (?1, ?2, ?3)");
+    if (!st) {
+        free(half);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, image_id);
+    sqlite3_bind_text(st, 2, encoder_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, half, dim * (int)sizeof *half, SQLITE_STATIC);
+    int rc = step_done(lib, st, "store embedding");
+    free(half);
+    return rc;
+}
+
+/* --- labels ------------------------------------------------------------------------------ */
+
+static int bump_label_version(library *lib)
+{
+    return exec(lib, "UPDATE meta SET value = value + 1 WHERE key = 'label_version'");
+}
+
+int library_set_label(library *lib, int64_t image_id, int label, const char *source)
+{
+    sqlite3_stmt *st;
+    if (label == LABEL_NONE) {
+        st = prepare(lib, "DELETE FROM labels WHERE image_id = ?1");
+        if (!st) return -1;
+        sqlite3_bind_int64(st, 1, image_id);
+    } else {
+        st = prepare(lib,
+            "INSERT INTO labels (image_id, label, source, updated_at) VALUES (?1, ?2, ?3, ?4)"
+            " ON CONFLICT (image_id) DO UPDATE SET label = ?2, source = ?3, updated_at = ?4"
+            " WHERE label != ?2");
+        if (!st) return -1;
+        sqlite3_bind_int64(st, 1, image_id);
+        sqlite3_bind_int(st, 2, label);
+        sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, now_seconds());
+    }
+    if (step_done(lib, st, "store label")) return -1;
+    return sqlite3_changes(lib->db) > 0 ? bump_label_version(lib) : 0;
+}
+
+int64_t library_label_version(library *lib)
+{
+    sqlite3_stmt *st = prepare(lib, "SELECT value FROM meta WHERE key = 'label_version'");
+    if (!st) return -1;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* --- rows ---------------------------------------------------------------------------------- */
+
+static void copy_text(char *dst, size_t cap, const unsigned char *src)
+{
+    snprintf(dst, cap, "%s", src ? (const char *)src : "");
+}
+
+int library_each_row(library *lib, const char *encoder_id, int present_paths, library_row_fn fn, void *ctx)
+{
+    /* Training wants one row per image (its lowest present path for the name); ranking wants every
+       present path, since the user acts on files. */
+    const char *sql = present_paths
+        ? "SELECT i.id, i.sha256, COALESCE(l.label, -1), i.bytes, i.width, i.height, i.format, i.make,"
+          "  i.model, i.datetime, p.path, e.vector"
+          " FROM embeddings e JOIN images i ON i.id = e.image_id"
+          " JOIN paths p ON p.image_id = i.id AND p.present = 1"
+          " LEFT JOIN labels l ON l.image_id = i.id"
+          " WHERE e.encoder = ?1 ORDER BY p.path"
+        : "SELECT i.id, i.sha256, COALESCE(l.label, -1), i.bytes, i.width, i.height, i.format, i.make,"
+          "  i.model, i.datetime,"
+          "  (SELECT MIN(p.path) FROM paths p WHERE p.image_id = i.id AND p.present = 1), e.vector"
+          " FROM embeddings e JOIN images i ON i.id = e.image_id"
+          " LEFT JOIN labels l ON l.image_id = i.id"
+          " WHERE e.encoder = ?1 ORDER BY i.id";
+    sqlite3_stmt *st = prepare(lib, sql);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    float *vec = NULL;
+    int cap = 0, rc, stopped = 0;
+    char path[FS_PATH_MAX];
+    while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        library_row r = {0};
+        r.image_id = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_bytes(st, 1) == 32) memcpy(r.sha256, sqlite3_column_blob(st, 1), 32);
+        r.label = sqlite3_column_int(st, 2);
+        r.meta.bytes = sqlite3_column_int64(st, 3);
+        r.meta.width = sqlite3_column_int(st, 4);
+        r.meta.height = sqlite3_column_int(st, 5);
+        copy_text(r.meta.format, sizeof r.meta.format, sqlite3_column_text(st, 6));
+        copy_text(r.meta.make, sizeof r.meta.make, sqlite3_column_text(st, 7));
+        copy_text(r.meta.model, sizeof r.meta.model, sqlite3_column_text(st, 8));
+        copy_text(r.meta.datetime, sizeof r.meta.datetime, sqlite3_column_text(st, 9));
+        r.path = column_path(st, 10, path, sizeof path);
+        int dim = sqlite3_column_bytes(st, 11) / 2;
+        if (dim > cap) {
+            float *grown = realloc(vec, (size_t)dim * sizeof *vec);
+            if (!grown) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            vec = grown;
+            cap = dim;
+        }
+        const uint8_t *half = sqlite3_column_blob(st, 11);
+        for (int i = 0; i < dim; i++) vec[i] = fp16_to_float((uint16_t)(half[2 * i] | half[2 * i + 1] << 8));
+        r.embedding = vec;
+        r.dim = dim;
+        stopped = fn(&r, ctx);
+    }
+    free(vec);
+    sqlite3_finalize(st);
+    if (stopped || rc == SQLITE_DONE) return 0;
+    snprintf(lib->err, sizeof lib->err, "read rows: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(lib->db));
+    return -1;
+}
+
+/* --- models ------------------------------------------------------------------------------ */
+
+int library_put_model(library *lib, const char *encoder_id, int64_t label_version, const char *json)
+{
+    sqlite3_stmt *st = prepare(lib,
+        "INSERT INTO models (encoder, label_version, created_at, model) VALUES (?1, ?2, ?3, ?4)");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, label_version);
+    sqlite3_bind_int64(st, 3, now_seconds());
+    sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
+    if (step_done(lib, st, "store model")) return -1;
+    /* Older models of this encoder are history nobody reads; keep the library small. */
+    st = prepare(lib, "DELETE FROM models WHERE encoder = ?1 AND id < last_insert_rowid()");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    return step_done(lib, st, "prune models");
+}
+
+int library_latest_model(library *lib, const char *encoder_id, library_model *out)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = prepare(lib,
+        "SELECT id, encoder, label_version, created_at, model FROM models"
+        " WHERE encoder = ?1 ORDER BY id DESC LIMIT 1");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), found = 0;
+    if (rc == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        copy_text(out->encoder_id, sizeof out->encoder_id, sqlite3_column_text(st, 1));
+        out->label_version = sqlite3_column_int64(st, 2);
+        out->created_at = sqlite3_column_int64(st, 3);
+        out->json = strdup((const char *)sqlite3_column_text(st, 4));
+        found = out->json ? 1 : -1;
+    } else if (rc != SQLITE_DONE) {
+        found = fail(lib, "read model");
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+void library_model_free(library_model *m)
+{
+    free(m->json);
+    m->json = NULL;
+}
+
+/* --- status ------------------------------------------------------------------------------ */
+
+static int64_t count(library *lib, const char *sql)
+{
+    sqlite3_stmt *st = prepare(lib, sql);
+    if (!st) return -1;
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
+int library_counts_get(library *lib, library_counts *c)
+{
+    c->images = count(lib, "SELECT COUNT(*) FROM images");
+    c->paths_present = count(lib, "SELECT COUNT(*) FROM paths WHERE present = 1");
+    c->paths_missing = count(lib, "SELECT COUNT(*) FROM paths WHERE present = 0");
+    c->keep = count(lib, "SELECT COUNT(*) FROM labels WHERE label = 0");
+    c->del = count(lib, "SELECT COUNT(*) FROM labels WHERE label = 1");
+    c->unlabeled_present = count(lib,
+        "SELECT COUNT(DISTINCT p.image_id) FROM paths p LEFT JOIN labels l ON l.image_id = p.image_id"
+        " WHERE p.present = 1 AND l.image_id IS NULL");
+    return c->images < 0 || c->paths_present < 0 || c->keep < 0 || c->del < 0 ? -1 : 0;
+}
+
+int library_each_encoder(library *lib, library_encoder_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = prepare(lib, "SELECT encoder, COUNT(*) FROM embeddings GROUP BY encoder ORDER BY encoder");
+    if (!st) return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), ctx);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(lib, "read encoders");
+}

@@ -1,0 +1,119 @@
+/*
+ * library.h — the SQLite library: the only code that speaks SQL.
+ *
+ * One file holds everything cull knows: images keyed by content (SHA-256), the paths where each
+ * was seen (with size, mtime and inode so an unchanged file is skipped on stat alone), embeddings
+ * per (image, encoder) stored as fp16, labels keyed by image (so a moved or renamed file keeps its
+ * label, and a deleted file's embedding and label stay as training data), trained models, and a
+ * version counter that moves on every label change (so rank can tell a stale model).
+ *
+ * WAL mode and a busy timeout let a second cull process wait instead of failing. Paths are stored
+ * as BLOBs: file names are bytes, not text, and may not be valid UTF-8.
+ * Every function returns 0 on success and -1 on error, with the reason in library_error().
+ */
+#ifndef CULL_LIBRARY_LIBRARY_H
+#define CULL_LIBRARY_LIBRARY_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "media/image.h"
+
+typedef struct library library;
+
+enum { LABEL_KEEP = 0, LABEL_DELETE = 1, LABEL_NONE = -1 };
+
+typedef struct {
+    int64_t size, mtime_ns, inode, dev;
+} file_stamp;
+
+/* Opens (creating if needed, with its parent folder) the library at path and migrates its
+   schema. NULL with a reason in err on failure. */
+library *library_open(const char *path, char *err, size_t errlen);
+void library_close(library *lib);
+const char *library_error(library *lib);
+
+int library_begin(library *lib);    /* BEGIN IMMEDIATE: waits for other writers (busy timeout) */
+int library_commit(library *lib);
+void library_rollback(library *lib);
+
+/* --- images and paths ------------------------------------------------------------------ */
+
+/* Inserts the image if its content is new, else refreshes its metadata; *id gets its row id. */
+int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *meta, int64_t *id);
+/* Records that path holds image id now (moves and renames just update this row). */
+int library_put_path(library *lib, const char *path, int64_t image_id, const file_stamp *st);
+/* Marks a known path as gone (the file was deleted or moved away); its image, embedding and
+   label stay. */
+int library_path_gone(library *lib, const char *path);
+/* image id at path, or 0 when the library does not know the path. */
+int64_t library_image_at(library *lib, const char *path);
+
+/* Every known path with its stamp, image id and whether that image has an embedding from
+   encoder_id: how the indexer decides, without reading a file, that nothing changed. */
+typedef void (*library_path_fn)(const char *path, const file_stamp *st, int64_t image_id,
+                                int has_embedding, void *ctx);
+int library_each_path(library *lib, const char *encoder_id, library_path_fn fn, void *ctx);
+
+/* Content hashes of images that have an embedding from encoder_id (a renamed file's content is
+   recognised after hashing, without decoding it again). */
+typedef void (*library_hash_fn)(const uint8_t sha256[32], int64_t image_id, void *ctx);
+int library_each_embedded_hash(library *lib, const char *encoder_id, library_hash_fn fn, void *ctx);
+
+/* --- embeddings -------------------------------------------------------------------------- */
+
+int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id,
+                          const float *v, int dim);
+
+/* --- labels ------------------------------------------------------------------------------ */
+
+/* label: LABEL_KEEP, LABEL_DELETE or LABEL_NONE (clear). source: "cli", "folder", "review". */
+int library_set_label(library *lib, int64_t image_id, int label, const char *source);
+/* Moves on every label change; a model trained at an older version is stale. */
+int64_t library_label_version(library *lib);
+
+/* --- rows for learning and ranking ----------------------------------------------------- */
+
+/* One image with an embedding from the encoder: its label, metadata, a present path (for the
+   basename feature and for output; NULL when every path is gone) and its embedding. */
+typedef struct {
+    int64_t image_id;
+    uint8_t sha256[32];
+    int label;              /* LABEL_KEEP, LABEL_DELETE or LABEL_NONE */
+    image_meta meta;
+    const char *path;       /* valid during the callback only */
+    const float *embedding; /* dim floats, valid during the callback only */
+    int dim;
+} library_row;
+typedef int (*library_row_fn)(const library_row *row, void *ctx);  /* non-zero stops */
+
+/* All images embedded by encoder_id. With present_paths, one row per present path (for ranking);
+   without, one row per image with its first present path or NULL (for training). */
+int library_each_row(library *lib, const char *encoder_id, int present_paths,
+                     library_row_fn fn, void *ctx);
+
+/* --- models ------------------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t id;
+    char encoder_id[96];
+    int64_t label_version;
+    int64_t created_at;     /* unix seconds */
+    char *json;             /* the model itself (learn/model.h); owned */
+} library_model;
+
+int library_put_model(library *lib, const char *encoder_id, int64_t label_version, const char *json);
+/* Newest model for encoder_id; returns 1 found, 0 none, -1 error. */
+int library_latest_model(library *lib, const char *encoder_id, library_model *out);
+void library_model_free(library_model *m);
+
+/* --- status ------------------------------------------------------------------------------ */
+
+typedef struct {
+    int64_t images, paths_present, paths_missing, keep, del, unlabeled_present;
+} library_counts;
+int library_counts_get(library *lib, library_counts *c);
+
+typedef void (*library_encoder_fn)(const char *encoder_id, int64_t embeddings, void *ctx);
+int library_each_encoder(library *lib, library_encoder_fn fn, void *ctx);
+
+#endif

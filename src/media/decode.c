@@ -1,0 +1,333 @@
+/*
+ * decode.c — content detection, decode to preview, metadata. See media.h.
+ */
+#include "media/media.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <vips/vips.h>
+#include <libraw/libraw.h>
+
+/* The libvips loaders cull trusts with user files, by class-name prefix (what
+   vips_foreign_find_load_buffer returns), and the format name cull records. Everything else
+   libvips could open (PDF, SVG, FITS, CSV, matrix, ...) is not a picture for cull's purposes. */
+static const struct {
+    const char *loader, *format;
+} LOADERS[] = {
+    {"VipsForeignLoadJpeg", "jpeg"}, {"VipsForeignLoadPng", "png"},   {"VipsForeignLoadSpng", "png"},
+    {"VipsForeignLoadNsgif", "gif"}, {"VipsForeignLoadGif", "gif"},   {"VipsForeignLoadWebp", "webp"},
+    {"VipsForeignLoadHeif", "heif"}, {"VipsForeignLoadTiff", "tiff"}, {"VipsForeignLoadJxl", "jxl"},
+    {"VipsForeignLoadJp2k", "jp2k"},
+};
+
+static void quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+    (void)domain, (void)level, (void)msg, (void)data;
+}
+
+int media_init(const char *argv0)
+{
+    if (VIPS_INIT(argv0)) return -1;
+    vips_concurrency_set(1);
+    vips_cache_set_max(0);
+    /* libvips warns on stderr about damaged files; cull reports each file's fate itself. */
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
+    return 0;
+}
+
+void media_shutdown(void) { vips_shutdown(); }
+
+void rgb_image_free(rgb_image *img)
+{
+    free(img->rgb);
+    img->rgb = NULL;
+    img->width = img->height = 0;
+}
+
+/* The format name for the libvips loader that claims data, or NULL. */
+static const char *vips_format(const uint8_t *data, size_t len)
+{
+    const char *loader = vips_foreign_find_load_buffer(data, len);
+    vips_error_clear();
+    if (!loader) return NULL;
+    for (size_t i = 0; i < sizeof LOADERS / sizeof *LOADERS; i++)
+        if (strncmp(loader, LOADERS[i].loader, strlen(LOADERS[i].loader)) == 0) return LOADERS[i].format;
+    return NULL;
+}
+
+/* Camera RAW containers that are not TIFF-shaped (TIFF-shaped ones — NEF, CR2, ARW, DNG, PEF —
+   start like a TIFF and are tried with libraw first). */
+static int raw_magic(const uint8_t *d, size_t len)
+{
+    if (len >= 4 && (memcmp(d, "IIRO", 4) == 0 || memcmp(d, "IIRS", 4) == 0 || memcmp(d, "IIU\0", 4) == 0 ||
+                     memcmp(d, "\0MRM", 4) == 0))
+        return 1;
+    if (len >= 15 && memcmp(d, "FUJIFILMCCD-RAW", 15) == 0) return 1;
+    if (len >= 12 && memcmp(d + 4, "ftypcrx ", 8) == 0) return 1;
+    return 0;
+}
+
+static int tiff_magic(const uint8_t *d, size_t len)
+{
+    return len >= 4 && (memcmp(d, "II*\0", 4) == 0 || memcmp(d, "MM\0*", 4) == 0);
+}
+
+int media_looks_like_image(const uint8_t *data, size_t len)
+{
+    return raw_magic(data, len) || tiff_magic(data, len) || vips_format(data, len) != NULL;
+}
+
+/* The first line of libvips' error buffer, for a message that names the real cause. */
+static void vips_reason(const char *what, char *err, size_t errlen)
+{
+    char *msg = vips_error_buffer_copy();
+    char *nl = msg ? strchr(msg, '\n') : NULL;
+    if (nl) *nl = 0;
+    snprintf(err, errlen, "%s%s%s", what, msg && *msg ? ": " : "", msg ? msg : "");
+    g_free(msg);
+}
+
+/* EXIF strings in libvips read "Canon (Canon, ASCII, 6 components, 6 bytes)": keep the value. */
+static void exif_string(VipsImage *im, const char *field, char *out, size_t cap)
+{
+    const char *s = NULL;
+    out[0] = 0;
+    if (vips_image_get_typeof(im, field) == 0 || vips_image_get_string(im, field, &s) != 0 || !s) return;
+    const char *end = strstr(s, " (");
+    size_t n = end ? (size_t)(end - s) : strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == 0)) n--;
+    if (n >= cap) n = cap - 1;
+    memcpy(out, s, n);
+    out[n] = 0;
+}
+
+static int orientation_of(VipsImage *im)
+{
+    int o = 1;
+    if (vips_image_get_typeof(im, VIPS_META_ORIENTATION)) vips_image_get_int(im, VIPS_META_ORIENTATION, &o);
+    return o;
+}
+
+static int check_pixels(int w, int h, int64_t max_pixels, char *err, size_t errlen)
+{
+    if (w <= 0 || h <= 0) {
+        snprintf(err, errlen, "image declares no pixels (%d×%d)", w, h);
+        return -1;
+    }
+    if ((int64_t)w * h > max_pixels) {
+        snprintf(err, errlen, "%d×%d pixels is over the limit of %lld (--max-pixels)", w, h, (long long)max_pixels);
+        return -1;
+    }
+    return 0;
+}
+
+/* Box for vips_thumbnail so that the shortest side of the upright image becomes at most
+   MEDIA_PREVIEW_SIDE while the aspect ratio is kept. */
+static void preview_box(int upright_w, int upright_h, int *bw, int *bh)
+{
+    *bw = upright_w <= upright_h ? MEDIA_PREVIEW_SIDE : VIPS_MAX_COORD;
+    *bh = upright_w <= upright_h ? VIPS_MAX_COORD : MEDIA_PREVIEW_SIDE;
+}
+
+/* Any thumbnail (grey, CMYK already imported, 16-bit, alpha) → 8-bit sRGB RGB in memory. */
+static int to_rgb8(VipsImage *in, rgb_image *out, const char *what, char *err, size_t errlen)
+{
+    VipsImage *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    int rc = -1;
+    if (vips_colourspace(in, &a, VIPS_INTERPRETATION_sRGB, NULL)) goto done;
+    if (vips_image_hasalpha(a)) {
+        VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
+        int frc = vips_flatten(a, &b, "background", white, NULL);
+        vips_area_unref(VIPS_AREA(white));
+        if (frc) goto done;
+    } else {
+        b = a;
+        g_object_ref(b);
+    }
+    if (vips_cast_uchar(b, &c, NULL)) goto done;
+    if (c->Bands < 3) {
+        snprintf(err, errlen, "unexpected %d-band image after colour conversion", c->Bands);
+        goto fail_msg;
+    }
+    if (vips_extract_band(c, &d, 0, "n", 3, NULL)) goto done;
+    size_t size = 0;
+    void *mem = vips_image_write_to_memory(d, &size);
+    if (!mem) goto done;
+    if (size != (size_t)d->Xsize * d->Ysize * 3) {
+        g_free(mem);
+        snprintf(err, errlen, "decoder returned a short image");
+        goto fail_msg;
+    }
+    out->rgb = malloc(size);
+    if (out->rgb) memcpy(out->rgb, mem, size);
+    g_free(mem);
+    if (!out->rgb) {
+        snprintf(err, errlen, "out of memory");
+        goto fail_msg;
+    }
+    out->width = d->Xsize;
+    out->height = d->Ysize;
+    rc = 0;
+done:
+    if (rc) vips_reason(what, err, errlen);
+fail_msg:
+    if (a) g_object_unref(a);
+    if (b) g_object_unref(b);
+    if (c) g_object_unref(c);
+    if (d) g_object_unref(d);
+    return rc;
+}
+
+static int decode_with_vips(const uint8_t *data, size_t len, const char *format, int64_t max_pixels,
+                            rgb_image *preview, image_meta *meta, char *err, size_t errlen)
+{
+    VipsImage *hdr = vips_image_new_from_buffer(data, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+    if (!hdr) {
+        vips_reason("cannot read image header", err, errlen);
+        return -1;
+    }
+    int w = vips_image_get_width(hdr), h = vips_image_get_height(hdr);
+    if (orientation_of(hdr) >= 5) {
+        int t = w;
+        w = h;
+        h = t;
+    }
+    snprintf(meta->format, sizeof meta->format, "%s", format);
+    meta->width = w;
+    meta->height = h;
+    exif_string(hdr, "exif-ifd0-Make", meta->make, sizeof meta->make);
+    exif_string(hdr, "exif-ifd0-Model", meta->model, sizeof meta->model);
+    exif_string(hdr, "exif-ifd2-DateTimeOriginal", meta->datetime, sizeof meta->datetime);
+    if (!meta->datetime[0]) exif_string(hdr, "exif-ifd0-DateTime", meta->datetime, sizeof meta->datetime);
+    g_object_unref(hdr);
+    if (check_pixels(w, h, max_pixels, err, errlen)) return -1;
+
+    int bw, bh;
+    preview_box(w, h, &bw, &bh);
+    VipsImage *thumb = NULL;
+    /* fail_on goes to the loader through option_string: libvips 8.14 does not pass the
+       thumbnail's own fail_on on to buffer loaders, and a truncated file would decode grey. */
+    char what[64];
+    snprintf(what, sizeof what, "cannot decode %s", format);
+    if (vips_thumbnail_buffer((void *)data, len, &thumb, bw, "height", bh, "size", VIPS_SIZE_DOWN,
+                              "option_string", "fail_on=truncated", NULL)) {
+        vips_reason(what, err, errlen);
+        return -1;
+    }
+    /* Decoding happens here, lazily: a truncation shows up as a failed conversion. */
+    int rc = to_rgb8(thumb, preview, what, err, errlen);
+    g_object_unref(thumb);
+    return rc;
+}
+
+/* Rotates a RAW preview upright; libraw's flip: 3 = 180°, 5 = 90° counter-clockwise, 6 = 90° clockwise. */
+static VipsImage *apply_flip(VipsImage *in, int flip)
+{
+    VipsImage *out = NULL;
+    VipsAngle a = flip == 3 ? VIPS_ANGLE_D180 : flip == 5 ? VIPS_ANGLE_D270 : flip == 6 ? VIPS_ANGLE_D90 : VIPS_ANGLE_D0;
+    if (a == VIPS_ANGLE_D0 || vips_rot(in, &out, a, NULL)) {
+        g_object_ref(in);
+        return in;
+    }
+    return out;
+}
+
+static void raw_meta(libraw_data_t *lr, image_meta *meta)
+{
+    snprintf(meta->format, sizeof meta->format, "raw");
+    snprintf(meta->make, sizeof meta->make, "%s", lr->idata.make);
+    snprintf(meta->model, sizeof meta->model, "%s", lr->idata.model);
+    int w = lr->sizes.width, h = lr->sizes.height;
+    int swap = lr->sizes.flip == 5 || lr->sizes.flip == 6;
+    meta->width = swap ? h : w;
+    meta->height = swap ? w : h;
+    meta->datetime[0] = 0;
+    if (lr->other.timestamp > 0) {
+        struct tm tm;
+        time_t t = lr->other.timestamp;
+        if (localtime_r(&t, &tm)) strftime(meta->datetime, sizeof meta->datetime, "%Y:%m:%d %H:%M:%S", &tm);
+    }
+}
+
+/* A RAW image decoded by libraw (preview or half-size render) → a VipsImage we own. */
+static VipsImage *raw_image(libraw_data_t *lr, libraw_processed_image_t **keep, char *err, size_t errlen)
+{
+    int rc = 0;
+    libraw_processed_image_t *p = NULL;
+    if (libraw_unpack_thumb(lr) == LIBRAW_SUCCESS) p = libraw_dcraw_make_mem_thumb(lr, &rc);
+    if (!p) {
+        /* No usable preview: a fast half-size demosaic instead. */
+        lr->params.half_size = 1;
+        if (libraw_unpack(lr) != LIBRAW_SUCCESS || libraw_dcraw_process(lr) != LIBRAW_SUCCESS ||
+            !(p = libraw_dcraw_make_mem_image(lr, &rc))) {
+            snprintf(err, errlen, "camera RAW has no preview and cannot be developed");
+            return NULL;
+        }
+    }
+    *keep = p;
+    VipsImage *im = NULL;
+    if (p->type == LIBRAW_IMAGE_JPEG)
+        im = vips_image_new_from_buffer(p->data, p->data_size, "", NULL);
+    else if (p->type == LIBRAW_IMAGE_BITMAP && p->bits == 8 && (p->colors == 3 || p->colors == 1))
+        im = vips_image_new_from_memory(p->data, p->data_size, p->width, p->height, p->colors, VIPS_FORMAT_UCHAR);
+    if (!im) vips_reason("cannot decode camera RAW preview", err, errlen);
+    return im;
+}
+
+static int decode_with_libraw(const uint8_t *data, size_t len, int64_t max_pixels, rgb_image *preview,
+                              image_meta *meta, char *err, size_t errlen)
+{
+    libraw_data_t *lr = libraw_init(0);
+    if (!lr) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = -1;
+    libraw_processed_image_t *p = NULL;
+    VipsImage *im = NULL, *upright = NULL, *thumb = NULL;
+    if (libraw_open_buffer(lr, (void *)data, len) != LIBRAW_SUCCESS) {
+        rc = 1; /* not a RAW file: let the caller try libvips */
+        goto out;
+    }
+    raw_meta(lr, meta);
+    if (check_pixels(meta->width, meta->height, max_pixels, err, errlen)) goto out;
+    if (!(im = raw_image(lr, &p, err, errlen))) goto out;
+    /* An embedded JPEG carrying its own orientation is rotated by vips_thumbnail_image. */
+    upright = orientation_of(im) > 1 ? (g_object_ref(im), im) : apply_flip(im, lr->sizes.flip);
+    int bw, bh;
+    preview_box(vips_image_get_width(upright), vips_image_get_height(upright), &bw, &bh);
+    if (vips_thumbnail_image(upright, &thumb, bw, "height", bh, "size", VIPS_SIZE_DOWN, NULL)) {
+        vips_reason("cannot shrink camera RAW preview", err, errlen);
+        goto out;
+    }
+    rc = to_rgb8(thumb, preview, "cannot decode camera RAW preview", err, errlen);
+out:
+    if (thumb) g_object_unref(thumb);
+    if (upright) g_object_unref(upright);
+    if (im) g_object_unref(im);
+    if (p) libraw_dcraw_clear_mem(p);
+    libraw_close(lr);
+    return rc;
+}
+
+int media_decode(const uint8_t *data, size_t len, int64_t max_pixels, rgb_image *preview, image_meta *meta,
+                 char *err, size_t errlen)
+{
+    memset(preview, 0, sizeof *preview);
+    memset(meta, 0, sizeof *meta);
+    meta->bytes = (int64_t)len;
+    if (raw_magic(data, len) || tiff_magic(data, len)) {
+        int rc = decode_with_libraw(data, len, max_pixels, preview, meta, err, errlen);
+        if (rc <= 0) return rc;
+        memset(meta, 0, sizeof *meta);
+        meta->bytes = (int64_t)len;
+    }
+    const char *format = vips_format(data, len);
+    if (!format) {
+        snprintf(err, errlen, "not an image (content is not a format cull reads)");
+        return -1;
+    }
+    return decode_with_vips(data, len, format, max_pixels, preview, meta, err, errlen);
+}

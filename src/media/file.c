@@ -1,0 +1,109 @@
+/*
+ * file.c — read a file once, hash it.
+ */
+#include "media/media.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "util/fsutil.h"
+
+static int same_file_state(const struct stat *a, const struct stat *b)
+{
+    return a->st_size == b->st_size && a->st_ino == b->st_ino && a->st_dev == b->st_dev &&
+           fs_mtime_ns(a) == fs_mtime_ns(b);
+}
+
+int media_read_file(const char *path, int64_t max_bytes, file_buffer *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    /* O_NONBLOCK: if the path was swapped for a FIFO after the walk, open must not hang. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &out->st) != 0 || !S_ISREG(out->st.st_mode)) {
+        snprintf(err, errlen, "not a regular file");
+        close(fd);
+        return -1;
+    }
+    if (out->st.st_size == 0) {
+        snprintf(err, errlen, "empty file (0 bytes)");
+        close(fd);
+        return -1;
+    }
+    if (out->st.st_size > max_bytes) {
+        snprintf(err, errlen, "file of %lld bytes is over the limit of %lld bytes",
+                 (long long)out->st.st_size, (long long)max_bytes);
+        close(fd);
+        return -1;
+    }
+    size_t want = (size_t)out->st.st_size;
+    out->data = malloc(want);
+    if (!out->data) {
+        snprintf(err, errlen, "out of memory reading %zu bytes", want);
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    int read_errno = 0;
+    while (got < want) {
+        ssize_t n = read(fd, out->data + got, want - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) read_errno = errno;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    struct stat after;
+    int changed = fstat(fd, &after) != 0 || !same_file_state(&out->st, &after);
+    close(fd);
+    if (read_errno || got != want || changed) {
+        if (read_errno)
+            snprintf(err, errlen, "read failed: %s", strerror(read_errno));
+        else
+            snprintf(err, errlen, "file changed while being read");
+        file_buffer_free(out);
+        return -1;
+    }
+    out->len = got;
+    return 0;
+}
+
+void file_buffer_free(file_buffer *fb)
+{
+    free(fb->data);
+    fb->data = NULL;
+    fb->len = 0;
+}
+
+void media_sha256(const void *data, size_t len, uint8_t out[32])
+{
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+    /* g_checksum_update takes a gssize length: feed huge buffers in chunks. */
+    const uint8_t *p = data;
+    while (len > 0) {
+        size_t n = len > (1u << 30) ? (1u << 30) : len;
+        g_checksum_update(c, p, (gssize)n);
+        p += n;
+        len -= n;
+    }
+    gsize outlen = 32;
+    g_checksum_get_digest(c, out, &outlen);
+    g_checksum_free(c);
+}
+
+void media_sha256_hex(const uint8_t sha[32], char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[sha[i] >> 4];
+        out[2 * i + 1] = hex[sha[i] & 15];
+    }
+    out[64] = 0;
+}

@@ -1,0 +1,401 @@
+/*
+ * indexer.c — walk, read once, hash, decode, embed, store. See indexer.h.
+ */
+#include "pipeline/indexer.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "media/media.h"
+#include "media/scan.h"
+#include "util/fsutil.h"
+#include "util/progress.h"
+
+#define COMMIT_EVERY_SECONDS 0.25
+#define SNIFF_BYTES 4096
+
+static volatile sig_atomic_t stop_requested;
+
+void index_request_stop(void) { stop_requested = 1; }
+
+/* What the library already knows about a path: enough to skip an unchanged file unread. */
+typedef struct {
+    file_stamp st;
+    int64_t image_id;
+    int has_embedding;
+    int seen;
+} known_path;
+
+typedef struct {
+    char *path;
+    int explicit;
+} job;
+
+enum { R_INDEXED, R_KNOWN, R_IGNORED, R_FAILED };
+
+typedef struct result {
+    struct result *next;
+    const job *job;
+    int status;
+    uint8_t sha256[32];
+    int64_t image_id;        /* R_KNOWN */
+    struct stat st;          /* as read */
+    image_meta meta;         /* R_INDEXED */
+    float *vector;           /* R_INDEXED */
+    char reason[300];        /* R_FAILED */
+} result;
+
+typedef struct {
+    library *lib;
+    encoder *enc;
+    const index_options *opt;
+    index_summary *sum;
+    GHashTable *paths;       /* char* → known_path*: every path the library has */
+    GHashTable *hashes;      /* 32-byte sha → image id, for content already embedded */
+    job *jobs;
+    size_t n_jobs, cap_jobs;
+    atomic_size_t next_job;
+    pthread_mutex_t mu;
+    pthread_cond_t ready;
+    result *head, *tail;
+    int workers_running;
+    int db_failed;
+} run;
+
+static void report(const char *path, const char *reason)
+{
+    /* The path goes out as bytes: it may not be UTF-8 and may hold newlines. */
+    fputs("cull: ", stderr);
+    fwrite(path, 1, strlen(path), stderr);
+    fprintf(stderr, ": %s\n", reason);
+}
+
+static guint sha_hash(gconstpointer k)
+{
+    guint h;
+    memcpy(&h, k, sizeof h);
+    return h;
+}
+
+static gboolean sha_equal(gconstpointer a, gconstpointer b) { return memcmp(a, b, 32) == 0; }
+
+static void load_path(const char *path, const file_stamp *st, int64_t image_id, int has_emb, void *ctx)
+{
+    run *r = ctx;
+    known_path *k = g_new0(known_path, 1);
+    *k = (known_path){*st, image_id, has_emb, 0};
+    g_hash_table_insert(r->paths, g_strdup(path), k);
+}
+
+static void load_hash(const uint8_t sha[32], int64_t image_id, void *ctx)
+{
+    run *r = ctx;
+    g_hash_table_insert(r->hashes, g_memdup2(sha, 32), g_memdup2(&image_id, sizeof image_id));
+}
+
+static file_stamp stamp_of(const struct stat *st)
+{
+    return (file_stamp){st->st_size, fs_mtime_ns(st), (int64_t)st->st_ino, (int64_t)st->st_dev};
+}
+
+static int same_stamp(const file_stamp *a, const file_stamp *b)
+{
+    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->inode == b->inode && a->dev == b->dev;
+}
+
+static int named_like_image(const char *path)
+{
+    static const char *const EXT[] = {
+        "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "heic", "heif", "avif", "tif", "tiff", "jxl",
+        "jp2", "j2k", "nef", "nrw", "cr2", "cr3", "crw", "arw", "srf", "sr2", "dng", "orf", "rw2", "raf",
+        "pef", "srw", "x3f", "mrw", "3fr", "erf", "kdc", "iiq", "rwl",
+    };
+    const char *dot = strrchr(fs_basename(path), '.');
+    if (!dot) return 0;
+    for (size_t i = 0; i < sizeof EXT / sizeof *EXT; i++)
+        if (strcasecmp(dot + 1, EXT[i]) == 0) return 1;
+    return 0;
+}
+
+/* ---- the walk (main thread) ---------------------------------------------------------------- */
+
+static int call_on_file(run *r, const char *path, int64_t image_id)
+{
+    if (!r->opt->on_file || r->opt->on_file(r->lib, path, image_id, r->opt->ctx) == 0) return 0;
+    r->db_failed = 1;
+    return -1;
+}
+
+static void found_file(const char *path, const struct stat *st, int explicit, void *ctx)
+{
+    run *r = ctx;
+    known_path *k = g_hash_table_lookup(r->paths, path);
+    file_stamp now = stamp_of(st);
+    if (k) k->seen = 1;
+    if (k && k->has_embedding && same_stamp(&k->st, &now)) {
+        r->sum->found++;
+        r->sum->unchanged++;
+        call_on_file(r, path, k->image_id);
+        return;
+    }
+    if (r->n_jobs == r->cap_jobs) {
+        r->cap_jobs = r->cap_jobs ? r->cap_jobs * 2 : 1024;
+        r->jobs = g_renew(job, r->jobs, r->cap_jobs);
+    }
+    r->jobs[r->n_jobs++] = (job){g_strdup(path), explicit};
+}
+
+static void walk_problem(const char *path, const char *reason, void *ctx)
+{
+    run *r = ctx;
+    r->sum->failed++;
+    report(path, reason);
+}
+
+/* ---- the workers --------------------------------------------------------------------------- */
+
+/* Reads the first bytes only: a file not named like an image is read whole only if its content
+   starts like one, so pointing cull at a folder of videos or documents costs little. */
+static int sniff_is_image(const char *path)
+{
+    uint8_t head[SNIFF_BYTES];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return 1; /* let the full read report why */
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n > 0 && media_looks_like_image(head, (size_t)n);
+}
+
+static void process(run *r, const job *j, result *res)
+{
+    char err[256];
+    file_buffer fb;
+    if (!j->explicit && !named_like_image(j->path) && !sniff_is_image(j->path)) {
+        res->status = R_IGNORED;
+        return;
+    }
+    if (media_read_file(j->path, r->opt->max_bytes, &fb, err, sizeof err) != 0) {
+        res->status = R_FAILED;
+        snprintf(res->reason, sizeof res->reason, "%s", err);
+        return;
+    }
+    res->st = fb.st;
+    media_sha256(fb.data, fb.len, res->sha256);
+    const int64_t *known = g_hash_table_lookup(r->hashes, res->sha256);
+    if (known) {
+        res->status = R_KNOWN;
+        res->image_id = *known;
+        file_buffer_free(&fb);
+        return;
+    }
+    rgb_image preview;
+    int rc = media_decode(fb.data, fb.len, r->opt->max_pixels, &preview, &res->meta, err, sizeof err);
+    file_buffer_free(&fb);
+    if (rc == 0) {
+        res->vector = malloc((size_t)r->enc->dim * sizeof *res->vector);
+        rc = res->vector ? r->enc->encode(r->enc, &preview, res->vector, err, sizeof err) : -1;
+        if (!res->vector) snprintf(err, sizeof err, "out of memory");
+        rgb_image_free(&preview);
+    }
+    if (rc != 0) {
+        res->status = R_FAILED;
+        snprintf(res->reason, sizeof res->reason, "%s", err);
+        return;
+    }
+    res->status = R_INDEXED;
+}
+
+static void *worker(void *arg)
+{
+    run *r = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&r->next_job, 1);
+        if (i >= r->n_jobs || stop_requested) break;
+        result *res = calloc(1, sizeof *res);
+        if (!res) break;
+        res->job = &r->jobs[i];
+        process(r, res->job, res);
+        pthread_mutex_lock(&r->mu);
+        if (r->tail) r->tail->next = res;
+        else r->head = res;
+        r->tail = res;
+        pthread_cond_signal(&r->ready);
+        pthread_mutex_unlock(&r->mu);
+    }
+    pthread_mutex_lock(&r->mu);
+    r->workers_running--;
+    pthread_cond_signal(&r->ready);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* ---- storing (main thread) ----------------------------------------------------------------- */
+
+static int store(run *r, result *res)
+{
+    const char *path = res->job->path;
+    index_summary *s = r->sum;
+    switch (res->status) {
+    case R_IGNORED:
+        s->ignored++;
+        return 0;
+    case R_FAILED:
+        s->found++;
+        s->failed++;
+        report(path, res->reason);
+        return 0;
+    case R_INDEXED:
+        if (library_put_image(r->lib, res->sha256, &res->meta, &res->image_id) ||
+            library_put_embedding(r->lib, res->image_id, r->enc->id, res->vector, r->enc->dim))
+            return -1;
+        s->indexed++;
+        break;
+    case R_KNOWN:
+        s->known++;
+        break;
+    }
+    s->found++;
+    file_stamp st = stamp_of(&res->st);
+    if (library_put_path(r->lib, path, res->image_id, &st)) return -1;
+    return call_on_file(r, path, res->image_id);
+}
+
+static void free_results(result *res)
+{
+    while (res) {
+        result *next = res->next;
+        free(res->vector);
+        free(res);
+        res = next;
+    }
+}
+
+/* Takes results as workers finish them and commits every COMMIT_EVERY_SECONDS, so an
+   interruption loses at most the last fraction of a second (and a clean stop loses nothing). */
+static int drain(run *r, progress *bar)
+{
+    double last_commit = now_monotonic();
+    int64_t handled = 0;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (!r->head && r->workers_running > 0) pthread_cond_wait(&r->ready, &r->mu);
+        result *batch = r->head;
+        r->head = r->tail = NULL;
+        int running = r->workers_running;
+        pthread_mutex_unlock(&r->mu);
+        for (result *res = batch; res && !r->db_failed; res = res->next) {
+            if (store(r, res)) r->db_failed = 1;
+            progress_step(bar, ++handled);
+        }
+        free_results(batch);
+        if (r->db_failed) return -1;
+        if (now_monotonic() - last_commit >= COMMIT_EVERY_SECONDS || (!batch && running == 0)) {
+            if (library_commit(r->lib) || library_begin(r->lib)) return -1;
+            last_commit = now_monotonic();
+        }
+        if (!batch && running == 0) return 0;
+    }
+}
+
+static void mark_gone(run *r, char *const *roots, int n_roots)
+{
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, r->paths);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        known_path *k = value;
+        if (k->seen) continue;
+        for (int i = 0; i < n_roots; i++) {
+            if (!roots[i] || !fs_is_under(key, roots[i])) continue;
+            struct stat st;
+            if (stat(key, &st) != 0 && library_path_gone(r->lib, key) == 0) r->sum->gone++;
+            break;
+        }
+    }
+}
+
+int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, const index_options *o,
+                index_summary *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    stop_requested = 0;
+    double t0 = now_monotonic();
+    run r = {.lib = lib, .enc = enc, .opt = o, .sum = sum};
+    r.paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    r.hashes = g_hash_table_new_full(sha_hash, sha_equal, g_free, g_free);
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.ready, NULL);
+    int rc = -1, nthreads = 0;
+    pthread_t *threads = NULL;
+    char **abs_roots = g_new0(char *, n_roots + 1);
+
+    if (library_each_path(lib, enc->id, load_path, &r) || library_each_embedded_hash(lib, enc->id, load_hash, &r) ||
+        library_begin(lib)) {
+        fprintf(stderr, "cull: library: %s\n", library_error(lib));
+        goto out;
+    }
+    scan_callbacks cb = {found_file, walk_problem, &r, &stop_requested};
+    for (int i = 0; i < n_roots && !stop_requested; i++) {
+        char abs[FS_PATH_MAX];
+        if (fs_absolute(roots[i], abs, sizeof abs) == 0) abs_roots[i] = g_strdup(abs);
+        scan_root(roots[i], &cb);
+    }
+    if (r.db_failed) {
+        library_rollback(lib);
+        goto out;
+    }
+
+    progress bar;
+    progress_start(&bar, "indexing", (int64_t)r.n_jobs);
+    bar.enabled &= o->show_progress;
+    nthreads = o->jobs < 1 ? 1 : o->jobs;
+    if ((size_t)nthreads > r.n_jobs) nthreads = r.n_jobs ? (int)r.n_jobs : 0;
+    threads = g_new0(pthread_t, nthreads ? nthreads : 1);
+    r.workers_running = nthreads;
+    for (int i = 0; i < nthreads; i++) pthread_create(&threads[i], NULL, worker, &r);
+    int drained = drain(&r, &bar);
+    for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
+    free_results(r.head);
+    progress_finish(&bar);
+    sum->interrupted = stop_requested;
+    if (drained == 0 && !sum->interrupted) mark_gone(&r, abs_roots, n_roots);
+    if (drained != 0 || library_commit(lib) != 0) {
+        fprintf(stderr, "cull: library: %s\n", library_error(lib));
+        library_rollback(lib);
+        goto out;
+    }
+    rc = 0;
+out:
+    sum->seconds = now_monotonic() - t0;
+    for (size_t i = 0; i < r.n_jobs; i++) g_free(r.jobs[i].path);
+    g_free(r.jobs);
+    g_free(threads);
+    for (int i = 0; i < n_roots; i++) g_free(abs_roots[i]);
+    g_free(abs_roots);
+    g_hash_table_destroy(r.paths);
+    g_hash_table_destroy(r.hashes);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.ready);
+    return rc;
+}
+
+void index_print_summary(const index_summary *s)
+{
+    double rate = s->seconds > 0 ? (double)s->indexed / s->seconds : 0;
+    fprintf(stderr, "%lld images: %lld indexed, %lld moved or copied, %lld unchanged, %lld failed",
+            (long long)s->found, (long long)s->indexed, (long long)s->known, (long long)s->unchanged,
+            (long long)s->failed);
+    if (s->ignored) fprintf(stderr, "; %lld other files ignored", (long long)s->ignored);
+    if (s->gone) fprintf(stderr, "; %lld no longer on disk", (long long)s->gone);
+    fprintf(stderr, " (%.1f s, %.1f images/s)\n", s->seconds, rate);
+    if (s->interrupted)
+        fprintf(stderr, "cull: interrupted: finished work is saved; run the same command again to continue\n");
+}

@@ -1,0 +1,95 @@
+#include "util/fsutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int fs_make_dirs(const char *dir)
+{
+    char buf[FS_PATH_MAX];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, dir, n + 1);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
+            *p = c;
+            if (!c) break;
+        }
+    }
+    return 0;
+}
+
+int fs_make_parent_dirs(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    char dir[FS_PATH_MAX];
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(dir, path, n);
+    dir[n] = 0;
+    return fs_make_dirs(dir);
+}
+
+int fs_absolute(const char *path, char *out, size_t cap)
+{
+    char joined[FS_PATH_MAX * 2];
+    if (path[0] == '/') {
+        if (strlen(path) >= sizeof joined) return -1;
+        strcpy(joined, path);
+    } else {
+        char cwd[FS_PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd)) return -1;
+        if ((size_t)snprintf(joined, sizeof joined, "%s/%s", cwd, path) >= sizeof joined) return -1;
+    }
+    /* Rebuild component by component, dropping "." and resolving ".." lexically. */
+    size_t len = 0;
+    char *save = NULL;
+    for (char *c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0) continue;
+        if (strcmp(c, "..") == 0) {
+            while (len > 0 && out[len - 1] != '/') len--;
+            if (len > 0) len--;
+            continue;
+        }
+        size_t n = strlen(c);
+        if (len + 1 + n + 1 > cap) return -1;
+        out[len++] = '/';
+        memcpy(out + len, c, n);
+        len += n;
+    }
+    if (len == 0) {
+        if (cap < 2) return -1;
+        out[len++] = '/';
+    }
+    out[len] = 0;
+    return 0;
+}
+
+long long fs_mtime_ns(const struct stat *st)
+{
+    return (long long)st->st_mtim.tv_sec * 1000000000LL + st->st_mtim.tv_nsec;
+}
+
+const char *fs_basename(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+int fs_is_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/') return path[0] == '/';
+    return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
+}

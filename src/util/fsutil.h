@@ -1,0 +1,29 @@
+/*
+ * fsutil.h — small file-system helpers shared by the library, the scanner and the CLI.
+ */
+#ifndef CULL_UTIL_FSUTIL_H
+#define CULL_UTIL_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+#define FS_PATH_MAX 4096
+
+/* mkdir -p of the folder that will hold path. 0, or -1 with errno. */
+int fs_make_parent_dirs(const char *path);
+int fs_make_dirs(const char *dir);
+
+/* Absolute, lexically normalised form of path (no "." or ".." components, no double slashes),
+   without resolving symlinks, so the path the user sees is the path cull prints. 0 or -1. */
+int fs_absolute(const char *path, char *out, size_t cap);
+
+/* Modification time in nanoseconds. */
+long long fs_mtime_ns(const struct stat *st);
+
+/* The part after the last '/'. */
+const char *fs_basename(const char *path);
+
+/* 1 when path equals dir or lies under it (both absolute, normalised). */
+int fs_is_under(const char *path, const char *dir);
+
+#endif

@@ -1,0 +1,53 @@
+# index: finds images by content, skips unchanged files unread, follows moves, notices deletions.
+. "$(dirname "$0")/../e2e_lib.sh"
+
+mkdir -p "$T/pics/sub"
+make_photo "$T/pics/a.jpg" 1
+make_photo "$T/pics/sub/b.png" 2
+convert "$T/pics/a.jpg" -resize 50% "$T/pics/c.webp"
+make_screenshot "$T/pics/sub/d.gif" 3
+make_photo "$T/tmp4.jpg" 4 && mv "$T/tmp4.jpg" "$T/pics/no-extension"
+echo "just text" >"$T/pics/notes.txt"
+
+run_cull index --jobs 2 "$T/pics"
+expect_rc "index exits 0 on good files" 0
+expect_match "summary counts 5 indexed" "$ERR" "5 images: 5 indexed"
+expect_match "text file without image name is ignored quietly" "$ERR" "1 other files ignored"
+check "library holds 5 images" test "$(sql 'select count(*) from images')" = 5
+check "formats detected by content" test "$(sql "select group_concat(format) from (select format from images order by format)")" = "gif,jpeg,jpeg,png,webp"
+check "one lite embedding per image" test "$(sql "select count(*) from embeddings where encoder='lite-1'")" = 5
+check "embeddings are fp16 (2 bytes per value)" test "$(sql "select count(distinct length(vector)) from embeddings")" = 1
+
+run_cull index "$T/pics"
+expect_match "re-run skips every file on stat alone" "$ERR" "5 images: 0 indexed, 0 moved or copied, 5 unchanged"
+
+mv "$T/pics/a.jpg" "$T/pics/sub/renamed.jpg"
+run_cull index "$T/pics"
+expect_match "a moved file is known by content, not decoded again" "$ERR" "0 indexed, 1 moved or copied, 4 unchanged"
+expect_match "the old path is noted as gone" "$ERR" "1 no longer on disk"
+check "the image count stays 5" test "$(sql 'select count(*) from images')" = 5
+
+run_cull label delete "$T/pics/sub/renamed.jpg"
+mv "$T/pics/sub/renamed.jpg" "$T/pics/moved-again.jpg"
+run_cull index "$T/pics"
+run_cull rank --all --format tsv "$T/pics/moved-again.jpg"
+check "a label follows the content to its new name" test "$(sql "select l.label from labels l join paths p on p.image_id=l.image_id where p.path=cast('$T/pics/moved-again.jpg' as blob)")" = 1
+
+touch -d '2001-01-01' "$T/pics/sub/b.png"
+run_cull index "$T/pics"
+expect_match "a touched file is re-read (and recognised)" "$ERR" "0 indexed, 1 moved or copied"
+
+run_cull index "$T/pics/notes.txt"
+expect_rc "a non-image named explicitly fails with status 1" 1
+expect_match "its error names the file and the reason" "$ERR" "notes.txt: not an image"
+
+run_cull index "$T/does-not-exist"
+expect_rc "a missing root is an error" 1
+expect_match "the missing root is named" "$ERR" "does-not-exist: No such file or directory"
+
+run_cull --db "$T/other.db" index --quiet "$T/pics/c.webp"
+check "--db picks another library" test -s "$T/other.db"
+check "--quiet prints nothing on success" test -z "$ERR"
+
+run_cull index
+expect_rc "index without a path is a usage error" 2

@@ -1,0 +1,48 @@
+#!/bin/bash
+# Runs every test suite against each build folder given (e.g. build build-asan) and ends with
+# one line "N passed, N failed" over all of them.
+#
+# Unit tests are cmocka programs (TAP output); end-to-end tests are tests/e2e/*.sh scripts that
+# drive the cull binary and print TAP lines too. A suite that dies without reporting (a crash, a
+# sanitizer abort) counts as one failure.
+set -u
+cd "$(dirname "$0")/.."
+passed=0 failed=0
+log_dir=${TEST_LOG_DIR:-$(mktemp -d /tmp/cull-tests.XXXXXX)}
+mkdir -p "$log_dir"
+
+export CMOCKA_MESSAGE_OUTPUT=tap
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+run_suite() { # name, command...
+    local name=$1; shift
+    local log="$log_dir/${name//\//_}.log"
+    "$@" >"$log" 2>&1
+    local rc=$?
+    local ok bad
+    ok=$(grep -c '^ok ' "$log")
+    bad=$(grep -c '^not ok ' "$log")
+    if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
+    passed=$((passed + ok)); failed=$((failed + bad))
+    if [ "$bad" -gt 0 ]; then
+        printf 'FAIL %-40s %d passed, %d failed (exit %d)\n' "$name" "$ok" "$bad" "$rc"
+        grep -E '^not ok|ERROR|runtime error|Sanitizer|^#' "$log" | head -30 | sed 's/^/    /'
+    else
+        printf 'ok   %-40s %d passed\n' "$name" "$ok"
+    fi
+}
+
+for build in "$@"; do
+    for t in "$build"/tests/test_*; do
+        [ -x "$t" ] || continue
+        run_suite "$build/$(basename "$t")" "$t"
+    done
+    for s in tests/e2e/*.sh; do
+        run_suite "$build/e2e/$(basename "$s" .sh)" env CULL="$PWD/$build/cull" bash "$s"
+    done
+done
+echo "logs: $log_dir"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
