@@ -78,7 +78,7 @@ enum {
 #define AXIS_TAN 0.2f       /* tan 11.3°: half the 22.5° sector around each axis */
 #define GREY_CHROMA 12      /* of 255: below this a pixel reads as achromatic */
 #define SMOOTH_T 0.05f      /* Sobel magnitude below which a pixel counts as smooth for noise */
-#define TILE 8              /* side of the tiles that edges_on_flat looks for plain ground in */
+#define TILE 8              /* side of the tiles in which an edge counts as on plain ground */
 
 typedef struct {
     uint32_t luma_hist[256];        /* Y' quantised to 8 bits */
@@ -98,6 +98,7 @@ typedef struct {
     double density;         /* share of strong-edge pixels */
     double centre_lap;      /* mean |Laplacian| over the central third */
     double axis;            /* share of strong edges within 11.3° of an axis */
+    double on_flat;         /* share of strong edges in tiles that hold a flat pixel */
     double hv;              /* (Σ|gx| − Σ|gy|) / (Σ|gx| + Σ|gy|) */
     double noise;           /* Immerkær σ over all interior pixels */
     double noise_smooth;    /* the same over the interior pixels with Sobel magnitude ≤ SMOOTH_T */
@@ -169,20 +170,29 @@ static float percentile(const uint32_t hist[256], double n, double q)
     return b / 255.0f;
 }
 
+/*
+ * The 45° bin (centred on 0°, 45°, … 315°) of a pixel's HSV hue, without a division: within the
+ * sextant of its largest channel the hue is centre + t·60°, t = num / chroma in [−1, 1], so the bin
+ * edges at 22.5° + k·45° fall at fixed t, compared here in eighths. Ties go to the upper bin.
+ */
 static int hue_bin(int r, int g, int b, int max, int chroma)
 {
-    float h; /* in sextants, −1..5 */
-    if (max == r)      h = (float)(g - b) / chroma;
-    else if (max == g) h = (float)(b - r) / chroma + 2;
-    else               h = (float)(r - g) / chroma + 4;
-    float deg = h * 60 + 22.5f; /* shift so each bin is centred on a multiple of 45° */
-    if (deg < 0) deg += 360;
-    return (int)(deg / 45) & 7;
+    if (max == r) { /* centre 0°: edges at −22.5°, 22.5° */
+        int t8 = 8 * (g - b);
+        return t8 < -3 * chroma ? 7 : t8 < 3 * chroma ? 0 : 1;
+    }
+    if (max == g) { /* centre 120°: edges at 67.5°, 112.5°, 157.5° */
+        int t8 = 8 * (b - r);
+        return t8 < -7 * chroma ? 1 : t8 < -chroma ? 2 : t8 < 5 * chroma ? 3 : 4;
+    }
+    int t8 = 8 * (r - g); /* centre 240°: edges at 202.5°, 247.5°, 292.5° */
+    return t8 < -5 * chroma ? 4 : t8 < chroma ? 5 : t8 < 7 * chroma ? 6 : 7;
 }
 
 /*
  * One pass over the pixels: the luma plane and packed RGB for the later passes, and the colour
- * statistics. Integer sums where the inputs are bytes, so they are exact and cheap.
+ * statistics. Integer sums where the inputs are bytes, so they are exact and cheap; the sums live in
+ * locals per row, because stores through cs would have to be redone after every histogram update.
  */
 static void colour_pass(const rgb_image *img, plane *luma, uint32_t *packed, colour_stats *cs)
 {
@@ -191,6 +201,9 @@ static void colour_pass(const rgb_image *img, plane *luma, uint32_t *packed, col
         const uint8_t *p = img->rgb + (size_t)y * img->width * 3;
         float *lrow = plane_row(luma, y);
         uint32_t *prow = packed + (size_t)y * img->width;
+        uint64_t sr = 0, sg = 0, sb = 0, grey = 0;
+        int64_t srg = 0, syb = 0, srg2 = 0, syb2 = 0;
+        float ss = 0, ss2 = 0;
         for (int x = 0; x < img->width; x++, p += 3) {
             int r = p[0], g = p[1], b = p[2];
             int max = r > g ? r : g, min = r < g ? r : g;
@@ -198,27 +211,38 @@ static void colour_pass(const rgb_image *img, plane *luma, uint32_t *packed, col
             min = min < b ? min : b;
             int chroma = max - min;
 
-            lrow[x] = (0.2126f * r + 0.7152f * g + 0.0722f * b) * (1.0f / 255);
+            int y16 = 54 * r + 183 * g + 19 * b; /* BT.709 weights in 8.8 fixed point: 0..65280 */
+            lrow[x] = (float)y16 * (1.0f / 65280);
             prow[x] = (uint32_t)r << 16 | (uint32_t)g << 8 | (uint32_t)b;
-            cs->luma_hist[(54 * r + 183 * g + 19 * b + 128) >> 8]++; /* BT.709 in 8.8 fixed point */
+            cs->luma_hist[(y16 + 128) >> 8]++;
             cs->colour_hist[(r >> 4) << 8 | (g >> 4) << 4 | b >> 4]++;
-            cs->sum_r += (uint64_t)r;
-            cs->sum_g += (uint64_t)g;
-            cs->sum_b += (uint64_t)b;
+            sr += (uint64_t)r;
+            sg += (uint64_t)g;
+            sb += (uint64_t)b;
 
-            double s = max > 0 ? (double)chroma / max : 0;
-            cs->sum_s += s;
-            cs->sum_s2 += s * s;
+            float s = (float)chroma * (float)max * 0.00001f;
+            ss += s;
+            ss2 += s * s;
             if (chroma > 0)
                 cs->hue[hue_bin(r, g, b, max, chroma)] += (uint64_t)chroma;
-            cs->grey += chroma < GREY_CHROMA;
+            grey += chroma < GREY_CHROMA;
 
             int rg = r - g, yb = r + g - 2 * b;
-            cs->sum_rg += rg;
-            cs->sum_yb += yb;
-            cs->sum_rg2 += (uint64_t)(rg * rg);
-            cs->sum_yb2 += (uint64_t)(yb * yb);
+            srg += rg;
+            syb += yb;
+            srg2 += rg * rg;
+            syb2 += yb * yb;
         }
+        cs->sum_r += sr;
+        cs->sum_g += sg;
+        cs->sum_b += sb;
+        cs->grey += grey;
+        cs->sum_s += ss;
+        cs->sum_s2 += ss2;
+        cs->sum_rg += srg;
+        cs->sum_yb += syb;
+        cs->sum_rg2 += (uint64_t)srg2;
+        cs->sum_yb2 += (uint64_t)syb2;
     }
     plane_fill_border(luma);
 }
@@ -230,53 +254,97 @@ static double immerkaer_sigma(double sum_resp, size_t n)
 }
 
 /*
- * Laplacian, Sobel and Immerkær responses for every pixel of the luma plane. Marks strong edges in
- * edge (w×h) when it is not NULL. The loop is branch-free so that noisy images, where every test
- * goes either way, cost no more than clean ones; sums run per row in float, then in double.
+ * A pixel is flat when it and all 8 neighbours (clamped at the border) have exactly the same RGB.
+ * Returns how many pixels are flat and sets plain[tile] for every TILE×TILE tile holding one.
+ *
+ * The tiles tell edges drawn on plain ground (text, UI) from edges in photographs, which have next
+ * to no flat pixels. Tiles rather than an edge's own neighbourhood, because inside a line of small
+ * text every pixel is near a stroke and none is flat; the ground shows a few pixels away, between
+ * lines and words.
+ */
+static int row_same(const uint32_t *row, int l, int i, int r, uint32_t v)
+{
+    return row[l] == v && row[i] == v && row[r] == v;
+}
+
+static size_t flat_pass(const uint32_t *px, int w, int h, uint8_t *plain)
+{
+    int tw = (w + TILE - 1) / TILE;
+    size_t flat = 0;
+    memset(plain, 0, (size_t)tw * ((h + TILE - 1) / TILE));
+    for (int j = 0; j < h; j++) {
+        const uint32_t *up = px + (size_t)(j > 0 ? j - 1 : 0) * w, *row = px + (size_t)j * w;
+        const uint32_t *dn = px + (size_t)(j < h - 1 ? j + 1 : j) * w;
+        uint8_t *tiles = plain + (size_t)(j / TILE) * tw;
+        for (int i = 0; i < w; i++) {
+            int l = i > 0 ? i - 1 : 0, r = i < w - 1 ? i + 1 : i;
+            /* The middle row first: in photographs the left neighbour almost always differs. */
+            int f = row_same(row, l, i, r, row[i]) && row_same(up, l, i, r, row[i]) &&
+                    row_same(dn, l, i, r, row[i]);
+            flat += (size_t)f;
+            tiles[i / TILE] |= (uint8_t)f;
+        }
+    }
+    return flat;
+}
+
+/*
+ * Laplacian, Sobel and Immerkær responses for every pixel of the luma plane. With plain (the tile
+ * flags from flat_pass) it also counts the strong edges in tiles that hold a flat pixel.
+ *
+ * All four filters are a vertical filter per column followed by a horizontal one, so each column's
+ * vertical sums (S = [1 2 1], D = [−1 0 1], L = [1 −2 1]) are computed once and rolled along the
+ * row. The loop is branch-free so that noisy images, where every test goes either way, cost no
+ * more than clean ones; sums run per row in float, then in double.
  *
  * The smooth-pixel noise estimate leaves out pixels with a Sobel gradient, as Tai & Yang do, but
  * with a fixed threshold rather than their top-10% rule: text and UI have far more than 10% edge
  * pixels. The threshold costs no bias, because the Immerkær and Sobel masks are orthogonal, so on
  * Gaussian noise their responses are independent; heavy noise only leaves fewer pixels to average.
  */
-static void gradient_pass(const plane *pl, uint8_t *edge, grad_stats *gs)
+static void gradient_pass(const plane *pl, const uint8_t *plain, grad_stats *gs)
 {
-    int w = pl->w, h = pl->h;
+    int w = pl->w, h = pl->h, tw = (w + TILE - 1) / TILE;
     int cx0 = w / 3, cx1 = w - w / 3, cy0 = h / 3, cy1 = h - h / 3;
     double lap = 0, energy = 0, centre = 0, sum_gx = 0, sum_gy = 0, resp_all = 0, resp_smooth = 0;
-    size_t strong = 0, axis = 0, n_smooth = 0;
+    size_t strong = 0, axis = 0, on_flat = 0, n_smooth = 0;
 
     for (int j = 0; j < h; j++) {
         const float *up = plane_row(pl, j - 1), *row = plane_row(pl, j), *dn = plane_row(pl, j + 1);
+        const uint8_t *tiles = plain ? plain + (size_t)(j / TILE) * tw : NULL;
         int inner_row = j > 0 && j < h - 1, centre_row = j >= cy0 && j < cy1;
         float r_lap = 0, r_energy = 0, r_centre = 0, r_gx = 0, r_gy = 0, r_all = 0, r_smooth = 0;
-        int r_strong = 0, r_axis = 0, r_nsmooth = 0;
+        int r_strong = 0, r_axis = 0, r_flat = 0, r_nsmooth = 0;
+        /* Vertical sums of the previous (p) and current (c) column; n is the next one. */
+        float sp = up[-1] + 2 * row[-1] + dn[-1], dp = dn[-1] - up[-1], lp = up[-1] - 2 * row[-1] + dn[-1];
+        float sc = up[0] + 2 * row[0] + dn[0], dc = dn[0] - up[0], lc = up[0] - 2 * row[0] + dn[0];
         for (int i = 0; i < w; i++) {
-            float a = up[i - 1], b = up[i], c = up[i + 1];
-            float d = row[i - 1], e = row[i], f = row[i + 1];
-            float g = dn[i - 1], k = dn[i], m = dn[i + 1];
-            float gx = (c + 2 * f + m - a - 2 * d - g) * 0.125f;
-            float gy = (g + 2 * k + m - a - 2 * b - c) * 0.125f;
+            float sn = up[i + 1] + 2 * row[i + 1] + dn[i + 1];
+            float dn_ = dn[i + 1] - up[i + 1];
+            float ln = up[i + 1] - 2 * row[i + 1] + dn[i + 1];
+            float gx = (sn - sp) * 0.125f, gy = (dp + 2 * dc + dn_) * 0.125f;
+            float lapl = fabsf(lc + row[i - 1] - 2 * row[i] + row[i + 1]);
+            float resp = fabsf(lp - 2 * lc + ln);
+            sp = sc, sc = sn, dp = dc, dc = dn_, lp = lc, lc = ln;
+
             float ax = fabsf(gx), ay = fabsf(gy), mag2 = gx * gx + gy * gy;
-            float lp = fabsf(b + d + f + k - 4 * e);
-            float resp = fabsf(a - 2 * b + c - 2 * d + 4 * e - 2 * f + g - 2 * k + m);
             int is_edge = mag2 > EDGE_T * EDGE_T;
             int is_axis = (ax < ay ? ax : ay) <= AXIS_TAN * (ax > ay ? ax : ay);
             int inner = inner_row & (i > 0) & (i < w - 1);
             int smooth = inner & (mag2 <= SMOOTH_T * SMOOTH_T);
 
-            r_lap += lp;
+            r_lap += lapl;
             r_energy += mag2;
             r_gx += ax;
             r_gy += ay;
-            r_centre += (centre_row & (i >= cx0) & (i < cx1)) ? lp : 0;
+            r_centre += (centre_row & (i >= cx0) & (i < cx1)) ? lapl : 0;
             r_strong += is_edge;
             r_axis += is_edge & is_axis;
+            if (tiles)
+                r_flat += is_edge & tiles[i / TILE];
             r_all += inner ? resp : 0;
             r_smooth += smooth ? resp : 0;
             r_nsmooth += smooth;
-            if (edge)
-                edge[(size_t)j * w + i] = (uint8_t)is_edge;
         }
         lap += r_lap;
         energy += r_energy;
@@ -287,6 +355,7 @@ static void gradient_pass(const plane *pl, uint8_t *edge, grad_stats *gs)
         resp_smooth += r_smooth;
         strong += (size_t)r_strong;
         axis += (size_t)r_axis;
+        on_flat += (size_t)r_flat;
         n_smooth += (size_t)r_nsmooth;
     }
     double n = (double)w * h;
@@ -296,54 +365,10 @@ static void gradient_pass(const plane *pl, uint8_t *edge, grad_stats *gs)
     gs->density = (double)strong / n;
     gs->centre_lap = centre / ((double)(cx1 - cx0) * (cy1 - cy0));
     gs->axis = ratio((double)axis, (double)strong);
+    gs->on_flat = ratio((double)on_flat, (double)strong);
     gs->hv = ratio(sum_gx - sum_gy, sum_gx + sum_gy);
     gs->noise = immerkaer_sigma(resp_all, n_inner);
     gs->noise_smooth = immerkaer_sigma(resp_smooth, n_smooth);
-}
-
-/* flat[i] = 1 when pixel i and all its 8 neighbours (clamped at the border) have exactly the same RGB. */
-static void flat_mask(const uint32_t *px, int w, int h, uint8_t *flat)
-{
-    for (int j = 0; j < h; j++) {
-        const uint32_t *rows[3] = {
-            px + (size_t)(j > 0 ? j - 1 : 0) * w,
-            px + (size_t)j * w,
-            px + (size_t)(j < h - 1 ? j + 1 : j) * w,
-        };
-        for (int i = 0; i < w; i++) {
-            int l = i > 0 ? i - 1 : 0, r = i < w - 1 ? i + 1 : i;
-            uint32_t v = rows[1][i];
-            int same = 1;
-            for (int t = 0; t < 3; t++)
-                same &= (rows[t][l] == v) & (rows[t][i] == v) & (rows[t][r] == v);
-            flat[(size_t)j * w + i] = (uint8_t)same;
-        }
-    }
-}
-
-/*
- * Share of strong-edge pixels lying in a TILE×TILE tile that also holds a flat pixel: text and UI
- * drawn on plain ground. Tiles rather than the edge's own neighbourhood, because inside a line of
- * small text every pixel is near a stroke and none is flat; the ground shows up a few pixels away,
- * between lines and words. Photographs have next to no flat pixels, so their edges score near 0.
- * plain is scratch space for one byte per tile.
- */
-static double edges_on_flat(const uint8_t *edge, const uint8_t *flat, int w, int h, uint8_t *plain)
-{
-    int tw = (w + TILE - 1) / TILE, th = (h + TILE - 1) / TILE;
-    memset(plain, 0, (size_t)tw * th);
-    for (int j = 0; j < h; j++)
-        for (int i = 0; i < w; i++)
-            plain[(size_t)(j / TILE) * tw + i / TILE] |= flat[(size_t)j * w + i];
-
-    size_t edges = 0, on_flat = 0;
-    for (int j = 0; j < h; j++)
-        for (int i = 0; i < w; i++) {
-            int e = edge[(size_t)j * w + i];
-            edges += (size_t)e;
-            on_flat += (size_t)(e & plain[(size_t)(j / TILE) * tw + i / TILE]);
-        }
-    return ratio((double)on_flat, (double)edges);
 }
 
 /* 2×2 box average into dst, whose w and h are already set; an odd last row or column averages
@@ -407,7 +432,7 @@ static void write_sharpness(const grad_stats *gs, float *lap, float *energy, flo
 }
 
 static void write_synthetic(const colour_stats *cs, const grad_stats *gs, double flat_share,
-                            double on_flat, double n, float *out)
+                            double n, float *out)
 {
     uint32_t distinct = 0, top = 0;
     for (int c = 0; c < 4096; c++) {
@@ -418,7 +443,7 @@ static void write_synthetic(const colour_stats *cs, const grad_stats *gs, double
     out[F_COLOURS] = (float)(log1p(distinct) / log1p(4096));
     out[F_TOP_COLOUR] = (float)(top / n);
     out[F_COLOUR_ENTROPY] = (float)(entropy_bits(cs->colour_hist, 4096, n) / 12);
-    out[F_EDGES_ON_FLAT] = (float)on_flat;
+    out[F_EDGES_ON_FLAT] = (float)gs->on_flat;
     out[F_AXIS_EDGES] = (float)gs->axis;
     out[F_HV_BALANCE] = (float)gs->hv;
 }
@@ -445,33 +470,30 @@ static int lite_encode(const encoder *enc, const rgb_image *img, float *out, cha
     size_t n = (size_t)w * h;
     size_t n_luma = (size_t)luma.stride * (h + 2), n_half = (size_t)half.stride * (half.h + 2);
     size_t tiles = (size_t)((w + TILE - 1) / TILE) * ((h + TILE - 1) / TILE);
-    /* One block: the two planes and packed RGB (4-byte items), then the byte masks and tiles. */
-    luma.px = malloc((n_luma + n_half + n) * 4 + n * 2 + tiles);
+    /* One block: the two planes and packed RGB (4-byte items), then the tile flags. */
+    luma.px = malloc((n_luma + n_half + n) * 4 + tiles);
     if (!luma.px) {
         set_err(err, errlen, "lite: out of memory for a %dx%d image", w, h);
         return -1;
     }
     half.px = luma.px + n_luma;
     uint32_t *packed = (uint32_t *)(half.px + n_half);
-    uint8_t *edge = (uint8_t *)(packed + n), *flat = edge + n, *plain = flat + n;
+    uint8_t *plain = (uint8_t *)(packed + n);
 
     colour_stats cs;
     grad_stats full, coarse;
     colour_pass(img, &luma, packed, &cs);
-    gradient_pass(&luma, edge, &full);
+    size_t n_flat = flat_pass(packed, w, h, plain);
+    gradient_pass(&luma, plain, &full);
     downsample2(&luma, &half);
     gradient_pass(&half, NULL, &coarse);
-    flat_mask(packed, w, h, flat);
-    size_t n_flat = 0;
-    for (size_t i = 0; i < n; i++)
-        n_flat += flat[i];
 
     write_tone(&cs, (double)n, out);
     write_colour(&cs, (double)n, out);
     write_sharpness(&full, &out[F_LAP], &out[F_ENERGY], &out[F_EDGES]);
     write_sharpness(&coarse, &out[F_LAP_HALF], &out[F_ENERGY_HALF], &out[F_EDGES_HALF]);
     out[F_CENTRE_FOCUS] = (float)clamp(log((full.centre_lap + 0.001) / (full.lap + 0.001)), 3);
-    write_synthetic(&cs, &full, (double)n_flat / n, edges_on_flat(edge, flat, w, h, plain), (double)n, out);
+    write_synthetic(&cs, &full, (double)n_flat / n, (double)n, out);
     out[F_NOISE] = squash(full.noise / 255, 0.004);
     out[F_NOISE_SMOOTH] = squash(full.noise_smooth / 255, 0.004);
     out[F_ASPECT] = (float)clamp(log((double)w / h), 3);

@@ -1,0 +1,220 @@
+/*
+ * train.c — benchmark: training time of the keep/delete model.
+ *
+ *   train ROWS EMBED_DIM...
+ *
+ * For each embedding length, makes ROWS synthetic labelled images (an embedding, metadata and a
+ * file name each), builds their feature rows with features_build, then times what `cull train`
+ * does with them (pipeline/trainer.c): cv_assign_folds, cv_out_of_fold over TRAIN_FOLDS folds,
+ * metrics_compute, and the final logreg_fit on every row — same folds seed, λ and class
+ * balancing. Reading the rows from the library and storing the model are not included.
+ *
+ * The data is made so that the problem is learnable but not separable (AUC around 0.85), as real
+ * labels are: 30% deletes; the deletes' embeddings are shifted along a few directions; screenshots
+ * and messenger images are deleted more often; one row in ten is an exact duplicate of the row
+ * before (same group, same label), so grouped folds matter. Embeddings of 1000 dimensions or more
+ * are made non-negative and sparse like a CNN's pooled activations (mobilenet-like); shorter ones
+ * are dense (lite-like).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cblas.h>
+
+#include "learn/cv.h"
+#include "learn/features.h"
+#include "learn/logreg.h"
+#include "learn/metrics.h"
+#include "pipeline/trainer.h"
+
+#define FOLD_SEED 0x63756c6c   /* the seed trainer_train uses */
+#define TARGET_SECONDS 10.0
+#define TARGET_DIM 1792
+#define TARGET_ROWS 25000
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+    uint64_t x = (rng_state += 0x9e3779b97f4a7c15ULL);
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static double uniform(void) { return (rnd() >> 11) * (1.0 / 9007199254740992.0); }
+
+static double gauss(void)
+{
+    double u = uniform(), v = uniform();
+    return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
+}
+
+typedef struct {
+    int n, embed_dim, dim;
+    float *X;
+    int8_t *y;
+    uint64_t *group;
+} dataset;
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (!p) {
+        fprintf(stderr, "train: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static void make_dataset(dataset *d, int n, int embed_dim)
+{
+    static const char *const makes[][2] = {
+        {"Apple", "iPhone 12"}, {"samsung", "SM-G991B"}, {"Canon", "Canon EOS 80D"}, {"NIKON CORPORATION", "NIKON D750"},
+        {"Google", "Pixel 6"}, {"SONY", "ILCE-7M3"},
+    };
+    rng_state = 0x5eed0000ULL + (uint64_t)embed_dim;
+    d->n = n;
+    d->embed_dim = embed_dim;
+    d->dim = features_dim(embed_dim);
+    d->X = xmalloc((size_t)n * d->dim * sizeof *d->X);
+    d->y = xmalloc((size_t)n);
+    d->group = xmalloc((size_t)n * sizeof *d->group);
+    float *emb = xmalloc((size_t)embed_dim * sizeof *emb);
+    /* Deletes differ along every 16th coordinate, by the same total distance whatever the length. */
+    int sparse = embed_dim >= 1000;
+    double shift = 1.4 / sqrt((embed_dim + 15) / 16);
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && rnd() % 10 == 0) {   /* an exact duplicate of the previous picture */
+            memcpy(d->X + (size_t)i * d->dim, d->X + (size_t)(i - 1) * d->dim, (size_t)d->dim * sizeof *d->X);
+            d->y[i] = d->y[i - 1];
+            d->group[i] = d->group[i - 1];
+            continue;
+        }
+        int kind = (int)(rnd() % 10);    /* 0-5 camera photo, 6-7 screenshot, 8-9 messenger image */
+        double p_delete = kind < 6 ? 0.2 : kind < 8 ? 0.6 : 0.45;
+        int del = uniform() < p_delete;
+        for (int j = 0; j < embed_dim; j++) {
+            double v = gauss() + (j % 16 == 0 && del ? shift : 0.0) + (kind >= 6 && j % 16 == 8 ? 0.5 : 0.0);
+            emb[j] = (float)(sparse ? (v > 0.3 ? v - 0.3 : 0.0) : v);
+        }
+        image_meta meta = {0};
+        char name[128];
+        if (kind < 6) {
+            const char *const *mk = makes[rnd() % 6];
+            snprintf(meta.make, sizeof meta.make, "%s", mk[0]);
+            snprintf(meta.model, sizeof meta.model, "%s", mk[1]);
+            snprintf(meta.format, sizeof meta.format, "jpeg");
+            snprintf(meta.datetime, sizeof meta.datetime, "2023:%02d:%02d 12:%02d:%02d", 1 + (int)(rnd() % 12),
+                     1 + (int)(rnd() % 28), (int)(rnd() % 60), (int)(rnd() % 60));
+            int landscape = rnd() % 3 != 0;
+            meta.width = landscape ? 4000 : 3000;
+            meta.height = landscape ? 3000 : 4000;
+            meta.bytes = (int64_t)(3.2e6 * exp(0.3 * gauss()));
+            if (rnd() % 2)
+                snprintf(name, sizeof name, "IMG_%04d.JPG", (int)(rnd() % 10000));
+            else
+                snprintf(name, sizeof name, "DSC%05d.jpg", (int)(rnd() % 100000));
+        } else if (kind < 8) {
+            snprintf(meta.format, sizeof meta.format, "png");
+            meta.width = 1080;
+            meta.height = 2400;
+            meta.bytes = (int64_t)(9e5 * exp(0.5 * gauss()));
+            snprintf(name, sizeof name, "Screenshot_2023%04d-%06d.png", (int)(rnd() % 10000), (int)(rnd() % 1000000));
+        } else {
+            snprintf(meta.format, sizeof meta.format, "jpeg");
+            meta.width = 1600;
+            meta.height = 1200;
+            meta.bytes = (int64_t)(2e5 * exp(0.4 * gauss()));
+            snprintf(name, sizeof name, "IMG-2023%04d-WA%04d.jpg", (int)(rnd() % 10000), (int)(rnd() % 10000));
+        }
+        features_build(emb, embed_dim, &meta, name, d->X + (size_t)i * d->dim);
+        d->y[i] = (int8_t)del;
+        d->group[i] = rnd();
+    }
+    free(emb);
+}
+
+static void dataset_free(dataset *d)
+{
+    free(d->X);
+    free(d->y);
+    free(d->group);
+}
+
+/* What trainer_train does between gathering the rows and storing the model. */
+static int bench_dim(int n, int embed_dim)
+{
+    dataset d;
+    double t0 = now();
+    make_dataset(&d, n, embed_dim);
+    double t_make = now() - t0;
+    int n_delete = 0;
+    for (int i = 0; i < n; i++) n_delete += d.y[i];
+    int k = TRAIN_FOLDS, start = features_token_start(embed_dim);
+    int *fold = xmalloc((size_t)n * sizeof *fold);
+    double *oof = xmalloc((size_t)n * sizeof *oof);
+    metrics cv;
+    logreg_model lr;
+    logreg_report rep;
+
+    double t1 = now();
+    cv_assign_folds(d.y, d.group, n, k, FOLD_SEED, fold);
+    double t2 = now();
+    if (cv_out_of_fold(d.X, d.y, fold, n, d.dim, k, start, TRAIN_LAMBDA, oof) || metrics_compute(oof, d.y, n, &cv)) {
+        fprintf(stderr, "train: cross-validation failed\n");
+        return 1;
+    }
+    double t3 = now();
+    if (logreg_fit(d.X, d.y, n, d.dim, start, TRAIN_LAMBDA, 1, &lr, &rep)) {
+        fprintf(stderr, "train: logreg_fit failed\n");
+        return 1;
+    }
+    double t4 = now();
+    double total = t4 - t1;
+    printf("  %d rows × %d features (embedding %d), %d deletes\n", n, d.dim, embed_dim, n_delete);
+    printf("    train total          %7.2f s", total);
+    if (embed_dim == TARGET_DIM && n == TARGET_ROWS)
+        printf("   — target ≤ %.0f s: %s", TARGET_SECONDS, total <= TARGET_SECONDS ? "met" : "NOT MET");
+    printf("\n");
+    printf("      assign folds       %7.2f s\n", t2 - t1);
+    printf("      %d-fold out-of-fold %6.2f s   (ROC-AUC %.3f, AP %.3f)\n", k, t3 - t2, cv.auc, cv.ap);
+    printf("      final fit          %7.2f s   (%d L-BFGS iterations, %s, |grad|inf %.1e)\n", t4 - t3,
+           rep.iterations, rep.converged ? "converged" : "NOT converged", rep.grad_norm);
+    printf("    (making the synthetic rows: %.2f s, not counted)\n", t_make);
+    logreg_free(&lr);
+    free(fold);
+    free(oof);
+    dataset_free(&d);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3 || atoi(argv[1]) < 10) {
+        fprintf(stderr, "usage: train ROWS EMBED_DIM...\n");
+        return 2;
+    }
+    int n = atoi(argv[1]);
+    printf("train: as `cull train` (cv_assign_folds, cv_out_of_fold with %d folds, final logreg_fit; λ = %g,"
+           " class-balanced), OpenBLAS with %d threads\n",
+           TRAIN_FOLDS, TRAIN_LAMBDA, openblas_get_num_threads());
+    for (int i = 2; i < argc; i++) {
+        int e = atoi(argv[i]);
+        if (e < 1) {
+            fprintf(stderr, "train: bad EMBED_DIM '%s'\n", argv[i]);
+            return 2;
+        }
+        if (bench_dim(n, e)) return 1;
+    }
+    return 0;
+}
