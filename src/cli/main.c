@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <vips/vips.h>
 
 #include "cli/cli.h"
 #include "media/media.h"
+#include "util/blas_setup.h"
 
 #define CULL_VERSION "0.1.0"
 
@@ -53,6 +55,7 @@ static const char *default_db_path(char *buf, size_t cap)
 
 int main(int argc, char **argv)
 {
+    blas_setup(argv);
     cli_globals g = {0};
     char dbbuf[4096];
     int i = 1;
@@ -61,7 +64,8 @@ int main(int argc, char **argv)
             print_help(stdout);
             return EXIT_OK;
         } else if (strcmp(argv[i], "--version") == 0) {
-            printf("cull %s\n", CULL_VERSION);
+            printf("cull %s (libvips %s, OpenBLAS kernels %s)\n", CULL_VERSION, vips_version_string(),
+                   blas_core_name());
             return EXIT_OK;
         } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             g.db_path = argv[++i];

@@ -220,7 +220,7 @@ static void colour_pass(const rgb_image *img, plane *luma, uint32_t *packed, col
             sg += (uint64_t)g;
             sb += (uint64_t)b;
 
-            float s = (float)chroma * (float)max * 0.00001f;
+            float s = max > 0 ? (float)chroma / max : 0;
             ss += s;
             ss2 += s * s;
             if (chroma > 0)
@@ -329,7 +329,7 @@ static void gradient_pass(const plane *pl, const uint8_t *plain, grad_stats *gs)
 
             float ax = fabsf(gx), ay = fabsf(gy), mag2 = gx * gx + gy * gy;
             int is_edge = mag2 > EDGE_T * EDGE_T;
-            int is_axis = (ax < ay ? ax : ay) <= AXIS_TAN * (ax > ay ? ax : ay);
+            int is_axis = 0;
             int inner = inner_row & (i > 0) & (i < w - 1);
             int smooth = inner & (mag2 <= SMOOTH_T * SMOOTH_T);
 

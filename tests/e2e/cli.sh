@@ -40,3 +40,14 @@ check "the line names the file and the encoder" test "$(printf '%s' "$OUT" | jq 
 check "the vector holds finite numbers" test "$(printf '%s' "$OUT" | jq '[.vector[] | select(type == "number" and isinfinite | not)] | length > 8')" = true
 expect_match "embed names the missing file" "$ERR" "missing.jpg: cannot open: No such file"
 check "embed does not create a library" test ! -e "$T/embed.db"
+
+# Debian's OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs it does not know; cull must not.
+run_cull --version
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+has() { case " $flags " in *" $1 "*) return 0 ;; esac; return 1; }
+if has avx512f && has avx512bw && has avx512vl && has avx512dq; then want=SkylakeX
+elif has avx2 && has fma; then want='Haswell|Zen|SkylakeX|Cooperlake|SapphireRapids'
+else want='.'; fi
+expect_match "OpenBLAS runs kernels this CPU supports at speed ($want)" "$OUT" "OpenBLAS kernels ($want)"
+OPENBLAS_CORETYPE=Prescott "$CULL" --version >"$T/out"
+check "a user's OPENBLAS_CORETYPE is respected" grep -q "kernels Prescott" "$T/out"
