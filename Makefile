@@ -37,6 +37,16 @@ $(BUILD)/%.o: %.c
 $(BUILD)/libcull.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
+# Files built into the binary as byte arrays (od is in coreutils; xxd often is not installed).
+$(BUILD)/gen/nsfwjs_to_tfjs.h: scripts/nsfwjs-to-tfjs.js
+	@mkdir -p $(dir $@)
+	{ echo '/* generated from $< by the Makefile */'; \
+	  echo 'static const unsigned char nsfwjs_to_tfjs_js[] = {'; \
+	  od -An -v -tx1 $< | sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/src/cli/cmd_model.o: $(BUILD)/gen/nsfwjs_to_tfjs.h
+$(BUILD)/src/cli/cmd_model.o: CFLAGS += -I$(BUILD)/gen
+
 $(BUILD)/cull: $(CLI_OBJ) $(BUILD)/libcull.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 

@@ -26,6 +26,7 @@ typedef struct {
 } cli_command;
 
 extern const cli_command cmd_index, cmd_label, cmd_train, cmd_rank, cmd_embed, cmd_status;
+extern const cli_command cmd_model;
 
 /* Prints "cull: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

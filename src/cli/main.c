@@ -14,7 +14,7 @@
 #define CULL_VERSION "0.1.0"
 
 static const cli_command *const COMMANDS[] = {
-    &cmd_index, &cmd_label, &cmd_train, &cmd_rank, &cmd_embed, &cmd_status,
+    &cmd_index, &cmd_label, &cmd_train, &cmd_rank, &cmd_embed, &cmd_status, &cmd_model,
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof *COMMANDS)
 

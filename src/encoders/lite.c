@@ -87,8 +87,8 @@ typedef struct {
     double sum_s, sum_s2;           /* HSV saturation */
     uint64_t hue[8];                /* chroma (0..255) summed per hue bin */
     uint64_t grey;                  /* achromatic pixels */
-    /* Hasler–Süsstrunk opponent channels r − g and r + g − 2b (twice their yb), in 0..255 units. */
-    int64_t sum_rg, sum_yb;
+    /* Squares of the Hasler–Süsstrunk opponent channels r − g and r + g − 2b (twice their yb), in
+     * 0..255 units; their plain sums follow from the channel sums. */
     uint64_t sum_rg2, sum_yb2;
 } colour_stats;
 
@@ -171,22 +171,19 @@ static float percentile(const uint32_t hist[256], double n, double q)
 }
 
 /*
- * The 45° bin (centred on 0°, 45°, … 315°) of a pixel's HSV hue, without a division: within the
- * sextant of its largest channel the hue is centre + t·60°, t = num / chroma in [−1, 1], so the bin
- * edges at 22.5° + k·45° fall at fixed t, compared here in eighths. Ties go to the upper bin.
+ * The 45° bin (centred on 0°, 45°, … 315°) of a pixel's HSV hue. In sextants the hue is
+ * base + num / chroma, with base 0, 2 or 4 when red, green or blue is the largest channel, and the
+ * bin is ⌊(8·hue + 3) / 6⌋ mod 8 (ties go to the upper bin). Adding 48·chroma, eight whole bins, to
+ * the numerator keeps it positive for integer division. Branch-free, because in dark noisy areas
+ * the largest channel changes from pixel to pixel. An achromatic pixel gets an arbitrary bin, but
+ * it weighs nothing there.
  */
 static int hue_bin(int r, int g, int b, int max, int chroma)
 {
-    if (max == r) { /* centre 0°: edges at −22.5°, 22.5° */
-        int t8 = 8 * (g - b);
-        return t8 < -3 * chroma ? 7 : t8 < 3 * chroma ? 0 : 1;
-    }
-    if (max == g) { /* centre 120°: edges at 67.5°, 112.5°, 157.5° */
-        int t8 = 8 * (b - r);
-        return t8 < -7 * chroma ? 1 : t8 < -chroma ? 2 : t8 < 5 * chroma ? 3 : 4;
-    }
-    int t8 = 8 * (r - g); /* centre 240°: edges at 202.5°, 247.5°, 292.5° */
-    return t8 < -5 * chroma ? 4 : t8 < chroma ? 5 : t8 < 7 * chroma ? 6 : 7;
+    int is_r = max == r, is_g = !is_r & (max == g), is_b = !is_r & !is_g;
+    int base = 2 * is_g + 4 * is_b;
+    int num = is_r * (g - b) + is_g * (b - r) + is_b * (r - g);
+    return ((8 * base + 51) * chroma + 8 * num) / (6 * chroma + (chroma == 0)) & 7;
 }
 
 /*
@@ -201,8 +198,7 @@ static void colour_pass(const rgb_image *img, plane *luma, uint32_t *packed, col
         const uint8_t *p = img->rgb + (size_t)y * img->width * 3;
         float *lrow = plane_row(luma, y);
         uint32_t *prow = packed + (size_t)y * img->width;
-        uint64_t sr = 0, sg = 0, sb = 0, grey = 0;
-        int64_t srg = 0, syb = 0, srg2 = 0, syb2 = 0;
+        uint64_t sr = 0, sg = 0, sb = 0, grey = 0, srg2 = 0, syb2 = 0;
         float ss = 0, ss2 = 0;
         for (int x = 0; x < img->width; x++, p += 3) {
             int r = p[0], g = p[1], b = p[2];
@@ -223,15 +219,12 @@ static void colour_pass(const rgb_image *img, plane *luma, uint32_t *packed, col
             float s = max > 0 ? (float)chroma / max : 0;
             ss += s;
             ss2 += s * s;
-            if (chroma > 0)
-                cs->hue[hue_bin(r, g, b, max, chroma)] += (uint64_t)chroma;
+            cs->hue[hue_bin(r, g, b, max, chroma)] += (uint64_t)chroma;
             grey += chroma < GREY_CHROMA;
 
             int rg = r - g, yb = r + g - 2 * b;
-            srg += rg;
-            syb += yb;
-            srg2 += rg * rg;
-            syb2 += yb * yb;
+            srg2 += (uint64_t)(rg * rg);
+            syb2 += (uint64_t)(yb * yb);
         }
         cs->sum_r += sr;
         cs->sum_g += sg;
@@ -239,10 +232,8 @@ static void colour_pass(const rgb_image *img, plane *luma, uint32_t *packed, col
         cs->grey += grey;
         cs->sum_s += ss;
         cs->sum_s2 += ss2;
-        cs->sum_rg += srg;
-        cs->sum_yb += syb;
-        cs->sum_rg2 += (uint64_t)srg2;
-        cs->sum_yb2 += (uint64_t)syb2;
+        cs->sum_rg2 += srg2;
+        cs->sum_yb2 += syb2;
     }
     plane_fill_border(luma);
 }
@@ -295,7 +286,8 @@ static size_t flat_pass(const uint32_t *px, int w, int h, uint8_t *plain)
  * All four filters are a vertical filter per column followed by a horizontal one, so each column's
  * vertical sums (S = [1 2 1], D = [−1 0 1], L = [1 −2 1]) are computed once and rolled along the
  * row. The loop is branch-free so that noisy images, where every test goes either way, cost no
- * more than clean ones; sums run per row in float, then in double.
+ * more than clean ones (masks multiply rather than select, which compilers turn into branches);
+ * sums run per row in float, then in double.
  *
  * The smooth-pixel noise estimate leaves out pixels with a Sobel gradient, as Tai & Yang do, but
  * with a fixed threshold rather than their top-10% rule: text and UI have far more than 10% edge
@@ -329,7 +321,7 @@ static void gradient_pass(const plane *pl, const uint8_t *plain, grad_stats *gs)
 
             float ax = fabsf(gx), ay = fabsf(gy), mag2 = gx * gx + gy * gy;
             int is_edge = mag2 > EDGE_T * EDGE_T;
-            int is_axis = 0;
+            int is_axis = (ax < ay ? ax : ay) <= AXIS_TAN * (ax > ay ? ax : ay);
             int inner = inner_row & (i > 0) & (i < w - 1);
             int smooth = inner & (mag2 <= SMOOTH_T * SMOOTH_T);
 
@@ -337,13 +329,13 @@ static void gradient_pass(const plane *pl, const uint8_t *plain, grad_stats *gs)
             r_energy += mag2;
             r_gx += ax;
             r_gy += ay;
-            r_centre += (centre_row & (i >= cx0) & (i < cx1)) ? lapl : 0;
+            r_centre += lapl * (float)(centre_row & (i >= cx0) & (i < cx1));
             r_strong += is_edge;
             r_axis += is_edge & is_axis;
             if (tiles)
                 r_flat += is_edge & tiles[i / TILE];
-            r_all += inner ? resp : 0;
-            r_smooth += smooth ? resp : 0;
+            r_all += resp * (float)inner;
+            r_smooth += resp * (float)smooth;
             r_nsmooth += smooth;
         }
         lap += r_lap;
@@ -417,10 +409,11 @@ static void write_colour(const colour_stats *cs, double n, float *out)
     for (int b = 0; b < 8; b++)
         out[F_HUE_HIST + b] = (float)(cs->hue[b] / n / 255);
     out[F_GREY] = (float)(cs->grey / n);
-    /* yb was summed doubled, to stay in integers. */
-    double mrg = cs->sum_rg / n, myb = cs->sum_yb / n / 2;
-    double srg = std_from((double)cs->sum_rg, (double)cs->sum_rg2, n);
-    double syb = std_from((double)cs->sum_yb, (double)cs->sum_yb2, n) / 2;
+    /* yb is summed doubled, to stay in integers. */
+    double sum_rg = (double)cs->sum_r - (double)cs->sum_g;
+    double sum_yb = (double)cs->sum_r + (double)cs->sum_g - 2.0 * (double)cs->sum_b;
+    double mrg = sum_rg / n, myb = sum_yb / n / 2;
+    double srg = std_from(sum_rg, (double)cs->sum_rg2, n), syb = std_from(sum_yb, (double)cs->sum_yb2, n) / 2;
     out[F_COLOURFUL] = (float)((sqrt(srg * srg + syb * syb) + 0.3 * sqrt(mrg * mrg + myb * myb)) / 100);
 }
 

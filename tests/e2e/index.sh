@@ -8,6 +8,8 @@ convert "$T/pics/a.jpg" -resize 50% "$T/pics/c.webp"
 make_screenshot "$T/pics/sub/d.gif" 3
 make_photo "$T/tmp4.jpg" 4 && mv "$T/tmp4.jpg" "$T/pics/no-extension"
 echo "just text" >"$T/pics/notes.txt"
+mkdir -p "$T/heif"
+vips copy "$T/pics/c.webp" "$T/heif/e.heic" && vips copy "$T/pics/sub/b.png" "$T/heif/f.avif"
 
 run_cull index --jobs 2 "$T/pics"
 expect_rc "index exits 0 on good files" 0
@@ -51,3 +53,15 @@ check "--quiet prints nothing on success" test -z "$ERR"
 
 run_cull index
 expect_rc "index without a path is a usage error" 2
+
+run_cull index "$T/heif"
+expect_rc "HEIC and AVIF index" 0
+check "both are stored as heif" test "$(sql "select count(*) from images where format = 'heif'")" = 2
+
+make_photo "$T/cam.jpg" 11 300x200
+exiftool -q -overwrite_original -Make=Canon -Model="Canon EOS 5D" -DateTimeOriginal="2021:06:07 08:09:10" "$T/cam.jpg"
+run_cull index "$T/cam.jpg"
+check "EXIF make, model and date are stored" \
+    test "$(sql "select make || '|' || model || '|' || datetime from images where make != ''")" = "Canon|Canon EOS 5D|2021:06:07 08:09:10"
+check "size, pixels and format are stored" \
+    test "$(sql "select width || 'x' || height || ' ' || format || ' ' || (bytes = $(stat -c %s "$T/cam.jpg")) from images where make != ''")" = "300x200 jpeg 1"

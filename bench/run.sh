@@ -1,0 +1,141 @@
+#!/bin/sh
+# bench/run.sh BUILD_DIR — runs cull's benchmarks (built by `make bench` into BUILD_DIR/bench/),
+# writes bench/results.txt (replaced each run) and prints it.
+#
+#   1. decode  — shrink-on-load (cull's media_decode) against full decode + resize, on a 12 MP and
+#                a 24 MP photo-like JPEG (and a smooth 12 MP one), one libvips thread
+#   2. index   — end-to-end `cull index --encoder lite --jobs $(nproc)` on 60 12-MP JPEGs, fresh
+#                library each time, and the unchanged re-scan
+#   3. train   — 25,000 labelled rows through what `cull train` runs, lite-sized and 1792-d rows
+#
+# Test images are generated here (bench/genimg.c): the decode ones into a temporary folder that
+# is removed at the end, the index corpus once into $TMPDIR/cull-bench-cache/ and reused.
+# Takes about two minutes on 2 cores (plus about half a minute the first time, for the corpus).
+# shellcheck disable=SC2317  # the benchmark functions are called through section()
+set -eu
+
+BUILD=${1:-build}
+HERE=$(cd "$(dirname "$0")" && pwd)
+RESULTS=$HERE/results.txt
+B=$BUILD/bench
+CULL=$BUILD/cull
+
+DECODE_REPEATS=7
+INDEX_REPEATS=3
+INDEX_FILES=60
+TRAIN_ROWS=25000
+MOBILENET_DIM=1792
+
+for t in "$B/genimg" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$CULL"; do
+    [ -x "$t" ] || { echo "bench/run.sh: $t is missing; run 'make bench'" >&2; exit 2; }
+done
+
+TMP=${TMPDIR:-/tmp}
+CACHE=$TMP/cull-bench-cache
+WORK=$(mktemp -d "$TMP/cull-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+OUT=$WORK/results.txt
+JOBS=$(nproc)
+T0=$(date +%s)
+FAILED=0
+exec 3>&2   # progress messages, while a section's own stderr is being captured
+
+info() { "$B/sysinfo" | sed -n "s/^$1: //p"; }
+
+cpu_model() {
+    m=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
+    [ -n "$m" ] || m=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)
+    echo "${m:-unknown}"
+}
+
+jpeg_version() {
+    for p in libjpeg62-turbo libjpeg-turbo8 libjpeg8; do
+        v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null) && [ -n "$v" ] && { echo "$p $v"; return; }
+    done
+    echo unknown
+}
+
+# section TITLE COMMAND...: runs COMMAND with its output going into the results.
+section() {
+    title=$1
+    shift
+    echo "bench: $title ..." >&3
+    s=$(date +%s)
+    { echo; echo "== $title"; } >>"$OUT"
+    if "$@" >>"$OUT" 2>"$WORK/stderr"; then
+        :
+    else
+        rc=$?
+        FAILED=1
+        echo "FAILED (exit $rc):" >>"$OUT"
+        sed 's/^/  /' "$WORK/stderr" >>"$OUT"
+    fi
+    echo "  ($(($(date +%s) - s)) s)" >>"$OUT"
+}
+
+# The corpus for the index benchmark, made once: generated beside it and renamed into place, so a
+# folder that exists is complete.
+corpus() {
+    dir=$CACHE/corpus-12mp-$INDEX_FILES-v1
+    if [ ! -d "$dir" ]; then
+        echo "bench: generating $INDEX_FILES 12-MP JPEGs into $dir (once) ..." >&3
+        mkdir -p "$CACHE"
+        part=$(mktemp -d "$CACHE/partial.XXXXXX")
+        "$B/genimg" "$part" "$INDEX_FILES" 4000 3000 100 || { rm -rf "$part"; return 1; }
+        mv "$part" "$dir"
+    fi
+    echo "$dir"
+}
+
+decode_bench() {
+    d=$WORK/decode
+    mkdir -p "$d/12" "$d/24" "$d/smooth"
+    "$B/genimg" "$d/12" 1 4000 3000 1 &&
+        "$B/genimg" "$d/24" 1 6000 4000 2 &&
+        "$B/genimg" "$d/smooth" 1 4000 3000 3 0 &&
+        "$B/decode" "$DECODE_REPEATS" "$d/12/img_000.jpg" "$d/24/img_000.jpg" "$d/smooth/img_000.jpg"
+}
+
+index_bench() {
+    dir=$(corpus) && "$B/index" "$CULL" "$dir" "$WORK" "$JOBS" "$INDEX_REPEATS"
+}
+
+train_bench() {
+    "$B/train" "$TRAIN_ROWS" lite "$MOBILENET_DIM" || return
+    # OpenBLAS falls back to its generic Prescott kernels on CPUs it does not recognise; show what
+    # the same training takes with the AVX2 kernels it would otherwise pick.
+    if [ "$(info openblas-core)" = Prescott ] && grep -qw avx2 /proc/cpuinfo; then
+        echo
+        echo "  for comparison, with OPENBLAS_CORETYPE=Haswell (this CPU has AVX2, but this OpenBLAS does"
+        echo "  not recognise it and runs its generic Prescott kernels):"
+        OPENBLAS_CORETYPE=Haswell "$B/train" "$TRAIN_ROWS" lite "$MOBILENET_DIM" >"$WORK/train-haswell" || return
+        tail -n +2 "$WORK/train-haswell"
+    fi
+}
+
+{
+    echo "cull benchmarks — bench/run.sh $BUILD"
+    echo "date:      $(date '+%Y-%m-%d %H:%M:%S %z')"
+    echo "commit:    $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
+        [ -n "$(git -C "$HERE" status --porcelain --untracked-files=no 2>/dev/null)" ] && echo ' (with uncommitted changes)')"
+    echo "CPU:       $(cpu_model)"
+    echo "cores:     $(nproc) (nproc)"
+    echo "memory:    $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "kernel:    $(uname -sr)"
+    echo "libvips:   $(info libvips); JPEG codec: $(jpeg_version)"
+    echo "OpenBLAS:  $(info openblas)"
+    echo "           core $(info openblas-core), $(info openblas-threads) threads"
+    echo "compiler:  $(info compiler) (optimised: $(info optimised))"
+    echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min, at the start)"
+} >"$OUT"
+
+section "1. decode: shrink-on-load vs full decode + resize (target: ≥ 5× faster)" decode_bench
+section "2. index: end-to-end, lite encoder, --jobs $JOBS" index_bench
+section "3. train: $TRAIN_ROWS rows, as cull train (target: ≤ 10 s at $MOBILENET_DIM-d)" train_bench
+
+echo >>"$OUT"
+echo "total bench time: $(($(date +%s) - T0)) s" >>"$OUT"
+cp "$OUT" "$RESULTS"
+cat "$RESULTS"
+exit $FAILED
