@@ -16,7 +16,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/learn/*.c src/pipeline/*.c src/util/*.c))
+LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/learn/*.c src/pipeline/*.c src/safety/*.c src/util/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))

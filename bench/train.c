@@ -3,11 +3,13 @@
  *
  *   train ROWS EMBED_DIM...
  *
- * (an EMBED_DIM of "lite" means the lite encoder's length). For each embedding length, makes ROWS synthetic labelled images (an embedding, metadata and a
- * file name each), builds their feature rows with features_build, then times what `cull train`
- * does with them (pipeline/trainer.c): cv_assign_folds, cv_out_of_fold over TRAIN_FOLDS folds,
- * metrics_compute, and the final logreg_fit on every row — same folds seed, λ and class
- * balancing. Reading the rows from the library and storing the model are not included.
+ * (an EMBED_DIM of "lite" means the lite encoder's length). For each embedding length, makes ROWS
+ * synthetic labelled images (an embedding, metadata and a file name each), builds their feature
+ * rows with features_build, then times what `cull train` does with them (pipeline/trainer.c):
+ * cv_assign_folds, cv_out_of_fold over TRAIN_FOLDS folds, metrics_compute, and the final
+ * logreg_fit on every row — same folds seed, λ and class balancing. Reading the rows from the
+ * library and storing the model are not included. Like the cull binary, it calls blas_setup
+ * first, so OpenBLAS runs the kernel set cull would pick (OPENBLAS_CORETYPE overrides it).
  *
  * The data is made so that the problem is learnable but not separable (AUC around 0.85), as real
  * labels are: 30% deletes; the deletes' embeddings are shifted along a few directions; screenshots
@@ -29,6 +31,7 @@
 #include "learn/logreg.h"
 #include "learn/metrics.h"
 #include "pipeline/trainer.h"
+#include "util/blas_setup.h"
 
 #define FOLD_SEED 0x63756c6c   /* the seed trainer_train uses */
 #define TARGET_SECONDS 10.0
@@ -208,10 +211,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: train ROWS EMBED_DIM...\n");
         return 2;
     }
+    blas_setup(argv);
     int n = atoi(argv[1]);
     printf("train: as `cull train` (cv_assign_folds, cv_out_of_fold with %d folds, final logreg_fit; λ = %g,"
-           " class-balanced), OpenBLAS with %d threads\n",
-           TRAIN_FOLDS, TRAIN_LAMBDA, openblas_get_num_threads());
+           " class-balanced), OpenBLAS %s kernels, %d threads\n",
+           TRAIN_FOLDS, TRAIN_LAMBDA, openblas_get_corename(), openblas_get_num_threads());
     for (int i = 2; i < argc; i++) {
         int e = atoi(argv[i]);
         if (strcmp(argv[i], "lite") == 0) {

@@ -14,7 +14,7 @@
 #define CULL_VERSION "0.1.0"
 
 static const cli_command *const COMMANDS[] = {
-    &cmd_index, &cmd_label, &cmd_train, &cmd_rank, &cmd_embed, &cmd_status, &cmd_model,
+    &cmd_index, &cmd_label, &cmd_train, &cmd_rank, &cmd_apply, &cmd_undo, &cmd_embed, &cmd_status, &cmd_model,
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof *COMMANDS)
 
@@ -35,7 +35,7 @@ static void print_help(FILE *f)
             "  --help       this text; `cull COMMAND --help` for one command\n"
             "  --version    print the version\n"
             "\n"
-            "cull never deletes or changes your image files; it only reads them.\n");
+            "cull never destroys a file: apply moves files to the Trash, logged, and undo puts them back.\n");
 }
 
 /* --db, else $CULL_DB, else the XDG data folder. */

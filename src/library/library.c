@@ -14,13 +14,10 @@
 #include "util/fp16.h"
 #include "util/fsutil.h"
 
-#define SCHEMA_VERSION 1
-#define BUSY_TIMEOUT_MS 60000
+#include "library/internal.h"
 
-struct library {
-    sqlite3 *db;
-    char err[512];
-};
+#define SCHEMA_VERSION 2
+#define BUSY_TIMEOUT_MS 60000
 
 static const char *SCHEMA_V1 =
     "CREATE TABLE images ("
@@ -52,7 +49,22 @@ static const char *SCHEMA_V1 =
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
     "INSERT INTO meta VALUES ('label_version', 0);";
 
-static int fail(library *lib, const char *what)
+/* v2: the append-only log of file moves (apply, undo). A file's state in a batch is its last
+   event; nothing is ever updated or deleted, so an interrupted run can be reconciled. */
+static const char *SCHEMA_V2 =
+    "CREATE TABLE action_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  batch INTEGER NOT NULL,"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),"
+    "  path BLOB NOT NULL,"
+    "  trash_path BLOB NOT NULL, info_path BLOB NOT NULL,"
+    "  bytes INTEGER NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX action_log_batch ON action_log(batch, path);";
+
+int library_fail(library *lib, const char *what)
 {
     snprintf(lib->err, sizeof lib->err, "%s: %s", what, sqlite3_errmsg(lib->db));
     return -1;
@@ -60,7 +72,7 @@ static int fail(library *lib, const char *what)
 
 const char *library_error(library *lib) { return lib->err; }
 
-static int exec(library *lib, const char *sql)
+int library_exec(library *lib, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(lib->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -71,31 +83,31 @@ static int exec(library *lib, const char *sql)
     return 0;
 }
 
-static sqlite3_stmt *prepare(library *lib, const char *sql)
+sqlite3_stmt *library_prepare(library *lib, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(lib->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail(lib, "prepare");
+        library_fail(lib, "prepare");
         return NULL;
     }
     return st;
 }
 
 /* Runs a statement that returns no rows, then finalizes it. */
-static int step_done(library *lib, sqlite3_stmt *st, const char *what)
+int library_step_done(library *lib, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     int ok = rc == SQLITE_DONE || rc == SQLITE_ROW;
-    if (!ok) fail(lib, what);
+    if (!ok) library_fail(lib, what);
     sqlite3_finalize(st);
     return ok ? 0 : -1;
 }
 
-static int64_t now_seconds(void) { return (int64_t)time(NULL); }
+int64_t library_now(void) { return (int64_t)time(NULL); }
 
 static int user_version(library *lib)
 {
-    sqlite3_stmt *st = prepare(lib, "PRAGMA user_version");
+    sqlite3_stmt *st = library_prepare(lib, "PRAGMA user_version");
     int v = -1;
     if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -113,7 +125,8 @@ static int migrate(library *lib)
                  "library schema version %d is newer than this cull understands (%d)", v, SCHEMA_VERSION);
         return -1;
     }
-    if (v == 0 && (exec(lib, SCHEMA_V1) || exec(lib, "PRAGMA user_version = 1"))) {
+    if ((v < 1 && library_exec(lib, SCHEMA_V1)) || (v < 2 && library_exec(lib, SCHEMA_V2)) ||
+        (v < SCHEMA_VERSION && library_exec(lib, "PRAGMA user_version = 2"))) {
         library_rollback(lib);
         return -1;
     }
@@ -138,7 +151,7 @@ library *library_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(lib->db, BUSY_TIMEOUT_MS);
-    if (exec(lib, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
+    if (library_exec(lib, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
         migrate(lib)) {
         snprintf(err, errlen, "%s: %s", path, lib->err);
         library_close(lib);
@@ -154,15 +167,15 @@ void library_close(library *lib)
     free(lib);
 }
 
-int library_begin(library *lib) { return exec(lib, "BEGIN IMMEDIATE"); }
-int library_commit(library *lib) { return exec(lib, "COMMIT"); }
+int library_begin(library *lib) { return library_exec(lib, "BEGIN IMMEDIATE"); }
+int library_commit(library *lib) { return library_exec(lib, "COMMIT"); }
 void library_rollback(library *lib) { sqlite3_exec(lib->db, "ROLLBACK", NULL, NULL, NULL); }
 
 /* --- images and paths ------------------------------------------------------------------ */
 
 int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *m, int64_t *id)
 {
-    sqlite3_stmt *st = prepare(lib,
+    sqlite3_stmt *st = library_prepare(lib,
         "INSERT INTO images (sha256, bytes, width, height, format, make, model, datetime, first_seen)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
         " ON CONFLICT (sha256) DO UPDATE SET bytes = ?2, width = ?3, height = ?4, format = ?5,"
@@ -177,10 +190,10 @@ int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *
     sqlite3_bind_text(st, 6, m->make, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, m->model, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, m->datetime, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, now_seconds());
+    sqlite3_bind_int64(st, 9, library_now());
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        fail(lib, "store image");
+        library_fail(lib, "store image");
         sqlite3_finalize(st);
         return -1;
     }
@@ -191,7 +204,7 @@ int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *
 
 int library_put_path(library *lib, const char *path, int64_t image_id, const file_stamp *s)
 {
-    sqlite3_stmt *st = prepare(lib,
+    sqlite3_stmt *st = library_prepare(lib,
         "INSERT OR REPLACE INTO paths (path, image_id, size, mtime_ns, inode, dev, present, seen_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)");
     if (!st) return -1;
@@ -201,21 +214,21 @@ int library_put_path(library *lib, const char *path, int64_t image_id, const fil
     sqlite3_bind_int64(st, 4, s->mtime_ns);
     sqlite3_bind_int64(st, 5, s->inode);
     sqlite3_bind_int64(st, 6, s->dev);
-    sqlite3_bind_int64(st, 7, now_seconds());
-    return step_done(lib, st, "store path");
+    sqlite3_bind_int64(st, 7, library_now());
+    return library_step_done(lib, st, "store path");
 }
 
 int library_path_gone(library *lib, const char *path)
 {
-    sqlite3_stmt *st = prepare(lib, "UPDATE paths SET present = 0 WHERE path = ?1");
+    sqlite3_stmt *st = library_prepare(lib, "UPDATE paths SET present = 0 WHERE path = ?1");
     if (!st) return -1;
     sqlite3_bind_blob(st, 1, path, (int)strlen(path), SQLITE_STATIC);
-    return step_done(lib, st, "mark path gone");
+    return library_step_done(lib, st, "mark path gone");
 }
 
 int64_t library_image_at(library *lib, const char *path)
 {
-    sqlite3_stmt *st = prepare(lib, "SELECT image_id FROM paths WHERE path = ?1");
+    sqlite3_stmt *st = library_prepare(lib, "SELECT image_id FROM paths WHERE path = ?1");
     if (!st) return -1;
     sqlite3_bind_blob(st, 1, path, (int)strlen(path), SQLITE_STATIC);
     int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
@@ -236,7 +249,7 @@ static const char *column_path(sqlite3_stmt *st, int col, char *buf, size_t cap)
 
 int library_each_path(library *lib, const char *encoder_id, library_path_fn fn, void *ctx)
 {
-    sqlite3_stmt *st = prepare(lib,
+    sqlite3_stmt *st = library_prepare(lib,
         "SELECT p.path, p.size, p.mtime_ns, p.inode, p.dev, p.image_id,"
         "  EXISTS (SELECT 1 FROM embeddings e WHERE e.encoder = ?1 AND e.image_id = p.image_id)"
         " FROM paths p WHERE p.present = 1");
@@ -252,12 +265,12 @@ int library_each_path(library *lib, const char *encoder_id, library_path_fn fn, 
         fn(p, &s, sqlite3_column_int64(st, 5), sqlite3_column_int(st, 6), ctx);
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(lib, "read paths");
+    return rc == SQLITE_DONE ? 0 : library_fail(lib, "read paths");
 }
 
 int library_each_embedded_hash(library *lib, const char *encoder_id, library_hash_fn fn, void *ctx)
 {
-    sqlite3_stmt *st = prepare(lib,
+    sqlite3_stmt *st = library_prepare(lib,
         "SELECT i.sha256, i.id FROM images i JOIN embeddings e ON e.image_id = i.id"
         " WHERE e.encoder = ?1");
     if (!st) return -1;
@@ -267,7 +280,7 @@ int library_each_embedded_hash(library *lib, const char *encoder_id, library_has
         if (sqlite3_column_bytes(st, 0) == 32)
             fn(sqlite3_column_blob(st, 0), sqlite3_column_int64(st, 1), ctx);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(lib, "read hashes");
+    return rc == SQLITE_DONE ? 0 : library_fail(lib, "read hashes");
 }
 
 /* --- embeddings -------------------------------------------------------------------------- */
@@ -277,7 +290,7 @@ int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id
     uint16_t *half = malloc((size_t)dim * sizeof *half);
     if (!half) return -1;
     for (int i = 0; i < dim; i++) half[i] = fp16_from_float(v[i]);
-    sqlite3_stmt *st = prepare(lib,
+    sqlite3_stmt *st = library_prepare(lib,
         "INSERT OR REPLACE INTO embeddings (image_id, encoder, vector) VALUES (?1, ?2, ?3)");
     if (!st) {
         free(half);
@@ -286,7 +299,7 @@ int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id
     sqlite3_bind_int64(st, 1, image_id);
     sqlite3_bind_text(st, 2, encoder_id, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, half, dim * (int)sizeof *half, SQLITE_STATIC);
-    int rc = step_done(lib, st, "store embedding");
+    int rc = library_step_done(lib, st, "store embedding");
     free(half);
     return rc;
 }
@@ -295,18 +308,18 @@ int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id
 
 static int bump_label_version(library *lib)
 {
-    return exec(lib, "UPDATE meta SET value = value + 1 WHERE key = 'label_version'");
+    return library_exec(lib, "UPDATE meta SET value = value + 1 WHERE key = 'label_version'");
 }
 
 int library_set_label(library *lib, int64_t image_id, int label, const char *source)
 {
     sqlite3_stmt *st;
     if (label == LABEL_NONE) {
-        st = prepare(lib, "DELETE FROM labels WHERE image_id = ?1");
+        st = library_prepare(lib, "DELETE FROM labels WHERE image_id = ?1");
         if (!st) return -1;
         sqlite3_bind_int64(st, 1, image_id);
     } else {
-        st = prepare(lib,
+        st = library_prepare(lib,
             "INSERT INTO labels (image_id, label, source, updated_at) VALUES (?1, ?2, ?3, ?4)"
             " ON CONFLICT (image_id) DO UPDATE SET label = ?2, source = ?3, updated_at = ?4"
             " WHERE label != ?2");
@@ -314,15 +327,15 @@ int library_set_label(library *lib, int64_t image_id, int label, const char *sou
         sqlite3_bind_int64(st, 1, image_id);
         sqlite3_bind_int(st, 2, label);
         sqlite3_bind_text(st, 3, source, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, now_seconds());
+        sqlite3_bind_int64(st, 4, library_now());
     }
-    if (step_done(lib, st, "store label")) return -1;
+    if (library_step_done(lib, st, "store label")) return -1;
     return sqlite3_changes(lib->db) > 0 ? bump_label_version(lib) : 0;
 }
 
 int64_t library_label_version(library *lib)
 {
-    sqlite3_stmt *st = prepare(lib, "SELECT value FROM meta WHERE key = 'label_version'");
+    sqlite3_stmt *st = library_prepare(lib, "SELECT value FROM meta WHERE key = 'label_version'");
     if (!st) return -1;
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
@@ -353,7 +366,7 @@ int library_each_row(library *lib, const char *encoder_id, int present_paths, li
           " FROM embeddings e JOIN images i ON i.id = e.image_id"
           " LEFT JOIN labels l ON l.image_id = i.id"
           " WHERE e.encoder = ?1 ORDER BY i.id";
-    sqlite3_stmt *st = prepare(lib, sql);
+    sqlite3_stmt *st = library_prepare(lib, sql);
     if (!st) return -1;
     sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
     float *vec = NULL;
@@ -399,25 +412,25 @@ int library_each_row(library *lib, const char *encoder_id, int present_paths, li
 
 int library_put_model(library *lib, const char *encoder_id, int64_t label_version, const char *json)
 {
-    sqlite3_stmt *st = prepare(lib,
+    sqlite3_stmt *st = library_prepare(lib,
         "INSERT INTO models (encoder, label_version, created_at, model) VALUES (?1, ?2, ?3, ?4)");
     if (!st) return -1;
     sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, label_version);
-    sqlite3_bind_int64(st, 3, now_seconds());
+    sqlite3_bind_int64(st, 3, library_now());
     sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
-    if (step_done(lib, st, "store model")) return -1;
+    if (library_step_done(lib, st, "store model")) return -1;
     /* Older models of this encoder are history nobody reads; keep the library small. */
-    st = prepare(lib, "DELETE FROM models WHERE encoder = ?1 AND id < last_insert_rowid()");
+    st = library_prepare(lib, "DELETE FROM models WHERE encoder = ?1 AND id < last_insert_rowid()");
     if (!st) return -1;
     sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
-    return step_done(lib, st, "prune models");
+    return library_step_done(lib, st, "prune models");
 }
 
 int library_latest_model(library *lib, const char *encoder_id, library_model *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prepare(lib,
+    sqlite3_stmt *st = library_prepare(lib,
         "SELECT id, encoder, label_version, created_at, model FROM models"
         " WHERE encoder = ?1 ORDER BY id DESC LIMIT 1");
     if (!st) return -1;
@@ -431,7 +444,7 @@ int library_latest_model(library *lib, const char *encoder_id, library_model *ou
         out->json = strdup((const char *)sqlite3_column_text(st, 4));
         found = out->json ? 1 : -1;
     } else if (rc != SQLITE_DONE) {
-        found = fail(lib, "read model");
+        found = library_fail(lib, "read model");
     }
     sqlite3_finalize(st);
     return found;
@@ -447,7 +460,7 @@ void library_model_free(library_model *m)
 
 static int64_t count(library *lib, const char *sql)
 {
-    sqlite3_stmt *st = prepare(lib, sql);
+    sqlite3_stmt *st = library_prepare(lib, sql);
     if (!st) return -1;
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_finalize(st);
@@ -469,11 +482,11 @@ int library_counts_get(library *lib, library_counts *c)
 
 int library_each_encoder(library *lib, library_encoder_fn fn, void *ctx)
 {
-    sqlite3_stmt *st = prepare(lib, "SELECT encoder, COUNT(*) FROM embeddings GROUP BY encoder ORDER BY encoder");
+    sqlite3_stmt *st = library_prepare(lib, "SELECT encoder, COUNT(*) FROM embeddings GROUP BY encoder ORDER BY encoder");
     if (!st) return -1;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), ctx);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : fail(lib, "read encoders");
+    return rc == SQLITE_DONE ? 0 : library_fail(lib, "read encoders");
 }

@@ -1,0 +1,23 @@
+/*
+ * internal.h — what the files of src/library/ share; nothing outside src/library/ includes it.
+ */
+#ifndef CULL_LIBRARY_INTERNAL_H
+#define CULL_LIBRARY_INTERNAL_H
+
+#include <sqlite3.h>
+#include "library/library.h"
+
+struct library {
+    sqlite3 *db;
+    char err[512];
+};
+
+/* Each records sqlite's message in lib->err on failure and returns -1 (or NULL). */
+int library_fail(library *lib, const char *what);
+int library_exec(library *lib, const char *sql);
+sqlite3_stmt *library_prepare(library *lib, const char *sql);
+/* Steps a statement that returns no rows (or ignores them), then finalizes it. */
+int library_step_done(library *lib, sqlite3_stmt *st, const char *what);
+int64_t library_now(void);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * apply.c — apply / undo over the Trash with a write-ahead action log; see apply.h.
+ */
+#include "safety/apply.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "library/actions.h"
+#include "safety/trash.h"
+#include "util/fsutil.h"
+
+static void report(const char *path, const char *reason)
+{
+    fputs("cull: ", stderr);
+    fwrite(path, 1, strlen(path), stderr);
+    fprintf(stderr, ": %s\n", reason);
+}
+
+static trash_slot slot_of(const library_action *a)
+{
+    trash_slot t;
+    snprintf(t.files, sizeof t.files, "%s", a->trash_path);
+    snprintf(t.info, sizeof t.info, "%s", a->info_path);
+    return t;
+}
+
+/* The last actions of a batch, copied out first: handling them writes to the very log a live
+   query would be reading. */
+typedef struct {
+    library_action *items;
+    size_t n, cap;
+} action_list;
+
+static int copy_action(const library_action *a, void *ctx)
+{
+    action_list *l = ctx;
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        library_action *grown = realloc(l->items, l->cap * sizeof *grown);
+        if (!grown) return 1;
+        l->items = grown;
+    }
+    library_action *c = &l->items[l->n];
+    *c = *a;
+    c->path = strdup(a->path);
+    c->trash_path = strdup(a->trash_path);
+    c->info_path = strdup(a->info_path);
+    c->event = strdup(a->event);
+    l->n++;
+    return !c->path || !c->trash_path || !c->info_path || !c->event;
+}
+
+static void free_actions(action_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free((char *)l->items[i].path);
+        free((char *)l->items[i].trash_path);
+        free((char *)l->items[i].info_path);
+        free((char *)l->items[i].event);
+    }
+    free(l->items);
+}
+
+/* Calls fn on each last action of batch (< 0: all batches); stops at the first non-zero. */
+static int for_each_action(library *lib, int64_t batch, library_action_fn fn, void *ctx)
+{
+    action_list l = {0};
+    int rc = library_each_last_action(lib, batch, copy_action, &l) ? -1 : 0;
+    for (size_t i = 0; i < l.n && rc == 0; i++) rc = fn(&l.items[i], ctx);
+    free_actions(&l);
+    return rc;
+}
+
+/* ---- reconcile ------------------------------------------------------------------------------ */
+
+typedef struct {
+    library *lib;
+    int settled, failed;
+} reconcile_ctx;
+
+static int settle(library *lib, const library_action *a, const char *event, int present, const char *detail)
+{
+    return library_log_action(lib, a, event, detail) || library_set_path_present(lib, a->path, present);
+}
+
+static int reconcile_one(const library_action *a, void *ctx)
+{
+    reconcile_ctx *r = ctx;
+    int planned = strcmp(a->event, "planned") == 0, restoring = strcmp(a->event, "restoring") == 0;
+    if (!planned && !restoring) return 0;
+    int at_origin = trash_exists(a->path), in_trash = trash_exists(a->trash_path);
+    trash_slot slot = slot_of(a);
+    int rc = 0;
+    if (in_trash && !at_origin) {
+        rc = settle(r->lib, a, "moved", 0, "settled after an interrupted run");
+    } else if (at_origin && !in_trash) {
+        if (planned) trash_release(&slot);
+        else unlink(slot.info);
+        rc = settle(r->lib, a, planned ? "aborted" : "restored", 1, "settled after an interrupted run");
+    } else if (at_origin && in_trash) {
+        /* A cross-device copy was cut short. The side that is not the verified original is the
+           partial copy: for apply that is the Trash copy; for undo, keep the Trash copy. */
+        if (planned) {
+            unlink(slot.files);
+            trash_release(&slot);
+            rc = settle(r->lib, a, "aborted", 1, "removed a partial Trash copy after an interrupted run");
+        } else {
+            rc = settle(r->lib, a, "moved", 0, "interrupted restore: the file stays in the Trash");
+            report(a->path, "an interrupted undo left a file here and in the Trash; the Trash copy is kept");
+        }
+    } else {
+        rc = settle(r->lib, a, "failed", 0, "neither at its path nor in the Trash after an interrupted run");
+        report(a->path, "not found at its path or in the Trash after an interrupted run");
+    }
+    if (rc) r->failed = 1;
+    r->settled++;
+    return rc;
+}
+
+int apply_reconcile(library *lib)
+{
+    reconcile_ctx r = {lib, 0, 0};
+    if (for_each_action(lib, -1, reconcile_one, &r) || r.failed) return -1;
+    return r.settled;
+}
+
+/* ---- apply ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    char *path;
+    int64_t image_id, bytes;
+    uint8_t sha256[32];
+} candidate;
+
+typedef struct {
+    char *const *roots;
+    int n_roots;
+    candidate *items;
+    size_t n, cap;
+} candidates;
+
+static int collect(const char *path, int64_t image_id, const uint8_t sha[32], const file_stamp *st, void *ctx)
+{
+    candidates *c = ctx;
+    int wanted = c->n_roots == 0;
+    for (int i = 0; i < c->n_roots && !wanted; i++) wanted = fs_is_under(path, c->roots[i]);
+    if (!wanted) return 0;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 256;
+        candidate *grown = realloc(c->items, c->cap * sizeof *grown);
+        if (!grown) return 1;
+        c->items = grown;
+    }
+    candidate *k = &c->items[c->n];
+    if (!(k->path = strdup(path))) return 1;
+    k->image_id = image_id;
+    k->bytes = st->size;
+    memcpy(k->sha256, sha, 32);
+    c->n++;
+    return 0;
+}
+
+static int move_one(library *lib, int64_t batch, const candidate *k, apply_summary *s)
+{
+    char err[600];
+    trash_slot slot;
+    if (trash_reserve(k->path, &slot, err, sizeof err)) {
+        report(k->path, err);
+        s->failed++;
+        return 0;
+    }
+    library_action a = {.batch = batch, .image_id = k->image_id, .bytes = k->bytes, .path = k->path,
+                        .trash_path = slot.files, .info_path = slot.info};
+    if (library_log_action(lib, &a, "planned", NULL)) { /* never move what is not logged */
+        trash_release(&slot);
+        return -1;
+    }
+    if (trash_move(k->path, &slot, k->sha256, err, sizeof err)) {
+        report(k->path, err);
+        s->failed++;
+        return library_log_action(lib, &a, "failed", err);
+    }
+    s->files++;
+    s->bytes += k->bytes;
+    return settle(lib, &a, "moved", 0, NULL);
+}
+
+int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, FILE *out, apply_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!dry_run && apply_reconcile(lib) < 0) return -1;
+    candidates c = {roots, n_roots, NULL, 0, 0};
+    int rc = library_each_delete_candidate(lib, collect, &c);
+    for (size_t i = 0; i < c.n && rc == 0; i++) {
+        const candidate *k = &c.items[i];
+        if (!trash_exists(k->path)) {
+            s->gone++;
+            if (!dry_run) rc = library_set_path_present(lib, k->path, 0);
+        } else if (dry_run) {
+            fprintf(out, "%lld\t", (long long)k->bytes);
+            fwrite(k->path, 1, strlen(k->path), out);
+            fputc('\n', out);
+            s->files++;
+            s->bytes += k->bytes;
+        } else {
+            if (s->batch == 0 && (s->batch = library_new_batch(lib)) < 0) rc = -1;
+            else rc = move_one(lib, s->batch, k, s);
+        }
+    }
+    for (size_t i = 0; i < c.n; i++) free(c.items[i].path);
+    free(c.items);
+    return rc;
+}
+
+/* ---- undo ----------------------------------------------------------------------------------- */
+
+typedef struct {
+    library *lib;
+    apply_summary *s;
+    int db_failed;
+} undo_ctx;
+
+static int restore_one(const library_action *a, void *ctx)
+{
+    undo_ctx *u = ctx;
+    if (strcmp(a->event, "moved") != 0) return 0;
+    char err[FS_PATH_MAX + 200];
+    trash_slot slot = slot_of(a);
+    if (library_log_action(u->lib, a, "restoring", NULL)) goto db_error;
+    if (trash_restore(a->path, &slot, a->sha256, err, sizeof err)) {
+        report(a->path, err);
+        u->s->failed++;
+        if (library_log_action(u->lib, a, "moved", err)) goto db_error;
+        return 0;
+    }
+    u->s->files++;
+    u->s->bytes += a->bytes;
+    if (settle(u->lib, a, "restored", 1, NULL)) goto db_error;
+    return 0;
+db_error:
+    u->db_failed = 1;
+    return 1;
+}
+
+int apply_undo(library *lib, apply_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    if (apply_reconcile(lib) < 0) return -1;
+    s->batch = library_last_trashed_batch(lib);
+    if (s->batch <= 0) return s->batch < 0 ? -1 : 0;
+    undo_ctx u = {lib, s, 0};
+    if (for_each_action(lib, s->batch, restore_one, &u) || u.db_failed) return -1;
+    return 0;
+}

@@ -1,0 +1,30 @@
+/*
+ * apply.h — `apply` and `undo`: moving delete-labelled files to the Trash and back, logged in the
+ * library before and after every move (library/actions.h) and reconciled after interruptions.
+ */
+#ifndef CULL_SAFETY_APPLY_H
+#define CULL_SAFETY_APPLY_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "library/library.h"
+
+typedef struct {
+    int64_t files, bytes;     /* moved (or, for a dry run, that would move) */
+    int64_t failed;           /* reported on stderr, left where they were */
+    int64_t gone;             /* labelled files already missing from disk */
+    int64_t batch;            /* the batch this run wrote (0 for a dry run or nothing moved) */
+} apply_summary;
+
+/* Files under roots (absolute; none = everywhere) whose image is labelled delete. With dry_run,
+   lists them on out ("BYTES<TAB>PATH") and moves nothing. 0, or -1 when the library failed. */
+int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, FILE *out, apply_summary *s);
+
+/* Puts back what the newest apply still has in the Trash. 0, or -1 when the library failed. */
+int apply_undo(library *lib, apply_summary *s);
+
+/* Settles moves a killed run left half-logged ("planned"/"restoring" as last event). Called by
+   both of the above first; returns how many it settled, or -1. */
+int apply_reconcile(library *lib);
+
+#endif

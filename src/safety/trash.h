@@ -1,0 +1,45 @@
+/*
+ * trash.h — the freedesktop.org Trash: the only code that moves user files.
+ *
+ * A file goes to the Trash of its own filesystem: the home Trash ($XDG_DATA_HOME/Trash) when it
+ * lives on the same filesystem, else $topdir/.Trash/$uid (when the administrator made a sticky
+ * .Trash there) or $topdir/.Trash-$uid. Each trashed file gets a .trashinfo (original path and
+ * deletion date) so desktop file managers can restore it too. When no Trash can be used on the
+ * file's filesystem, the home Trash is used across devices: copy, fsync, verify the copy's
+ * SHA-256, and only then remove the original. Nothing here ever unlinks a file whose content has
+ * not been verified somewhere else first.
+ */
+#ifndef CULL_SAFETY_TRASH_H
+#define CULL_SAFETY_TRASH_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include "util/fsutil.h"
+
+typedef struct {
+    char files[FS_PATH_MAX];    /* where the file will be: TRASH/files/NAME */
+    char info[FS_PATH_MAX];     /* TRASH/info/NAME.trashinfo, already created (the reservation) */
+} trash_slot;
+
+/* Picks the Trash for path, creates its folders if needed, and reserves a free name by writing
+   the .trashinfo (O_EXCL: two processes never get one name). 0, or -1 with err. */
+int trash_reserve(const char *path, trash_slot *slot, char *err, size_t errlen);
+
+/* Moves path into its reserved slot. expected_sha256 is the content the caller means to trash:
+   the file is hashed first, and a file whose content differs is left alone (-1, err says so).
+   On failure the reservation is released and the file stays where it was. */
+int trash_move(const char *path, const trash_slot *slot, const uint8_t expected_sha256[32], char *err,
+               size_t errlen);
+
+/* Puts a trashed file back at path (which must not exist), verifying its content first, and
+   removes the .trashinfo. 0, or -1 with err (the file then stays in the Trash). */
+int trash_restore(const char *path, const trash_slot *slot, const uint8_t expected_sha256[32], char *err,
+                  size_t errlen);
+
+/* Releases a reservation whose move never happened (removes the .trashinfo only). */
+void trash_release(const trash_slot *slot);
+
+/* 1 if path exists (as anything, even a dangling link). */
+int trash_exists(const char *path);
+
+#endif

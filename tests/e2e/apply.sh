@@ -1,0 +1,136 @@
+# apply / undo: delete-labelled files go to the freedesktop.org Trash with a .trashinfo, logged
+# before and after; undo puts identical bytes back; nothing is ever lost.
+. "$(dirname "$0")/../e2e_lib.sh"
+
+TRASH="$XDG_DATA_HOME/Trash"
+mkdir -p "$T/pics/a" "$T/pics/b" "$T/orig"
+make_photo "$T/pics/a/keep1.jpg" 1 300x200
+make_photo "$T/pics/a/keep2.jpg" 2 300x200
+make_screenshot "$T/pics/a/shot.png" 3
+make_screenshot "$T/pics/b/shot.png" 4            # same name in another folder: a Trash collision
+make_screenshot "$T/pics/b/with space %.png" 5
+cp -a "$T/pics" "$T/orig/"
+"$CULL" label --quiet keep "$T/pics/a/keep1.jpg" "$T/pics/a/keep2.jpg"
+"$CULL" label --quiet delete "$T/pics/a/shot.png" "$T/pics/b"
+
+run_cull apply --dry-run
+expect_rc "apply --dry-run exits 0" 0
+check "the dry run lists the 3 delete-labelled files" test "$(printf '%s\n' "$OUT" | wc -l)" = 3
+expect_match "and their total" "$ERR" "would move 3 files"
+check "the dry run moves nothing" test -e "$T/pics/a/shot.png" -a ! -e "$TRASH"
+
+run_cull apply
+expect_rc "apply exits 0" 0
+expect_match "apply reports what it moved" "$ERR" "moved 3 files .* to the Trash"
+check "the delete-labelled files are gone from their folders" \
+    test ! -e "$T/pics/a/shot.png" -a ! -e "$T/pics/b/shot.png" -a ! -e "$T/pics/b/with space %.png"
+check "keep-labelled files are untouched" cmp -s "$T/pics/a/keep1.jpg" "$T/orig/pics/a/keep1.jpg"
+check "3 files in Trash/files" test "$(ls "$TRASH/files" | wc -l)" = 3
+check "a name collision gets a numbered name" test -e "$TRASH/files/shot.png" -a -e "$TRASH/files/shot.2.png"
+check "each has a .trashinfo" test "$(ls "$TRASH/info"/*.trashinfo | wc -l)" = 3
+info="$TRASH/info/with space %.png.trashinfo"
+check ".trashinfo starts with [Trash Info]" test "$(head -1 "$info")" = "[Trash Info]"
+check ".trashinfo Path is the absolute path, URL-escaped" grep -qx "Path=$T/pics/b/with%20space%20%25.png" "$info"
+check ".trashinfo has a DeletionDate" grep -Eqx 'DeletionDate=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}' "$info"
+check "trashed bytes are the original bytes" cmp -s "$TRASH/files/with space %.png" "$T/orig/pics/b/with space %.png"
+check "the log holds planned + moved for each file" \
+    test "$(sql "select group_concat(event) from (select event from action_log order by id)")" = "planned,moved,planned,moved,planned,moved"
+check "labels and embeddings stay as training data" test "$(sql 'select count(*) from labels where label = 1')" = 3
+run_cull train
+expect_rc "training still works with the files in the Trash" 0
+
+run_cull apply
+expect_match "a second apply finds nothing to move" "$ERR" "nothing to move"
+
+run_cull undo
+expect_rc "undo exits 0" 0
+expect_match "undo reports what it put back" "$ERR" "put back 3 files"
+for f in a/shot.png b/shot.png "b/with space %.png"; do
+    check "undo restored identical bytes: $f" cmp -s "$T/pics/$f" "$T/orig/pics/$f"
+done
+check "undo emptied the Trash of them (files and info)" test "$(find "$TRASH" -type f | wc -l)" = 0
+run_cull undo
+expect_match "a second undo has nothing to do" "$ERR" "nothing to undo"
+
+# Undo never overwrites: a new file at the original path keeps the trashed one in the Trash.
+run_cull apply --yes "$T/pics/a"
+check "apply with a PATH moves only files under it" test ! -e "$T/pics/a/shot.png" -a -e "$T/pics/b/shot.png"
+echo "new file" >"$T/pics/a/shot.png"
+run_cull undo
+expect_rc "undo with a taken path exits 1" 1
+expect_match "and says the file stays in the Trash" "$ERR" "shot.png: something else is at the original path"
+check "the new file was not overwritten" grep -q "new file" "$T/pics/a/shot.png"
+rm "$T/pics/a/shot.png"
+run_cull undo
+check "once the path is free, undo puts it back" cmp -s "$T/pics/a/shot.png" "$T/orig/pics/a/shot.png"
+
+# A file changed since it was labelled is not trashed.
+"$CULL" label --quiet delete "$T/pics/a/keep2.jpg"
+convert "$T/pics/a/keep2.jpg" -negate "$T/pics/a/keep2.jpg"
+run_cull apply "$T/pics/a/keep2.jpg"
+expect_rc "a changed file makes apply exit 1" 1
+expect_match "and is named with the reason" "$ERR" "keep2.jpg: content differs from the labelled image"
+check "the changed file is still there" test -e "$T/pics/a/keep2.jpg"
+"$CULL" label --quiet keep "$T/pics/a/keep2.jpg"
+
+# A read-only folder: the file stays, the batch goes on.
+mkdir "$T/ro" && make_screenshot "$T/ro/locked.png" 9 && make_screenshot "$T/ro/../free.png" 10
+"$CULL" label --quiet delete "$T/ro/locked.png" "$T/free.png"
+if [ "$(id -u)" -eq 0 ] && chattr +i "$T/ro" 2>/dev/null; then ro=chattr; else chmod 555 "$T/ro"; ro=chmod; fi
+run_cull apply
+[ $ro = chattr ] && chattr -i "$T/ro" || chmod 755 "$T/ro"
+expect_rc "a read-only folder makes apply exit 1" 1
+expect_match "the read-only file is named with the reason" "$ERR" "locked.png: cannot move"
+check "the read-only file stays" test -e "$T/ro/locked.png"
+check "the other file still went to the Trash" test ! -e "$T/free.png"
+check "no .trashinfo is left for the file that did not move" test ! -e "$TRASH/info/locked.png.trashinfo"
+run_cull undo
+
+# kill -9 in the middle of an apply loses nothing; the next apply finishes and the log is whole.
+mkdir "$T/bulk"
+make_screenshot "$T/bulk/s.png" 20
+for i in $(seq 1 150); do convert "$T/bulk/s.png" -fill "rgb($i,0,0)" -draw "point 1,1" "$T/bulk/s$i.png"; done
+rm "$T/bulk/s.png"
+"$CULL" label --quiet delete "$T/bulk"
+"$CULL" apply --yes >"$T/out" 2>&1 &
+pid=$!
+sleep 0.3
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+in_place=$(ls "$T/bulk" | wc -l)
+in_trash=$(ls "$TRASH/files" | grep -c '^s[0-9]*\.png$')
+check "after kill -9 every file is in its folder or the Trash ($in_place + $in_trash)" test $((in_place + in_trash)) = 150
+check "the library is intact" test "$(sql 'pragma integrity_check')" = ok
+run_cull apply --yes
+expect_rc "the next apply completes" 0
+check "all 150 are in the Trash" test "$(ls "$TRASH/files" | grep -c '^s[0-9]*\.png$')" = 150
+check "every bulk file's last logged event is moved" \
+    test "$(sql "select count(*) from action_log a where id = (select max(id) from action_log b where b.path = a.path) and event = 'moved' and cast(path as text) like '%/bulk/%'")" = 150
+run_cull undo
+check "undo brings all 150 back" test "$(ls "$T/bulk" | wc -l)" = 150
+
+# Another filesystem: its own Trash at the top of it, or (when that cannot be used) the home
+# Trash across devices: copy, fsync, verify, then remove.
+shm=/dev/shm/cull-e2e-$$
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$T")" ] && mkdir "$shm" 2>/dev/null &&
+   [ ! -e "/dev/shm/.Trash-$(id -u)" ]; then
+    make_screenshot "$shm/x.png" 30 && cp "$shm/x.png" "$T/x.orig"
+    "$CULL" label --quiet delete "$shm/x.png"
+    run_cull apply --yes "$shm"
+    check "a file on another filesystem goes to that filesystem's .Trash-UID" test -e "/dev/shm/.Trash-$(id -u)/files/x.png"
+    check "its .trashinfo Path is relative to the top of that filesystem" \
+        grep -qx "Path=cull-e2e-$$/x.png" "/dev/shm/.Trash-$(id -u)/info/x.png.trashinfo"
+    run_cull undo
+    check "and comes back" cmp -s "$shm/x.png" "$T/x.orig"
+    rm -rf "/dev/shm/.Trash-$(id -u)"
+    : >"/dev/shm/.Trash-$(id -u)"                 # that Trash cannot be used now
+    run_cull apply --yes "$shm"
+    check "cross-device: copied into the home Trash and verified" cmp -s "$TRASH/files/x.png" "$T/x.orig"
+    check "cross-device: the original is removed only after that" test ! -e "$shm/x.png"
+    run_cull undo
+    check "cross-device undo copies it back" cmp -s "$shm/x.png" "$T/x.orig"
+    rm -f "/dev/shm/.Trash-$(id -u)"
+    rm -rf "$shm"
+else
+    pass "# SKIP no second filesystem to test cross-device moves"
+fi
