@@ -6,7 +6,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := vips libraw sqlite3 openblas jansson glib-2.0
+PKGS    := vips libraw sqlite3 openblas jansson glib-2.0 libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS))

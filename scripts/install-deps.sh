@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libvips-dev libvips-tools libraw-dev libsqlite3-dev sqlite3 libopenblas-dev libjansson-dev
-libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev
+libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev libssl-dev
 imagemagick libimage-exiftool-perl valgrind file jq"
 missing=""
 for p in $PKGS; do

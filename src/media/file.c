@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <glib.h>
+#include <openssl/sha.h>
 
 #include "util/fsutil.h"
 
@@ -82,20 +82,11 @@ void file_buffer_free(file_buffer *fb)
     fb->len = 0;
 }
 
+/* OpenSSL's SHA-256 uses the CPU's SHA extensions where present: hashing was a fifth of the
+   index's CPU time with a portable implementation. */
 void media_sha256(const void *data, size_t len, uint8_t out[32])
 {
-    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
-    /* g_checksum_update takes a gssize length: feed huge buffers in chunks. */
-    const uint8_t *p = data;
-    while (len > 0) {
-        size_t n = len > (1u << 30) ? (1u << 30) : len;
-        g_checksum_update(c, p, (gssize)n);
-        p += n;
-        len -= n;
-    }
-    gsize outlen = 32;
-    g_checksum_get_digest(c, out, &outlen);
-    g_checksum_free(c);
+    SHA256(data, len, out);
 }
 
 void media_sha256_hex(const uint8_t sha[32], char out[65])
