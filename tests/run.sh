@@ -40,7 +40,7 @@ for build in "$@"; do
         run_suite "$build/$(basename "$t")" "$t"
     done
     for s in tests/e2e/*.sh; do
-        run_suite "$build/e2e/$(basename "$s" .sh)" env CULL="$PWD/$build/cull" bash "$s"
+        run_suite "$build/e2e/$(basename "$s" .sh)" env CULL="$PWD/$build/cull" CULL_BUILD="$build" bash "$s"
     done
 done
 echo "logs: $log_dir"

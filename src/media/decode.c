@@ -85,7 +85,7 @@ static void vips_reason(const char *what, char *err, size_t errlen)
     char *msg = vips_error_buffer_copy();
     char *nl = msg ? strchr(msg, '\n') : NULL;
     if (nl) *nl = 0;
-    snprintf(err, errlen, "%s%s%s", what, msg && *msg ? ": " : "", msg ? msg : "");
+    snprintf(err, errlen, "%s: %s", what, msg && *msg ? msg : "damaged or unsupported file");
     g_free(msg);
 }
 
