@@ -15,18 +15,26 @@ ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(SAN),fuzz)
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
 
-LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/learn/*.c src/pipeline/*.c src/safety/*.c src/util/*.c))
+LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/nn/*.c src/learn/*.c src/pipeline/*.c src/safety/*.c src/util/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCHES  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+REPLAYS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps tests check demo bench clean help asan
+.PHONY: all deps tests check demo bench clean help asan fuzz fuzzers
 
 all: $(BUILD)/cull
 
@@ -58,7 +66,24 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libcull.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -o $@
 
-tests: $(BUILD)/cull $(TESTS)
+# libFuzzer targets (clang, SAN=fuzz) and the same targets with a plain main() that replays the
+# seeds and the crashers kept so far: the replays are part of every test run.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libcull.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -o $@
+
+$(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libcull.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< tests/fuzz/replay_main.c $(BUILD)/libcull.a $(LDLIBS) -o $@
+
+tests: $(BUILD)/cull $(TESTS) $(REPLAYS)
+
+fuzzers: $(FUZZERS)
+
+# Every parser cull owns, fuzzed for FUZZ_SECONDS each; new crashers land in tests/fuzz/regressions.
+fuzz: deps
+	$(MAKE) BUILD=build-fuzz CC=clang SAN=fuzz fuzzers
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 deps:
 	scripts/install-deps.sh
@@ -79,12 +104,13 @@ bench: deps all $(BENCHES)
 	bench/run.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 help:
 	@echo "make demo   install dependencies, build, index + label + train + rank a demo library"
 	@echo "make check  install dependencies, build (plain and ASan/UBSan), run every test"
 	@echo "make bench  benchmarks; results in bench/results.txt"
+	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make        build build/cull"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -39,6 +39,11 @@ for build in "$@"; do
         [ -x "$t" ] || continue
         run_suite "$build/$(basename "$t")" "$t"
     done
+    for r in "$build"/tests/replay_*; do
+        [ -x "$r" ] || continue
+        name=$(basename "$r"); name=${name#replay_}
+        run_suite "$build/$(basename "$r")" "$r" "tests/fuzz/seeds/$name" "tests/fuzz/regressions/$name"
+    done
     for s in tests/e2e/*.sh; do
         run_suite "$build/e2e/$(basename "$s" .sh)" env CULL="$PWD/$build/cull" CULL_BUILD="$build" bash "$s"
     done
