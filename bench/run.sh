@@ -8,6 +8,9 @@
 #                library each time, and the unchanged re-scan
 #   3. train   — 25,000 labelled rows through what `cull train` runs, lite-sized and 1792-d rows,
 #                with the OpenBLAS kernels cull picks, then 1792-d again on other kernel sets
+#   4. scale   — a synthetic library of SCALE_N (default 100,000) small images in folders of 100
+#                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status;
+#                time, peak memory and library bytes per image (targets: DESIGN §5)
 #
 # Test images are generated here (bench/genimg.c): the decode ones into a temporary folder that
 # is removed at the end, the index corpus once into $TMPDIR/cull-bench-cache/ and reused.
@@ -27,7 +30,9 @@ INDEX_FILES=60
 TRAIN_ROWS=25000
 MOBILENET_DIM=1792
 
-for t in "$B/genimg" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$CULL"; do
+SCALE_N=${SCALE_N:-100000}
+
+for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$CULL"; do
     [ -x "$t" ] || { echo "bench/run.sh: $t is missing; run 'make bench'" >&2; exit 2; }
 done
 
@@ -121,6 +126,48 @@ train_bench() {
     done
 }
 
+# timed LABEL COMMAND...: one line with wall time and peak memory of COMMAND (run on this library).
+timed() {
+    label=$1
+    shift
+    /usr/bin/time -f '%e %M' -o "$WORK/time" "$@" >"$WORK/cmd.out" 2>"$WORK/cmd.err" || {
+        echo "  $label: FAILED"; sed 's/^/    /' "$WORK/cmd.err" | tail -5; return 1; }
+    set -- $(tail -n 1 "$WORK/time")
+    printf '  %-34s %8.2f s   peak %6.0f MB\n' "$label" "$1" "$(($2 / 1024))"
+}
+
+scale_bench() {
+    lib=$WORK/scale.db
+    dir=$CACHE/small-$SCALE_N-v1
+    if [ ! -d "$dir" ]; then
+        echo "bench: generating $SCALE_N small JPEGs into $dir (once) ..." >&3
+        mkdir -p "$CACHE"
+        part=$(mktemp -d "$CACHE/partial.XXXXXX")
+        "$B/gensmall" "$part" "$SCALE_N" || { rm -rf "$part"; return 1; }
+        mv "$part" "$dir"
+    fi
+    folders=$(ls "$dir" | wc -l)
+    echo "$SCALE_N images of 64×48 in $folders folders; $JOBS jobs; lite encoder"
+    timed "first index" "$CULL" --db "$lib" index --quiet --encoder lite "$dir" || return
+    timed "re-scan, unchanged (target ≤ 10 s)" "$CULL" --db "$lib" index --quiet --encoder lite "$dir" || return
+    # Label 30% of the folders (photo-like keep, screenshot-like delete).
+    n_label=$((folders * 3 / 10))
+    keep=$(ls -d "$dir"/d* | head -n "$n_label" | awk 'NR % 2 == 1')
+    del=$(ls -d "$dir"/d* | head -n "$n_label" | awk 'NR % 2 == 0')
+    # shellcheck disable=SC2086  # folder lists
+    timed "label keep ($(echo "$keep" | wc -l) folders)" "$CULL" --db "$lib" label --quiet --encoder lite keep $keep || return
+    # shellcheck disable=SC2086
+    timed "label delete ($(echo "$del" | wc -l) folders)" "$CULL" --db "$lib" label --quiet --encoder lite delete $del || return
+    timed "train (5-fold CV + fit)" "$CULL" --db "$lib" train --encoder lite || return
+    grep -E 'trained on|ROC-AUC' "$WORK/cmd.out" | sed 's/^ */    /'
+    timed "rank all unlabelled (target ≤ 2 s)" "$CULL" --db "$lib" rank --encoder lite || return
+    echo "    $(wc -l <"$WORK/cmd.out") images ranked"
+    timed "status" "$CULL" --db "$lib" status || return
+    "$CULL" --db "$lib" index --quiet --encoder lite "$dir" >/dev/null 2>&1   # leaves the WAL checkpointed
+    bytes=$(stat -c %s "$lib")
+    echo "  library: $((bytes / 1048576)) MB, $((bytes / SCALE_N)) bytes per image (lite: 48 values; target ≤ 4 KB per image per 1792-d encoder)"
+}
+
 {
     echo "cull benchmarks — bench/run.sh $BUILD"
     echo "date:      $(date '+%Y-%m-%d %H:%M:%S %z')"
@@ -141,6 +188,7 @@ train_bench() {
 section "1. decode: shrink-on-load vs full decode + resize (target: ≥ 5× faster)" decode_bench
 section "2. index: end-to-end, lite encoder, --jobs $JOBS" index_bench
 section "3. train: $TRAIN_ROWS rows, as cull train (target: ≤ 10 s at $MOBILENET_DIM-d)" train_bench
+section "4. scale: a library of $SCALE_N images" scale_bench
 
 echo >>"$OUT"
 echo "total bench time: $(($(date +%s) - T0)) s; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"
