@@ -123,70 +123,55 @@ static int check_pixels(int w, int h, int64_t max_pixels, char *err, size_t errl
     return 0;
 }
 
-/* Box for vips_thumbnail so that the shortest side of the upright image becomes at most
-   MEDIA_PREVIEW_SIDE while the aspect ratio is kept. */
-static void preview_box(int upright_w, int upright_h, int *bw, int *bh)
+/* How big a decode should come out: the shortest side at most `side` (encoder previews), or the
+   longest (thumbnails and display images). Never enlarged. */
+typedef struct {
+    int side;
+    int longest;
+} target_size;
+
+static void thumbnail_box(int upright_w, int upright_h, target_size t, int *bw, int *bh)
 {
-    *bw = upright_w <= upright_h ? MEDIA_PREVIEW_SIDE : VIPS_MAX_COORD;
-    *bh = upright_w <= upright_h ? VIPS_MAX_COORD : MEDIA_PREVIEW_SIDE;
+    if (t.longest) {
+        *bw = *bh = t.side;
+        return;
+    }
+    *bw = upright_w <= upright_h ? t.side : VIPS_MAX_COORD;
+    *bh = upright_w <= upright_h ? VIPS_MAX_COORD : t.side;
 }
 
-/* Any thumbnail (grey, CMYK already imported, 16-bit, alpha) → 8-bit sRGB RGB in memory. */
-static int to_rgb8(VipsImage *in, rgb_image *out, const char *what, char *err, size_t errlen)
+/* Any decoded image (grey, CMYK already imported, 16-bit, alpha) → 8-bit sRGB with 3 bands, alpha
+   flattened onto white. NULL with the libvips error set. */
+static VipsImage *srgb8(VipsImage *in)
 {
     VipsImage *a = NULL, *b = NULL, *c = NULL, *d = NULL;
-    int rc = -1;
-    if (vips_colourspace(in, &a, VIPS_INTERPRETATION_sRGB, NULL)) goto done;
+    if (vips_colourspace(in, &a, VIPS_INTERPRETATION_sRGB, NULL)) goto out;
     if (vips_image_hasalpha(a)) {
         VipsArrayDouble *white = vips_array_double_newv(1, 255.0);
-        int frc = vips_flatten(a, &b, "background", white, NULL);
+        int rc = vips_flatten(a, &b, "background", white, NULL);
         vips_area_unref(VIPS_AREA(white));
-        if (frc) goto done;
+        if (rc) goto out;
     } else {
         b = a;
         g_object_ref(b);
     }
-    if (vips_cast_uchar(b, &c, NULL)) goto done;
-    if (c->Bands < 3) {
-        snprintf(err, errlen, "unexpected %d-band image after colour conversion", c->Bands);
-        goto fail_msg;
-    }
-    if (vips_extract_band(c, &d, 0, "n", 3, NULL)) goto done;
-    size_t size = 0;
-    void *mem = vips_image_write_to_memory(d, &size);
-    if (!mem) goto done;
-    if (size != (size_t)d->Xsize * d->Ysize * 3) {
-        g_free(mem);
-        snprintf(err, errlen, "decoder returned a short image");
-        goto fail_msg;
-    }
-    out->rgb = malloc(size);
-    if (out->rgb) memcpy(out->rgb, mem, size);
-    g_free(mem);
-    if (!out->rgb) {
-        snprintf(err, errlen, "out of memory");
-        goto fail_msg;
-    }
-    out->width = d->Xsize;
-    out->height = d->Ysize;
-    rc = 0;
-done:
-    if (rc) vips_reason(what, err, errlen);
-fail_msg:
+    if (vips_cast_uchar(b, &c, NULL)) goto out;
+    if (c->Bands < 3) vips_error("cull", "unexpected %d-band image after colour conversion", c->Bands);
+    else vips_extract_band(c, &d, 0, "n", 3, NULL);
+out:
     if (a) g_object_unref(a);
     if (b) g_object_unref(b);
     if (c) g_object_unref(c);
-    if (d) g_object_unref(d);
-    return rc;
+    return d;
 }
 
-static int decode_with_vips(const uint8_t *data, size_t len, const char *format, int64_t max_pixels,
-                            rgb_image *preview, image_meta *meta, char *err, size_t errlen)
+static VipsImage *decode_with_vips(const uint8_t *data, size_t len, const char *format, int64_t max_pixels,
+                                   target_size size, image_meta *meta, char *err, size_t errlen)
 {
     VipsImage *hdr = vips_image_new_from_buffer(data, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
     if (!hdr) {
         vips_reason("cannot read image header", err, errlen);
-        return -1;
+        return NULL;
     }
     int w = vips_image_get_width(hdr), h = vips_image_get_height(hdr);
     if (orientation_of(hdr) >= 5) {
@@ -202,26 +187,25 @@ static int decode_with_vips(const uint8_t *data, size_t len, const char *format,
     exif_string(hdr, "exif-ifd2-DateTimeOriginal", meta->datetime, sizeof meta->datetime);
     if (!meta->datetime[0]) exif_string(hdr, "exif-ifd0-DateTime", meta->datetime, sizeof meta->datetime);
     g_object_unref(hdr);
-    if (check_pixels(w, h, max_pixels, err, errlen)) return -1;
+    if (check_pixels(w, h, max_pixels, err, errlen)) return NULL;
 
     int bw, bh;
-    preview_box(w, h, &bw, &bh);
-    VipsImage *thumb = NULL;
+    thumbnail_box(w, h, size, &bw, &bh);
+    VipsImage *thumb = NULL, *out = NULL;
     /* fail_on goes to the loader through option_string: libvips 8.14 does not pass the
        thumbnail's own fail_on on to buffer loaders, and a truncated file would decode grey. */
-    char what[64];
-    snprintf(what, sizeof what, "cannot decode %s", format);
     if (vips_thumbnail_buffer((void *)data, len, &thumb, bw, "height", bh, "size", VIPS_SIZE_DOWN,
-                              "option_string", "fail_on=truncated", NULL)) {
-        vips_reason(what, err, errlen);
-        return -1;
+                              "option_string", "fail_on=truncated", NULL) == 0) {
+        out = srgb8(thumb);
+        g_object_unref(thumb);
     }
-    /* Decoding happens here, lazily: a truncation shows up as a failed conversion. */
-    int rc = to_rgb8(thumb, preview, what, err, errlen);
-    g_object_unref(thumb);
-    return rc;
+    if (!out) {
+        char what[64];
+        snprintf(what, sizeof what, "cannot decode %s", format);
+        vips_reason(what, err, errlen);
+    }
+    return out;
 }
-
 /* Rotates a RAW preview upright; libraw's flip: 3 = 180°, 5 = 90° counter-clockwise, 6 = 90° clockwise. */
 static VipsImage *apply_flip(VipsImage *in, int flip)
 {
@@ -276,58 +260,101 @@ static VipsImage *raw_image(libraw_data_t *lr, libraw_processed_image_t **keep, 
     return im;
 }
 
-static int decode_with_libraw(const uint8_t *data, size_t len, int64_t max_pixels, rgb_image *preview,
-                              image_meta *meta, char *err, size_t errlen)
+/* Returns an in-memory image (libraw's buffers are freed here), NULL on failure, or *not_raw set
+   when libraw does not recognise the data. */
+static VipsImage *decode_with_libraw(const uint8_t *data, size_t len, int64_t max_pixels, target_size size,
+                                     image_meta *meta, int *not_raw, char *err, size_t errlen)
 {
+    *not_raw = 0;
     libraw_data_t *lr = libraw_init(0);
     if (!lr) {
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return NULL;
     }
-    int rc = -1;
     libraw_processed_image_t *p = NULL;
-    VipsImage *im = NULL, *upright = NULL, *thumb = NULL;
+    VipsImage *im = NULL, *upright = NULL, *thumb = NULL, *rgb = NULL, *out = NULL;
     if (libraw_open_buffer(lr, (void *)data, len) != LIBRAW_SUCCESS) {
-        rc = 1; /* not a RAW file: let the caller try libvips */
-        goto out;
+        *not_raw = 1;
+        goto done;
     }
     raw_meta(lr, meta);
-    if (check_pixels(meta->width, meta->height, max_pixels, err, errlen)) goto out;
-    if (!(im = raw_image(lr, &p, err, errlen))) goto out;
+    if (check_pixels(meta->width, meta->height, max_pixels, err, errlen)) goto done;
+    if (!(im = raw_image(lr, &p, err, errlen))) goto done;
     /* An embedded JPEG carrying its own orientation is rotated by vips_thumbnail_image. */
     upright = orientation_of(im) > 1 ? (g_object_ref(im), im) : apply_flip(im, lr->sizes.flip);
     int bw, bh;
-    preview_box(vips_image_get_width(upright), vips_image_get_height(upright), &bw, &bh);
-    if (vips_thumbnail_image(upright, &thumb, bw, "height", bh, "size", VIPS_SIZE_DOWN, NULL)) {
-        vips_reason("cannot shrink camera RAW preview", err, errlen);
-        goto out;
-    }
-    rc = to_rgb8(thumb, preview, "cannot decode camera RAW preview", err, errlen);
-out:
+    thumbnail_box(vips_image_get_width(upright), vips_image_get_height(upright), size, &bw, &bh);
+    if (vips_thumbnail_image(upright, &thumb, bw, "height", bh, "size", VIPS_SIZE_DOWN, NULL) == 0 &&
+        (rgb = srgb8(thumb)))
+        out = vips_image_copy_memory(rgb);
+    if (!out) vips_reason("cannot decode camera RAW preview", err, errlen);
+done:
+    if (rgb) g_object_unref(rgb);
     if (thumb) g_object_unref(thumb);
     if (upright) g_object_unref(upright);
     if (im) g_object_unref(im);
     if (p) libraw_dcraw_clear_mem(p);
     libraw_close(lr);
-    return rc;
+    return out;
 }
 
-int media_decode(const uint8_t *data, size_t len, int64_t max_pixels, rgb_image *preview, image_meta *meta,
-                 char *err, size_t errlen)
+/* Content → upright 8-bit sRGB image of the requested size (lazy for libvips formats: it reads
+   data, which must outlive it). */
+static VipsImage *decode(const uint8_t *data, size_t len, int64_t max_pixels, target_size size,
+                         image_meta *meta, char *err, size_t errlen)
 {
-    memset(preview, 0, sizeof *preview);
     memset(meta, 0, sizeof *meta);
     meta->bytes = (int64_t)len;
     if (raw_magic(data, len) || tiff_magic(data, len)) {
-        int rc = decode_with_libraw(data, len, max_pixels, preview, meta, err, errlen);
-        if (rc <= 0) return rc;
+        int not_raw;
+        VipsImage *im = decode_with_libraw(data, len, max_pixels, size, meta, &not_raw, err, errlen);
+        if (!not_raw) return im;
         memset(meta, 0, sizeof *meta);
         meta->bytes = (int64_t)len;
     }
     const char *format = vips_format(data, len);
     if (!format) {
         snprintf(err, errlen, "not an image (content is not a format cull reads)");
-        return -1;
+        return NULL;
     }
-    return decode_with_vips(data, len, format, max_pixels, preview, meta, err, errlen);
+    return decode_with_vips(data, len, format, max_pixels, size, meta, err, errlen);
+}
+
+int media_decode(const uint8_t *data, size_t len, int64_t max_pixels, rgb_image *preview, image_meta *meta,
+                 char *err, size_t errlen)
+{
+    memset(preview, 0, sizeof *preview);
+    VipsImage *im = decode(data, len, max_pixels, (target_size){MEDIA_PREVIEW_SIDE, 0}, meta, err, errlen);
+    if (!im) return -1;
+    /* Pixels are decoded here, lazily: a truncated file fails now. */
+    size_t size = 0;
+    void *mem = vips_image_write_to_memory(im, &size);
+    int rc = -1;
+    if (!mem) {
+        char what[64];
+        snprintf(what, sizeof what, "cannot decode %s", meta->format);
+        vips_reason(what, err, errlen);
+    } else if (size != (size_t)im->Xsize * im->Ysize * 3 || !(preview->rgb = malloc(size))) {
+        snprintf(err, errlen, "%s", size ? "out of memory" : "decoder returned a short image");
+    } else {
+        memcpy(preview->rgb, mem, size);
+        preview->width = im->Xsize;
+        preview->height = im->Ysize;
+        rc = 0;
+    }
+    g_free(mem);
+    g_object_unref(im);
+    return rc;
+}
+
+int media_render_jpeg(const uint8_t *data, size_t len, int side, int quality, void **jpeg, size_t *jpeg_len,
+                      char *err, size_t errlen)
+{
+    image_meta meta;
+    VipsImage *im = decode(data, len, INT64_MAX, (target_size){side, 1}, &meta, err, errlen);
+    if (!im) return -1;
+    int rc = vips_jpegsave_buffer(im, jpeg, jpeg_len, "Q", quality, "strip", TRUE, "optimize_coding", TRUE, NULL);
+    if (rc) vips_reason("cannot make a JPEG", err, errlen);
+    g_object_unref(im);
+    return rc;
 }

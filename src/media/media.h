@@ -50,4 +50,10 @@ int media_looks_like_image(const uint8_t *data, size_t len);
 int media_decode(const uint8_t *data, size_t len, int64_t max_pixels, rgb_image *preview,
                  image_meta *meta, char *err, size_t errlen);
 
+/* A JPEG of the image, upright, sRGB, longest side at most `side` (never enlarged), for showing
+   it (the review page's thumbnails and display images). *jpeg is g_malloc'ed (g_free it). The
+   content is trusted to have passed media_decode's pixel limit when it was indexed. */
+int media_render_jpeg(const uint8_t *data, size_t len, int side, int quality, void **jpeg, size_t *jpeg_len,
+                      char *err, size_t errlen);
+
 #endif

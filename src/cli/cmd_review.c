@@ -1,0 +1,93 @@
+/*
+ * cmd_review.c — `cull review`: a local web page to triage images one key at a time.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "review/review.h"
+#include "util/fsutil.h"
+
+static int run_review(int argc, char **argv, const cli_globals *g);
+
+const cli_command cmd_review = {
+    "review",
+    "a local web page: one key per image, likely deletes first, learns as you go",
+    "usage: cull review [OPTIONS] [PATH...]\n"
+    "\n"
+    "Serves a page on 127.0.0.1 and prints its URL, which carries a random token for this run\n"
+    "(every request needs it). The page shows the current image large, what comes next, and its\n"
+    "P(delete), name, folder, size, dimensions, date and camera. Every decision is stored in the\n"
+    "library at once; after every N decisions the model retrains in the background and the queue\n"
+    "re-orders. The Apply button does what `cull apply` does. PATH limits the review (and Apply)\n"
+    "to images at or under those paths. Ctrl-C stops the server.\n"
+    "\n"
+    "keys: d or Left = delete, k or Right = keep, s = skip, u or z = undo, ? = help\n"
+    "      (on a phone: swipe left = delete, right = keep, up = skip)\n"
+    "queues: likely delete first (default), uncertain first (teaches the model most), suspects\n"
+    "      (labels the model disagrees with), all by folder\n"
+    "\n"
+    "options:\n"
+    "  --port N            port to listen on (default: any free port)\n"
+    "  --open              open the page in the desktop browser (xdg-open)\n"
+    "  --listen ADDR       listen on this numeric address instead of 127.0.0.1 (e.g. 0.0.0.0 for a\n"
+    "                      phone on your network); anyone who can reach it and has the URL can\n"
+    "                      label and trash your images\n"
+    "  --retrain-every N   decisions between background retrainings (default 20)\n"
+    "  --encoder NAME      whose embeddings and model to use (default: the best one installed)\n"
+    "\n"
+    "Thumbnails are cached in $XDG_CACHE_HOME/cull/thumbs (~/.cache/cull/thumbs).\n"
+    "\n"
+    "examples:\n"
+    "  cull review --open\n"
+    "  cull review ~/Pictures/incoming\n",
+    run_review,
+};
+
+static int run_review(int argc, char **argv, const cli_globals *g)
+{
+    static const struct option LONG[] = {
+        {"port", required_argument, 0, 'p'},          {"open", no_argument, 0, 'o'},
+        {"listen", required_argument, 0, 'l'},        {"retrain-every", required_argument, 0, 'r'},
+        {"encoder", required_argument, 0, 'e'},       {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    review_options o = {.db_path = g->db_path, .retrain_every = 20};
+    const char *encoder = NULL;
+    int64_t v;
+    optind = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "p:ol:r:e:", LONG, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (cli_parse_int(optarg, 0, 65535, &v)) return cli_usage_error(&cmd_review, "--port wants 0 to 65535");
+            o.port = (int)v;
+            break;
+        case 'o': o.open_browser = 1; break;
+        case 'l': o.listen = optarg; break;
+        case 'r':
+            if (cli_parse_int(optarg, 1, 1000000, &v)) return cli_usage_error(&cmd_review, "--retrain-every wants a number");
+            o.retrain_every = (int)v;
+            break;
+        case 'e': encoder = optarg; break;
+        case 'h': return cli_help(&cmd_review);
+        default: return cli_usage_error(&cmd_review, "unknown option");
+        }
+    }
+    char id[96];
+    if (cli_encoder_id(encoder, id, sizeof id)) return EXIT_SOME_FAILED;
+    o.encoder_id = id;
+    o.n_roots = argc - optind;
+    o.roots = calloc((size_t)o.n_roots + 1, sizeof *o.roots);
+    if (!o.roots) return EXIT_SOME_FAILED;
+    for (int i = 0; i < o.n_roots; i++) {
+        char abs[FS_PATH_MAX];
+        if (fs_absolute(argv[optind + i], abs, sizeof abs) || !(o.roots[i] = strdup(abs))) {
+            for (int k = 0; k < i; k++) free(o.roots[k]);
+            free(o.roots);
+            return cli_usage_error(&cmd_review, "path too long: %s", argv[optind + i]);
+        }
+    }
+    return review_run(&o) ? EXIT_SOME_FAILED : EXIT_OK;
+}

@@ -1,0 +1,32 @@
+/*
+ * api.h — the JSON API of `cull review` (all under /api/, token and origin already checked):
+ *
+ *   GET  /api/state                     model metrics, training, counts, undo available
+ *   GET  /api/queue?name=Q&limit=N      the next N images of queue Q (queue.h) with their facts
+ *   GET  /api/image/ID/thumb|display    JPEG of image ID (a library id: never a path)
+ *   POST /api/label {"id", "label"}     keep|delete, stored at once (source "review")
+ *   POST /api/skip {"id"}               out of the queues for this run
+ *   POST /api/undo                      takes back the newest label or skip
+ *   GET  /api/apply                     what apply would move: files, bytes, paths
+ *   POST /api/apply {"confirm": true}   moves them to the Trash as `cull apply` does
+ * POST bodies are JSON; every POST answers with the state too.
+ */
+#ifndef CULL_REVIEW_API_H
+#define CULL_REVIEW_API_H
+
+#include <jansson.h>
+#include "review/http.h"
+#include "review/session.h"
+
+void api_handle(review_session *s, const review_call *c, review_reply *r);
+
+/* Shared by the api_*.c files. */
+json_t *api_state(review_session *s);
+json_t *api_path(const char *path);       /* bytes that are not UTF-8 become U+FFFD */
+int api_apply(review_session *s, const review_call *c, review_reply *r);
+/* rest: "ID/thumb" or "ID/display". */
+int api_image(review_session *s, const char *rest, review_reply *r);
+/* A whole decimal id in [1, 10^18); -1 otherwise. */
+int64_t api_parse_id(const char *s, size_t n);
+
+#endif

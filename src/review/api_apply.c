@@ -1,0 +1,77 @@
+/*
+ * api_apply.c — GET /api/apply (what would move) and POST /api/apply (move it): exactly what
+ * `cull apply` does, on its own library connection so labelling never waits for it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "review/api.h"
+#include "review/learner.h"
+#include "safety/apply.h"
+
+#define PLAN_LIST_MAX 500    /* paths listed on the page; the totals count them all */
+
+/* "BYTES<TAB>PATH" lines of a dry run → [{"path", "bytes"}] (the first PLAN_LIST_MAX). */
+static json_t *plan_items(const char *text, size_t len)
+{
+    json_t *a = json_array();
+    const char *p = text, *end = text + len;
+    while (p < end && json_array_size(a) < PLAN_LIST_MAX) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) nl = end;
+        const char *tab = memchr(p, '\t', (size_t)(nl - p));
+        if (tab) {
+            char *path = strndup(tab + 1, (size_t)(nl - tab - 1));
+            if (path) json_array_append_new(a, json_pack("{s:o, s:I}", "path", api_path(path), "bytes",
+                                                         (json_int_t)strtoll(p, NULL, 10)));
+            free(path);
+        }
+        p = nl + 1;
+    }
+    return a;
+}
+
+static json_t *summary_json(const apply_summary *sum)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I}", "files", (json_int_t)sum->files, "bytes", (json_int_t)sum->bytes,
+                     "failed", (json_int_t)sum->failed, "gone", (json_int_t)sum->gone, "batch",
+                     (json_int_t)sum->batch);
+}
+
+int api_apply(review_session *s, const review_call *c, review_reply *r)
+{
+    int run = !strcmp(c->method, "POST");
+    if (run) {
+        json_t *body = json_loadb(c->body ? c->body : "", c->body_len, 0, NULL);
+        int confirmed = json_is_true(json_object_get(body, "confirm"));
+        json_decref(body);
+        if (!confirmed) return reply_error(r, 400, "apply moves files: send {\"confirm\": true}");
+    }
+    char err[1024];
+    pthread_mutex_lock(&s->apply_lock);
+    library *lib = library_open(s->db_path, err, sizeof err);
+    if (!lib) {
+        pthread_mutex_unlock(&s->apply_lock);
+        return reply_error(r, 500, "%s", err);
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    apply_summary sum;
+    int rc = out ? apply_plan_or_run(lib, s->roots, s->n_roots, !run, out, &sum) : -1;
+    if (rc) snprintf(err, sizeof err, "%s", out ? library_error(lib) : "out of memory");
+    if (out) fclose(out);
+    library_close(lib);
+    pthread_mutex_unlock(&s->apply_lock);
+    if (rc) {
+        free(text);
+        return reply_error(r, 500, "apply failed: %s", err);
+    }
+    json_t *j = summary_json(&sum);
+    if (!run) json_object_set_new(j, "items", plan_items(text ? text : "", len));
+    free(text);
+    if (run && sum.files) learner_request(s->learner, 0);    /* moved files leave the snapshot */
+    if (run) json_object_set_new(j, "state", api_state(s));
+    return reply_json(r, 200, j);
+}

@@ -1,0 +1,363 @@
+// cull review — the page. Plain JavaScript, no build step; served from the cull binary.
+// The server owns the truth: every decision is POSTed at once (in order, one at a time), the
+// queue comes from /api/queue, and a new model (queue_version) re-orders what is left.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const S = {
+  queue: 'likely',
+  items: [],            // items[0] is on screen
+  gone: new Set(),      // decided or skipped here, maybe not yet stored
+  version: null,        // queue_version of the model the items were ordered by
+  chain: Promise.resolve(),
+  pending: 0,
+  auc: null,
+  loading: false,
+  total: 0,
+};
+const STRIP = 8, REFILL_BELOW = 12, PAGE = 40;
+
+// ---- server ----------------------------------------------------------------------------------
+
+async function api(method, path, body) {
+  const opt = { method, credentials: 'same-origin', cache: 'no-store', headers: {} };
+  if (body !== undefined) {
+    opt.headers['Content-Type'] = 'application/json';
+    opt.body = JSON.stringify(body);
+  }
+  const r = await fetch(path, opt);
+  let j = null;
+  try { j = await r.json(); } catch (e) { j = null; }
+  if (!r.ok) throw new Error((j && j.error) || `${r.status} ${r.statusText}`);
+  return j;
+}
+
+// Runs fn after every earlier write, so the library sees decisions in the order they were made.
+function send(fn) {
+  S.pending++;
+  document.body.dataset.pending = S.pending;
+  S.chain = S.chain.then(fn).catch((e) => toast(`Not saved: ${e.message}`)).finally(() => {
+    S.pending--;
+    document.body.dataset.pending = S.pending;
+  });
+  return S.chain;
+}
+
+async function loadQueue() {
+  S.loading = true;
+  try {
+    const q = await api('GET', `/api/queue?name=${S.queue}&limit=${PAGE}`);
+    // The image on screen stays there (a re-ordering must not pull it away from under a key
+    // press); the rest follows the server's order.
+    const cur = S.items[0];
+    S.items = q.items.filter((it) => !S.gone.has(it.id) && (!cur || it.id !== cur.id));
+    if (cur && !S.gone.has(cur.id)) S.items.unshift(cur);
+    S.total = q.total;
+    S.version = q.version;
+    render();
+  } catch (e) {
+    toast(`Cannot load the queue: ${e.message}`);
+  } finally {
+    S.loading = false;
+  }
+}
+
+function refill() {
+  if (!S.loading && S.items.length < REFILL_BELOW) send(loadQueue);
+}
+
+// ---- state: model, counts, undo -----------------------------------------------------------------
+
+function onState(st) {
+  const m = $('model');
+  m.textContent = '';
+  if (st.model) {
+    m.append('ROC-AUC ');
+    const b = document.createElement('b');
+    b.textContent = st.model.auc.toFixed(3);
+    m.append(b);
+    if (st.model.prev_auc !== null) {
+      const d = st.model.auc - st.model.prev_auc, s = document.createElement('span');
+      s.className = d > 0.0005 ? 'up' : d < -0.0005 ? 'down' : '';
+      s.textContent = ` ${d >= 0 ? '▲' : '▼'}${Math.abs(d).toFixed(3)}`;
+      s.title = `was ${st.model.prev_auc.toFixed(3)} before the last retraining`;
+      m.append(s);
+    }
+    m.append(` · ${st.model.n_keep + st.model.n_delete} labels`);
+  } else {
+    m.append(st.note ? 'no model yet: label at least 2 keeps and 2 deletes' : 'no model yet');
+  }
+  const t = document.createElement('span');
+  t.id = 'training';
+  t.className = st.training ? 'busy' : '';
+  t.textContent = st.training ? ' training…' : ` · retrain in ${st.until_retrain}`;
+  m.append(t);
+  m.dataset.auc = st.model ? st.model.auc : '';
+  m.dataset.version = st.queue_version;
+  $('undo-btn').disabled = !st.can_undo;
+  $('left').textContent = `${st.counts.unlabelled} unlabelled · ${st.counts.keep} keep · ${st.counts.delete} delete`;
+  if (S.version !== null && st.queue_version !== S.version && !S.loading) {
+    S.version = st.queue_version;
+    if (st.model && S.auc !== null && st.model.auc !== S.auc) toast(`Retrained: ROC-AUC ${st.model.auc.toFixed(3)} — queue re-ordered`);
+    send(loadQueue);
+  }
+  S.auc = st.model ? st.model.auc : null;
+}
+
+async function pollState() {
+  try { onState(await api('GET', '/api/state')); } catch (e) { /* the server may be stopping */ }
+}
+
+// ---- rendering ------------------------------------------------------------------------------------
+
+const imageUrl = (it, size) => `/api/image/${it.id}/${size}`;
+
+function fmtBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1048576) return `${(n / 1024).toFixed(0)} KB`;
+  if (n < 1073741824) return `${(n / 1048576).toFixed(1)} MB`;
+  return `${(n / 1073741824).toFixed(2)} GB`;
+}
+
+function setText(id, text) { $(id).textContent = text || '–'; }
+
+function render() {
+  const it = S.items[0], img = $('current');
+  $('empty').hidden = !!it;
+  document.body.dataset.current = it ? it.id : '';
+  if (!it) {
+    img.removeAttribute('src');
+    img.dataset.id = '';
+    ['p', 'name', 'folder', 'size', 'dims', 'date', 'camera', 'label'].forEach((k) => setText(k, ''));
+    $('strip').textContent = '';
+    return;
+  }
+  if (img.dataset.id !== String(it.id)) {
+    img.dataset.id = it.id;
+    img.dataset.loaded = '';
+    img.style.transform = '';
+    img.src = imageUrl(it, 'display');
+    img.alt = it.name;
+  }
+  setText('p', it.p === null ? '–' : it.p.toFixed(2));
+  $('pfill').style.left = `${(it.p === null ? 0.5 : it.p) * 100}%`;
+  setText('name', it.name);
+  setText('folder', it.folder);
+  $('folder').title = it.path;
+  setText('size', fmtBytes(it.bytes));
+  setText('dims', `${it.width} × ${it.height} (${it.format})`);
+  setText('date', it.date);
+  setText('camera', it.camera);
+  setText('label', it.label || 'none');
+  $('label').className = it.label || '';
+  const strip = $('strip');
+  strip.textContent = '';
+  for (const next of S.items.slice(1, 1 + STRIP)) {
+    const li = document.createElement('li'), im = document.createElement('img'), sp = document.createElement('span');
+    im.src = imageUrl(next, 'thumb');
+    im.alt = next.name;
+    im.title = next.name;
+    im.loading = 'lazy';
+    im.addEventListener('error', () => li.classList.add('missing'));
+    sp.textContent = next.p === null ? '' : next.p.toFixed(2);
+    li.append(im, sp);
+    strip.append(li);
+  }
+  for (const next of S.items.slice(1, 3)) new Image().src = imageUrl(next, 'display');   // preload
+}
+
+let toastTimer = 0;
+function toast(text) {
+  const t = $('toast');
+  t.textContent = text;
+  t.classList.add('show');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => t.classList.remove('show'), 2600);
+}
+
+function flash(kind) {
+  const f = $('flash');
+  f.className = `flash show ${kind}`;
+  f.textContent = kind === 'delete' ? 'Delete' : kind === 'keep' ? 'Keep' : 'Skip';
+  requestAnimationFrame(() => requestAnimationFrame(() => f.classList.remove('show')));
+}
+
+// ---- decisions --------------------------------------------------------------------------------------
+
+function decide(label) {
+  const it = S.items[0];
+  if (!it || dialogOpen()) return;
+  flash(label);
+  S.items.shift();
+  S.gone.add(it.id);
+  render();
+  send(async () => onState((await api('POST', '/api/label', { id: it.id, label })).state));
+  refill();
+}
+
+function skip() {
+  const it = S.items[0];
+  if (!it || dialogOpen()) return;
+  flash('skip');
+  S.items.shift();
+  S.gone.add(it.id);
+  render();
+  send(async () => onState((await api('POST', '/api/skip', { id: it.id })).state));
+  refill();
+}
+
+function undo() {
+  if (dialogOpen()) return;
+  send(async () => {
+    const r = await api('POST', '/api/undo');
+    if (r.item) {
+      S.gone.delete(r.item.id);
+      S.items = [r.item, ...S.items.filter((x) => x.id !== r.item.id)];
+      render();
+      toast(`Undone: ${r.item.name}`);
+    } else {
+      toast('Nothing to undo');
+    }
+    onState(r.state);
+  });
+}
+
+// ---- apply ----------------------------------------------------------------------------------------
+
+async function openApply() {
+  const d = $('apply'), list = $('apply-list'), confirmBtn = $('apply-confirm');
+  $('apply-summary').textContent = 'Looking…';
+  list.textContent = '';
+  confirmBtn.hidden = true;
+  $('apply-cancel').textContent = 'Cancel';
+  d.showModal();
+  await S.chain;   // the decisions just made count
+  try {
+    const plan = await api('GET', '/api/apply');
+    if (plan.files === 0) {
+      $('apply-summary').textContent = 'Nothing to move: no file on disk is labelled delete.';
+      $('apply-cancel').textContent = 'Close';
+      return;
+    }
+    $('apply-summary').textContent =
+      `${plan.files} file${plan.files === 1 ? '' : 's'} (${fmtBytes(plan.bytes)}) labelled delete will go to the Trash. ` +
+      'They can be restored from the Trash or with `cull undo`.';
+    for (const it of plan.items) {
+      const li = document.createElement('li');
+      li.textContent = `${it.path}  (${fmtBytes(it.bytes)})`;
+      list.append(li);
+    }
+    if (plan.items.length < plan.files) {
+      const li = document.createElement('li');
+      li.textContent = `… and ${plan.files - plan.items.length} more`;
+      list.append(li);
+    }
+    confirmBtn.hidden = false;
+    confirmBtn.focus();
+  } catch (e) {
+    $('apply-summary').textContent = `Cannot plan: ${e.message}`;
+  }
+}
+
+async function runApply() {
+  const confirmBtn = $('apply-confirm');
+  confirmBtn.hidden = true;
+  $('apply-summary').textContent = 'Moving…';
+  $('apply-list').textContent = '';
+  try {
+    const r = await api('POST', '/api/apply', { confirm: true });
+    let text = `Moved ${r.files} file${r.files === 1 ? '' : 's'} (${fmtBytes(r.bytes)}) to the Trash.`;
+    if (r.failed) text += ` ${r.failed} could not be moved (the terminal running cull review says why).`;
+    if (r.gone) text += ` ${r.gone} were already gone.`;
+    if (r.files) text += ' `cull undo` puts them back.';
+    $('apply-summary').textContent = text;
+    $('apply-summary').dataset.moved = r.files;
+    onState(r.state);
+  } catch (e) {
+    $('apply-summary').textContent = `Apply failed: ${e.message}`;
+  }
+  $('apply-cancel').textContent = 'Close';
+}
+
+// ---- input: keys, buttons, swipes -----------------------------------------------------------------
+
+const dialogOpen = () => $('help').open || $('apply').open;
+
+function onKey(e) {
+  if (e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.target instanceof HTMLSelectElement || e.target instanceof HTMLInputElement) return;
+  if (e.key === '?') {
+    if ($('help').open) $('help').close(); else if (!dialogOpen()) $('help').showModal();
+    e.preventDefault();
+    return;
+  }
+  if (dialogOpen()) return;
+  const act = { d: () => decide('delete'), ArrowLeft: () => decide('delete'), k: () => decide('keep'),
+    ArrowRight: () => decide('keep'), s: skip, u: undo, z: undo }[e.key];
+  if (act && !e.repeat) {
+    e.preventDefault();
+    act();
+  }
+}
+
+function swipes() {
+  const stage = $('stage'), img = $('current');
+  let x0 = null, y0 = 0;
+  stage.addEventListener('pointerdown', (e) => {
+    if (!e.isPrimary) return;
+    x0 = e.clientX;
+    y0 = e.clientY;
+    stage.setPointerCapture(e.pointerId);
+  });
+  stage.addEventListener('pointermove', (e) => {
+    if (x0 === null) return;
+    const dx = e.clientX - x0;
+    img.style.transform = `translateX(${dx}px) rotate(${dx / 40}deg)`;
+  });
+  const end = (e) => {
+    if (x0 === null) return;
+    const dx = e.clientX - x0, dy = e.clientY - y0;
+    x0 = null;
+    img.style.transform = '';
+    if (e.type === 'pointercancel') return;
+    if (Math.abs(dx) > 70 && Math.abs(dx) > Math.abs(dy)) decide(dx < 0 ? 'delete' : 'keep');
+    else if (dy < -70 && Math.abs(dy) > Math.abs(dx)) skip();
+  };
+  stage.addEventListener('pointerup', end);
+  stage.addEventListener('pointercancel', end);
+}
+
+function start() {
+  const q = new URLSearchParams(location.hash.slice(1)).get('queue');
+  if (q && [...$('queue').options].some((o) => o.value === q)) S.queue = q;
+  $('queue').value = S.queue;
+  $('queue').addEventListener('change', (e) => {
+    S.queue = e.target.value;
+    history.replaceState(null, '', `#queue=${S.queue}`);
+    S.items = [];
+    render();
+    send(loadQueue);
+    e.target.blur();
+  });
+  $('delete-btn').addEventListener('click', () => decide('delete'));
+  $('keep-btn').addEventListener('click', () => decide('keep'));
+  $('skip-btn').addEventListener('click', skip);
+  $('undo-btn').addEventListener('click', undo);
+  $('help-btn').addEventListener('click', () => $('help').showModal());
+  $('apply-btn').addEventListener('click', openApply);
+  $('apply-confirm').addEventListener('click', runApply);
+  $('apply-cancel').addEventListener('click', () => $('apply').close());
+  $('apply').addEventListener('close', () => { if ($('apply-summary').dataset.moved) send(loadQueue); });
+  $('current').addEventListener('load', (e) => { e.target.dataset.loaded = '1'; });
+  $('current').addEventListener('error', (e) => {
+    if (e.target.dataset.id) toast('This image cannot be shown (the file changed or is gone); skip it with s');
+  });
+  document.addEventListener('keydown', onKey);
+  swipes();
+  document.body.dataset.pending = 0;
+  pollState();
+  send(loadQueue);
+  setInterval(pollState, 2000);
+}
+
+start();

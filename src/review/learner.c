@@ -1,0 +1,126 @@
+/*
+ * learner.c — the background retrain/rescore thread; see learner.h.
+ */
+#include "review/learner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/trainer.h"
+#include "review/scorer.h"
+
+struct learner {
+    review_session *s;
+    library *lib;               /* this thread's own connection */
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int want, want_retrain, busy, stop;
+};
+
+/* The model to score with when not retraining: the newest stored one, if it reads. */
+static int latest_model(learner *l, cull_model *m)
+{
+    library_model row;
+    if (library_latest_model(l->lib, l->s->encoder_id, &row) != 1) return 0;
+    char err[256];
+    int ok = cull_model_from_json(row.json, m, err, sizeof err) == 0;
+    library_model_free(&row);
+    return ok;
+}
+
+static void run_round(learner *l, int retrain)
+{
+    review_session *s = l->s;
+    cull_model m;
+    char note[512] = "", err[512];
+    int trained = 0, have = 0;
+    if (retrain) {
+        int rc = trainer_train(l->lib, s->encoder_id, &m, note, sizeof note);
+        trained = have = rc == 0;
+        if (rc < 0) fprintf(stderr, "cull review: training failed: %s\n", note);
+    }
+    if (!have) have = latest_model(l, &m);
+    review_snapshot snap;
+    if (scorer_build(l->lib, s->encoder_id, have ? &m : NULL, s->roots, s->n_roots, &snap, err, sizeof err) == 0)
+        session_install(s, &snap, trained ? &m : NULL, retrain ? note : NULL);
+    else
+        fprintf(stderr, "cull review: rescoring failed: %s\n", err);
+    if (have) cull_model_free(&m);
+}
+
+static void *main_loop(void *arg)
+{
+    learner *l = arg;
+    pthread_mutex_lock(&l->lock);
+    for (;;) {
+        while (!l->want && !l->stop) pthread_cond_wait(&l->wake, &l->lock);
+        if (l->stop) break;
+        int retrain = l->want_retrain;
+        l->want = l->want_retrain = 0;
+        l->busy = 1;
+        pthread_mutex_unlock(&l->lock);
+        run_round(l, retrain);
+        pthread_mutex_lock(&l->lock);
+        l->busy = 0;
+    }
+    pthread_mutex_unlock(&l->lock);
+    return NULL;
+}
+
+learner *learner_start(review_session *s, char *err, size_t errlen)
+{
+    learner *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->s = s;
+    if (!(l->lib = library_open(s->db_path, err, errlen))) {
+        free(l);
+        return NULL;
+    }
+    pthread_mutex_init(&l->lock, NULL);
+    pthread_cond_init(&l->wake, NULL);
+    if (pthread_create(&l->thread, NULL, main_loop, l)) {
+        snprintf(err, errlen, "cannot start the learner thread");
+        library_close(l->lib);
+        pthread_mutex_destroy(&l->lock);
+        pthread_cond_destroy(&l->wake);
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void learner_request(learner *l, int retrain)
+{
+    pthread_mutex_lock(&l->lock);
+    l->want = 1;
+    if (retrain) l->want_retrain = 1;
+    pthread_cond_signal(&l->wake);
+    pthread_mutex_unlock(&l->lock);
+}
+
+int learner_busy(learner *l)
+{
+    pthread_mutex_lock(&l->lock);
+    int busy = l->busy || l->want;
+    pthread_mutex_unlock(&l->lock);
+    return busy;
+}
+
+void learner_stop(learner *l)
+{
+    if (!l) return;
+    pthread_mutex_lock(&l->lock);
+    l->stop = 1;
+    pthread_cond_signal(&l->wake);
+    pthread_mutex_unlock(&l->lock);
+    pthread_join(l->thread, NULL);
+    library_close(l->lib);
+    pthread_mutex_destroy(&l->lock);
+    pthread_cond_destroy(&l->wake);
+    free(l);
+}

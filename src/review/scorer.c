@@ -1,0 +1,78 @@
+/*
+ * scorer.c — scoring every image once per model version; see scorer.h.
+ */
+#include "review/scorer.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/features.h"
+#include "util/fsutil.h"
+
+typedef struct {
+    const cull_model *model;
+    char *const *roots;
+    int n_roots;
+    float *scratch;
+    review_snapshot *snap;
+    size_t cap;
+    int oom;
+} build_ctx;
+
+static int under_roots(const build_ctx *b, const char *path)
+{
+    if (b->n_roots == 0) return 1;
+    for (int i = 0; i < b->n_roots; i++)
+        if (fs_is_under(path, b->roots[i])) return 1;
+    return 0;
+}
+
+static int add_row(const library_row *row, void *ctx)
+{
+    build_ctx *b = ctx;
+    if (!row->path || !under_roots(b, row->path)) return 0;
+    review_snapshot *s = b->snap;
+    if (s->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 1024;
+        review_item *grown = realloc(s->items, cap * sizeof *grown);
+        if (!grown) goto oom;
+        s->items = grown;
+        b->cap = cap;
+    }
+    review_item *it = &s->items[s->n];
+    it->id = row->image_id;
+    it->label = (int8_t)row->label;
+    it->seen = 0;
+    it->p = NAN;
+    if (b->model && row->dim == b->model->embed_dim)
+        it->p = cull_model_score(b->model, row->embedding, &row->meta, fs_basename(row->path), b->scratch);
+    if (!(it->path = strdup(row->path))) goto oom;
+    s->n++;
+    return 0;
+oom:
+    b->oom = 1;
+    return 1;
+}
+
+int scorer_build(library *lib, const char *encoder_id, const cull_model *model, char *const *roots, int n_roots,
+                 review_snapshot *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    build_ctx b = {model, roots, n_roots, NULL, out, 0, 0};
+    if (model && !(b.scratch = malloc((size_t)model->lr.dim * sizeof *b.scratch))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* One row per present path, in path order: an image's first row is its lowest path. */
+    int rc = library_each_row(lib, encoder_id, 1, add_row, &b);
+    free(b.scratch);
+    if (rc || b.oom) {
+        snprintf(err, errlen, "reading the library failed: %s", b.oom ? "out of memory" : library_error(lib));
+        snapshot_free(out);
+        return -1;
+    }
+    snapshot_finish(out);
+    return 0;
+}

@@ -1,0 +1,212 @@
+/*
+ * server.c — libmicrohttpd glue: guard, routing, replies; see server.h.
+ */
+#include "review/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <microhttpd.h>
+
+#include "review/api.h"
+#include "review/assets.h"
+
+#define BODY_MAX (64 * 1024)
+#define CONNECTION_LIMIT 64
+#define IDLE_TIMEOUT_S 120
+
+struct review_server {
+    struct MHD_Daemon *daemon;
+    review_session *s;
+    review_guard guard;
+    char cookie_name[32];       /* per port: cookies are not kept apart by port */
+};
+
+typedef struct {
+    char *body;
+    size_t len;
+    int too_big;
+} conn_ctx;
+
+static const char CSP[] = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                          "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+static void add_headers(struct MHD_Response *resp, const char *type, const char *cache)
+{
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "Cache-Control", cache ? cache : "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+}
+
+static enum MHD_Result send_static(struct MHD_Connection *c, int status, const char *type, const void *data,
+                                   size_t len, const char *cache)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_PERSISTENT);
+    if (!resp) return MHD_NO;
+    add_headers(resp, type, cache);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result refuse(struct MHD_Connection *c, int status, const char *reason)
+{
+    char text[300];
+    int n = snprintf(text, sizeof text, "%d %s: %s\n", status, status == 403 ? "Forbidden" : "Refused", reason);
+    struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)n, text, MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    add_headers(resp, "text/plain; charset=utf-8", NULL);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, review_reply *r)
+{
+    struct MHD_Response *resp;
+    if (r->fd >= 0) {
+        resp = MHD_create_response_from_fd((size_t)r->len, r->fd);
+        if (resp) r->fd = -1;    /* the response closes it */
+    } else {
+        resp = MHD_create_response_from_buffer((size_t)r->len, r->body, MHD_RESPMEM_MUST_FREE);
+        if (resp) r->body = NULL;
+    }
+    reply_free(r);
+    if (!resp) return MHD_NO;
+    add_headers(resp, r->type ? r->type : "application/json", r->cache);
+    enum MHD_Result rc = MHD_queue_response(c, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* The first load carries ?token=: it becomes a cookie (HttpOnly, SameSite=Strict) and the
+   address bar loses the token. */
+static enum MHD_Result token_to_cookie(review_server *srv, struct MHD_Connection *c)
+{
+    char cookie[160];
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict", srv->cookie_name, srv->guard.token);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp) return MHD_NO;
+    add_headers(resp, "text/plain; charset=utf-8", NULL);
+    MHD_add_response_header(resp, "Set-Cookie", cookie);
+    MHD_add_response_header(resp, "Location", "/");
+    enum MHD_Result rc = MHD_queue_response(c, 303, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static const char *query_arg(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result serve(review_server *srv, struct MHD_Connection *c, const char *url, const char *method,
+                             conn_ctx *ctx)
+{
+    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+    if (!strcmp(url, "/") && get) {
+        if (query_arg(c, "token")) return token_to_cookie(srv, c);
+        const review_asset *page = review_asset_find("index.html");
+        return page ? send_static(c, 200, review_asset_type(page->name), page->data, page->len, NULL)
+                    : refuse(c, 500, "page missing from the build");
+    }
+    if (!strncmp(url, "/assets/", 8) && get) {
+        const review_asset *a = review_asset_find(url + 8);
+        if (!a) return refuse(c, 404, "no such file");
+        return send_static(c, 200, review_asset_type(a->name), a->data, a->len, NULL);
+    }
+    if (strncmp(url, "/api/", 5)) return refuse(c, 404, "no such page");
+    if (ctx->too_big) return refuse(c, 413, "request body too large");
+    review_call call = {method, url, query_arg, c, ctx->body, ctx->len};
+    review_reply r = {.fd = -1};
+    api_handle(srv->s, &call, &r);
+    return send_reply(c, &r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    review_server *srv = cls;
+    conn_ctx *ctx = *con_cls;
+    if (!ctx) {     /* headers are in: decide before reading any body */
+        if (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "POST"))
+            return refuse(c, 405, "method not allowed");
+        review_request rq = {
+            method, url,
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
+            MHD_lookup_connection_value(c, MHD_COOKIE_KIND, srv->cookie_name),
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Cull-Token"),
+            query_arg(c, "token"),
+        };
+        guard_verdict v = review_guard_check(&srv->guard, &rq);
+        if (v != GUARD_OK) return refuse(c, 403, review_guard_reason(v));
+        if (!(ctx = calloc(1, sizeof *ctx))) return MHD_NO;
+        *con_cls = ctx;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (ctx->too_big || ctx->len + n > BODY_MAX) {
+            ctx->too_big = 1;
+            return MHD_YES;
+        }
+        char *grown = realloc(ctx->body, ctx->len + n + 1);
+        if (!grown) return MHD_NO;
+        memcpy(grown + ctx->len, upload, n);
+        ctx->body = grown;
+        ctx->len += n;
+        ctx->body[ctx->len] = 0;
+        return MHD_YES;
+    }
+    return serve(srv, c, url, method, ctx);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode why)
+{
+    conn_ctx *ctx = *con_cls;
+    if (ctx) free(ctx->body);
+    free(ctx);
+    *con_cls = NULL;
+}
+
+review_server *server_start(review_session *s, const review_guard *g, int listen_fd, int ipv6, char *err,
+                            size_t errlen)
+{
+    review_server *srv = calloc(1, sizeof *srv);
+    if (!srv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    srv->s = s;
+    srv->guard = *g;
+    snprintf(srv->cookie_name, sizeof srv->cookie_name, "cull_review_%d", g->port);
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION | (ipv6 ? MHD_USE_IPv6 : 0);
+    srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
+                                   MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+                                   MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                                   MHD_OPTION_END);
+    if (!srv->daemon) {
+        snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
+        free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void server_stop(review_server *srv)
+{
+    if (!srv) return;
+    MHD_stop_daemon(srv->daemon);
+    free(srv);
+}

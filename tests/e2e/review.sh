@@ -1,0 +1,179 @@
+# cull review: the local web page. The server's contract over HTTP (token, Host and Origin checks,
+# images by library id only, decisions stored at once, undo, thumbnails cached by content, clean
+# stop), then the page itself in a real browser (tests/browser: Playwright driving Debian's
+# chromium; set up by scripts/setup-browser-tests.sh, skipped when that was not run).
+. "$(dirname "$0")/../e2e_lib.sh"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+export XDG_CACHE_HOME="$T/cache"
+PID=""
+stop_server() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null; PID=""; }
+trap 'stop_server; chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
+
+mkdir -p "$T/pics/kept" "$T/pics/rejected" "$T/pics/incoming"
+for i in 1 2 3 4 5 6 7 8; do
+    make_photo "$T/pics/kept/photo$i.jpg" "$i" 320x240
+    make_screenshot "$T/pics/rejected/shot$i.png" "$i" 400x300
+done
+for i in 11 12 13 14 15 16; do
+    make_photo "$T/pics/incoming/photo$i.jpg" "$i" 320x240
+    make_screenshot "$T/pics/incoming/shot$i.png" "$i" 400x300
+done
+# A phone photo stored sideways: EXIF orientation 6 (rotate 90° clockwise to view).
+make_photo "$T/pics/incoming/sideways.jpg" 30 320x240
+exiftool -q -overwrite_original -n -Orientation=6 "$T/pics/incoming/sideways.jpg"
+"$CULL" label --quiet keep "$T/pics/kept"
+"$CULL" label --quiet delete "$T/pics/rejected"
+"$CULL" index --quiet "$T/pics/incoming"
+"$CULL" train >/dev/null
+
+# start_review ARGS...: starts the server in the background; $URL, $BASE, $TOKEN, $PORT.
+start_review() {
+    "$CULL" review "$@" >"$T/review.out" 2>"$T/review.err" &
+    PID=$!
+    for _ in $(seq 1 300); do
+        URL=$(head -1 "$T/review.out" 2>/dev/null)
+        [ -n "$URL" ] && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    BASE=${URL%%/\?*}
+    TOKEN=${URL##*token=}
+    PORT=${BASE##*:}
+}
+# status PATH [CURL ARGS...]: the HTTP status of a request with the token header.
+status() { local p=$1; shift; curl -s -o "$T/body" -w '%{http_code}' -H "X-Cull-Token: $TOKEN" "$@" "$BASE$p"; }
+bare_status() { local p=$1; shift; curl -s -o "$T/body" -w '%{http_code}' "$@" "$BASE$p"; }
+id_of() { sql "select image_id from paths where path = cast('$1' as blob)"; }
+
+start_review --retrain-every 4
+expect_match "prints its URL on 127.0.0.1 with a 256-bit token" "$URL" '^http://127\.0\.0\.1:[0-9]+/\?token=[0-9a-f]{64}$'
+expect_match "says how many images it covers" "$(cat "$T/review.err")" "cull review: 29 images \(13 unlabelled\)"
+if command -v ss >/dev/null; then
+    check "listens on loopback only" sh -c "ss -ltnH | grep -q '127.0.0.1:$PORT ' && ! ss -ltnH | grep -q '0.0.0.0:$PORT '"
+fi
+
+# The token.
+check "no token: the page is 403" test "$(bare_status /)" = 403
+check "no token: the API is 403" test "$(bare_status /api/state)" = 403
+check "no token: an image is 403" test "$(bare_status /api/image/1/display)" = 403
+check "no token: a write is 403" test "$(bare_status /api/label -d '{"id":1,"label":"delete"}')" = 403
+check "a wrong token is 403" test "$(bare_status /api/state -H "X-Cull-Token: ${TOKEN%?}0")" = 403
+check "a token of the wrong length is 403" test "$(bare_status "/api/state?token=abc")" = 403
+check "the token as a header is enough" test "$(status /api/state)" = 200
+check "the token as ?token= is enough" test "$(bare_status "/api/state?token=$TOKEN")" = 200
+curl -s -D "$T/headers" -o /dev/null "$BASE/?token=$TOKEN"
+check "the first load turns the token into a cookie and drops it from the address" \
+    grep -qi "^location: /\s*$" "$T/headers"
+check "the cookie is HttpOnly and SameSite=Strict" \
+    grep -qiE "^set-cookie: cull_review_$PORT=$TOKEN; Path=/; HttpOnly; SameSite=Strict" "$T/headers"
+check "the cookie alone is enough" test "$(bare_status / -H "Cookie: cull_review_$PORT=$TOKEN")" = 200
+curl -s -D "$T/headers" -o /dev/null -H "X-Cull-Token: $TOKEN" "$BASE/"
+check "the page has a strict Content-Security-Policy" grep -qi "^content-security-policy: default-src 'none'; script-src 'self'" "$T/headers"
+check "the page may not be framed" grep -qi "^x-frame-options: DENY" "$T/headers"
+
+# Host and Origin.
+check "a foreign Host is refused (DNS rebinding)" test "$(status /api/state -H "Host: evil.example:$PORT")" = 403
+check "Host with another port is refused" test "$(status /api/state -H "Host: 127.0.0.1:1")" = 403
+check "localhost is a name of this server" test "$(status /api/state -H "Host: localhost:$PORT")" = 200
+photo1=$(id_of "$T/pics/kept/photo1.jpg")
+check "a write with a foreign Origin is refused" \
+    test "$(status /api/label -H 'Origin: http://evil.example' -d "{\"id\":$photo1,\"label\":\"delete\"}")" = 403
+check "a write with Origin null is refused" \
+    test "$(status /api/label -H 'Origin: null' -d "{\"id\":$photo1,\"label\":\"delete\"}")" = 403
+check "a cross-site image load is refused" test "$(status /api/image/$photo1/thumb -H 'Sec-Fetch-Site: cross-site')" = 403
+check "a same-site (other port) image load is refused" test "$(status /api/image/$photo1/thumb -H 'Sec-Fetch-Site: same-site')" = 403
+check "and the label did not change" test "$(sql "select label from labels where image_id = $photo1")" = 0
+check "a write from the page's own origin is accepted" \
+    test "$(status /api/skip -H "Origin: http://127.0.0.1:$PORT" -d "{\"id\":$photo1}")" = 200
+check "PUT is not allowed" test "$(status /api/state -X PUT)" = 405
+
+# Images: by library id only.
+check "an image by id is a JPEG" sh -c "test \"\$(curl -s -o '$T/img' -w '%{content_type}' -H 'X-Cull-Token: $TOKEN' '$BASE/api/image/$photo1/display')\" = image/jpeg && file '$T/img' | grep -q JPEG"
+check "an image by path parameter does not exist" test "$(status "/api/image?path=$T/pics/kept/photo1.jpg")" = 404
+check "nor by a path in the URL" test "$(status "/api/image/..%2F..%2Fetc%2Fpasswd/display")" = 404
+check "nor under another name" test "$(status "/api/file?path=/etc/passwd")" = 404
+check "assets are only the built-in ones" test "$(status "/assets/..%2F..%2FMakefile")" = 404
+check "an id outside the library is 404" test "$(status /api/image/999999/display)" = 404
+check "an unknown size is 404" test "$(status /api/image/$photo1/huge)" = 404
+sha=$(sql "select lower(hex(sha256)) from images where id = $photo1")
+check "the display image is cached by content hash and size" test -s "$XDG_CACHE_HOME/cull/thumbs/${sha:0:2}/$sha-1600.jpg"
+side=$(id_of "$T/pics/incoming/sideways.jpg")
+status /api/image/$side/display >/dev/null
+check "EXIF orientation is applied (320×240 stored sideways shows 240×320)" \
+    test "$(identify -format '%wx%h' "$T/body")" = 240x320
+status /api/image/$side/thumb >/dev/null
+check "thumbnails are small" test "$(identify -format '%w' "$T/body")" -le 320
+echo "changed" >>"$T/pics/incoming/photo16.jpg"
+changed=$(id_of "$T/pics/incoming/photo16.jpg")
+check "a file changed since indexing is not shown as the image" test "$(status /api/image/$changed/display)" = 404
+
+# Decisions through the API: stored at once with source "review"; undo restores the old label.
+shot11=$(id_of "$T/pics/incoming/shot11.png")
+check "label: 200" test "$(status /api/label -d "{\"id\":$shot11,\"label\":\"delete\"}")" = 200
+check "the label is in the library at once, source review" test "$(sql "select label, source from labels where image_id = $shot11")" = "1|review"
+check "a bad label is 400" test "$(status /api/label -d "{\"id\":$shot11,\"label\":\"maybe\"}")" = 400
+check "a body that is not JSON is 400" test "$(status /api/label -d 'id=1')" = 400
+check "an unknown id is 404" test "$(status /api/label -d '{"id":999999,"label":"keep"}')" = 404
+check "undo: 200" test "$(status /api/undo -X POST)" = 200
+check "undo cleared the label" test "$(sql "select count(*) from labels where image_id = $shot11")" = 0
+check "undo of the skip" test "$(status /api/undo -X POST)" = 200
+check "nothing left to undo" sh -c "curl -s -X POST -H 'X-Cull-Token: $TOKEN' '$BASE/api/undo' | grep -q '\"ok\":false'"
+check "an apply needs an explicit confirmation" test "$(status /api/apply -d '{}')" = 400
+status "/api/queue?name=suspects&limit=5" >/dev/null
+check "the suspects queue lists labelled images" sh -c "jq -e '.items | length == 5 and all(.label != null)' '$T/body' >/dev/null"
+status "/api/queue?name=uncertain&limit=50" >/dev/null
+check "the uncertain queue is ordered by |P - 0.5|" \
+    sh -c "jq -e '[.items[].p | . - 0.5 | fabs] | . == sort' '$T/body' >/dev/null"
+status "/api/queue?name=nope" >/dev/null
+check "an unknown queue is 400" test "$(status "/api/queue?name=nope")" = 400
+
+# The page in a real browser.
+if [ -x "${CHROMIUM:-/usr/bin/chromium}" ] && [ -d "$ROOT/tests/browser/node_modules/playwright-core" ] && command -v node >/dev/null; then
+    case "$CULL" in *asan*) slow=4 ;; *) slow=1 ;; esac
+    out_dir="$(dirname "$CULL")/test-output/review"
+    docs=""
+    [ "${CULL_UPDATE_DOCS:-0}" = 1 ] && docs="$ROOT/docs/review.png" && mkdir -p "$ROOT/docs"
+    REVIEW_URL="$URL" OUT_DIR="$out_dir" TRASH_DIR="$XDG_DATA_HOME/Trash" SLOW=$slow DOCS_SCREENSHOT="$docs" \
+        timeout 300 node "$ROOT/tests/browser/review.test.mjs" >"$T/browser.log" 2>&1
+    brc=$?
+    while IFS= read -r line; do
+        case "$line" in
+            PASS\ *) pass "browser: ${line#PASS }" ;;
+            FAIL\ *) fail "browser: ${line#FAIL }" ;;
+        esac
+    done <"$T/browser.log"
+    if [ "$brc" -ne 0 ] && ! grep -q '^FAIL ' "$T/browser.log"; then
+        fail "browser test ran" "exit $brc" "$(tail -20 "$T/browser.log")"
+    fi
+    check "screenshots at desktop and phone size" test -s "$out_dir/review-desktop.png" -a -s "$out_dir/review-phone.png"
+else
+    echo "ok $((n_test + 1)) - browser test # SKIP chromium or tests/browser/node_modules missing (run scripts/setup-browser-tests.sh)"
+    n_test=$((n_test + 1))
+fi
+
+# A clean stop on SIGTERM (the sanitizer build checks for leaks at exit).
+kill -TERM "$PID"
+wait "$PID"
+rc=$?
+PID=""
+check "SIGTERM stops the server cleanly (exit 0)" test "$rc" = 0
+check "and it says so" grep -q "cull review: stopping" "$T/review.err"
+
+# Options.
+run_cull review --listen not-an-address
+expect_rc "--listen wants a numeric address" 1
+expect_match "and says so" "$ERR" "numeric IPv4 or IPv6 address"
+run_cull review --port 99999
+expect_rc "a port out of range is a usage error" 2
+start_review --listen 127.0.0.1
+check "--listen warns that others may reach the page" grep -q "warning: listening on 127.0.0.1" "$T/review.err"
+check "--listen still needs the token" test "$(bare_status /api/state)" = 403
+busy_port=$PORT
+run_cull review --port "$busy_port"
+expect_rc "a port in use fails" 1
+expect_match "and says so" "$ERR" "cannot listen on 127.0.0.1 port $busy_port"
+kill -INT "$PID"
+wait "$PID"
+rc=$?
+PID=""
+check "SIGINT stops it cleanly too" test "$rc" = 0
