@@ -6,7 +6,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := vips libraw sqlite3 openblas jansson glib-2.0 libcrypto
+PKGS    := vips libraw sqlite3 openblas jansson glib-2.0 libcrypto libmicrohttpd libcurl
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS))
@@ -20,7 +20,7 @@ CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/nn/*.c src/learn/*.c src/pipeline/*.c src/safety/*.c src/util/*.c))
+LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/nn/*.c src/learn/*.c src/pipeline/*.c src/safety/*.c src/util/*.c src/review/*.c src/fetch/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))
@@ -54,6 +54,28 @@ $(BUILD)/gen/nsfwjs_to_tfjs.h: scripts/nsfwjs-to-tfjs.js
 	  echo '};'; } >$@.tmp && mv $@.tmp $@
 $(BUILD)/src/cli/cmd_model.o: $(BUILD)/gen/nsfwjs_to_tfjs.h
 $(BUILD)/src/cli/cmd_model.o: CFLAGS += -I$(BUILD)/gen
+
+# The review page (src/review/assets/: plain HTML, CSS, JavaScript) as byte arrays in one generated
+# C file with a table of {name, data, length}; each array ends in a NUL that the length leaves out.
+REVIEW_ASSETS := $(sort $(wildcard src/review/assets/*))
+$(BUILD)/gen/review_assets.c: $(REVIEW_ASSETS)
+	@mkdir -p $(dir $@)
+	{ echo '/* generated from src/review/assets/ by the Makefile */'; \
+	  echo '#include "review/assets.h"'; \
+	  n=0; for f in $(REVIEW_ASSETS); do \
+	    echo "static const unsigned char asset$$n[] = {"; \
+	    od -An -v -tx1 "$$f" | sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	    echo '0};'; n=$$((n + 1)); \
+	  done; \
+	  echo 'const review_asset review_assets[] = {'; \
+	  n=0; for f in $(REVIEW_ASSETS); do \
+	    echo "    {\"$${f##*/}\", asset$$n, sizeof asset$$n - 1},"; n=$$((n + 1)); \
+	  done; \
+	  echo '    {0, 0, 0},'; \
+	  echo '};'; } >$@.tmp && mv $@.tmp $@
+$(BUILD)/gen/review_assets.o: $(BUILD)/gen/review_assets.c
+	$(CC) $(CFLAGS) -c $< -o $@
+$(BUILD)/libcull.a: $(BUILD)/gen/review_assets.o
 
 $(BUILD)/cull: $(CLI_OBJ) $(BUILD)/libcull.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -93,11 +115,15 @@ asan:
 
 # All tests, on the plain and the sanitizer build; ends with "N passed, N failed".
 check: deps
+	scripts/setup-browser-tests.sh
 	$(MAKE) tests
+	scripts/fetch-models.sh --optional $(BUILD)/cull
+	scripts/setup-reference.sh --optional
 	$(MAKE) asan
 	tests/run.sh build build-asan
 
 demo: deps all
+	scripts/fetch-models.sh --optional $(BUILD)/cull
 	scripts/demo.sh $(BUILD)/cull
 
 bench: deps all $(BENCHES)

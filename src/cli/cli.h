@@ -28,6 +28,8 @@ typedef struct {
 extern const cli_command cmd_index, cmd_label, cmd_train, cmd_rank, cmd_embed, cmd_status;
 extern const cli_command cmd_model;
 extern const cli_command cmd_apply, cmd_undo;
+extern const cli_command cmd_review;
+extern const cli_command cmd_dupes, cmd_suspects;
 
 /* Prints "cull: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "encoders/encoder.h"
 #include "util/fsutil.h"
 
 #include "nsfwjs_to_tfjs.h" /* generated from scripts/nsfwjs-to-tfjs.js: nsfwjs_to_tfjs_js[] */
@@ -104,22 +105,6 @@ static const fetchable *find_fetchable(const char *name)
 }
 
 /* ---- small helpers ---- */
-
-/* The models folder: $CULL_MODELS, else $XDG_DATA_HOME/cull/models, else
-   ~/.local/share/cull/models (the same rule the encoders use to find their files). */
-static const char *models_dir(char *buf, size_t cap)
-{
-    const char *env = getenv("CULL_MODELS");
-    if (env && *env) return env;
-    const char *xdg = getenv("XDG_DATA_HOME");
-    if (xdg && *xdg == '/') {
-        snprintf(buf, cap, "%s/cull/models", xdg);
-        return buf;
-    }
-    const char *home = getenv("HOME");
-    snprintf(buf, cap, "%s/.local/share/cull/models", home && *home ? home : ".");
-    return buf;
-}
 
 static int path_join(char *out, size_t cap, const char *a, const char *b)
 {
@@ -335,7 +320,7 @@ static int install_folder(const char *staged, const char *dest, const char *dir)
 static int fetch(const fetchable *f, int force)
 {
     char dirbuf[FS_PATH_MAX], dest[FS_PATH_MAX], why[512];
-    const char *dir = models_dir(dirbuf, sizeof dirbuf);
+    const char *dir = encoder_models_dir(dirbuf, sizeof dirbuf);
     if (path_join(dest, sizeof dest, dir, f->name)) {
         cli_error("models folder path too long");
         return EXIT_SOME_FAILED;
@@ -388,8 +373,9 @@ static int fetch(const fetchable *f, int force)
                         "--fetch-retries=2", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=8000", NULL};
     int st_npm = run_program(work, npm_argv);
     if (st_npm != 0) {
-        cli_error("`npm pack %s` failed (%s %d): is the npm registry reachable? (npm's own message is above)",
-                  f->package, st_npm < 0 ? "could not run it:" : "exit", st_npm);
+        if (st_npm < 0) cli_error("`npm pack %s` could not run or was killed", f->package);
+        else cli_error("`npm pack %s` failed (exit %d): is the npm registry reachable? (npm's own message is above)",
+                       f->package, st_npm);
         goto done;
     }
     if (file_integrity(path, have, sizeof have) != 0) {
@@ -413,7 +399,8 @@ static int fetch(const fetchable *f, int force)
     char *node_argv[] = {node, script, pkg, out, (char *)f->model_dir, NULL};
     int st_node = run_program(work, node_argv);
     if (st_node != 0) {
-        cli_error("converting the model failed (%s %d)", st_node < 0 ? "could not run node:" : "exit", st_node);
+        if (st_node < 0) cli_error("converting the model failed: %s could not run or was killed", node);
+        else cli_error("converting the model failed (node exit %d)", st_node);
         goto done;
     }
     if (verify_files(out, f, why, sizeof why) != 0) {
@@ -489,7 +476,7 @@ static char **folder_names(const char *dir, size_t *n)
 static int list_models(void)
 {
     char dirbuf[FS_PATH_MAX];
-    const char *dir = models_dir(dirbuf, sizeof dirbuf);
+    const char *dir = encoder_models_dir(dirbuf, sizeof dirbuf);
     size_t n;
     char **names = folder_names(dir, &n);
     int shown = 0;
@@ -563,7 +550,7 @@ static int info_model(const char *arg)
     if (strchr(arg, '/') || strcmp(arg, ".") == 0 || strcmp(arg, "..") == 0) {
         snprintf(folder, sizeof folder, "%s", arg);
         name = fs_basename(arg);
-    } else if (path_join(folder, sizeof folder, models_dir(dirbuf, sizeof dirbuf), arg)) {
+    } else if (path_join(folder, sizeof folder, encoder_models_dir(dirbuf, sizeof dirbuf), arg)) {
         cli_error("path too long");
         return EXIT_SOME_FAILED;
     }

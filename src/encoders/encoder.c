@@ -5,7 +5,9 @@
 #include "encoders/encoder.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const char *name;
@@ -21,15 +23,68 @@ static encoder *open_lite(char *err, size_t errlen)
     return enc;
 }
 
+/* The nsfwjs MobileNetV2 model, from the models folder (`cull model fetch mobilenet`). */
+static encoder *open_mobilenet(char *err, size_t errlen)
+{
+    char models[4096], dir[4200], probe[4300];
+    snprintf(dir, sizeof dir, "%s/mobilenet", encoder_models_dir(models, sizeof models));
+    snprintf(probe, sizeof probe, "%s/model.json", dir);
+    if (access(probe, F_OK) != 0) {
+        snprintf(err, errlen, "mobilenet: not installed (no %s); run `cull model fetch mobilenet`", probe);
+        return NULL;
+    }
+    return mobilenet_encoder_open(dir, err, errlen);
+}
+
+/* A CLIP-family ViT from the models folder (`cull model fetch NAME`, src/fetch/hf_fetch.c). */
+static encoder *open_vit(const char *name, char *err, size_t errlen)
+{
+    char models[4096], dir[4200];
+    snprintf(dir, sizeof dir, "%s/%s", encoder_models_dir(models, sizeof models), name);
+    if (!vit_folder_looks_like(dir)) {
+        snprintf(err, errlen, "%s: not installed (no model.safetensors in %s); run `cull model fetch %s`", name, dir,
+                 name);
+        return NULL;
+    }
+    return vit_encoder_open(dir, name, err, errlen);
+}
+
+static encoder *open_clip_b32(char *err, size_t errlen) { return open_vit("clip-vit-b32", err, errlen); }
+static encoder *open_clip_b16(char *err, size_t errlen) { return open_vit("clip-vit-b16", err, errlen); }
+static encoder *open_laion_b32(char *err, size_t errlen) { return open_vit("laion-vit-b32", err, errlen); }
+
 static const encoder_entry encoders[] = {
     {"lite", open_lite},
+    {"mobilenet", open_mobilenet},
+    {"clip-vit-b32", open_clip_b32},
+    {"clip-vit-b16", open_clip_b16},
+    {"laion-vit-b32", open_laion_b32},
 };
 
 #define N_ENCODERS (sizeof encoders / sizeof encoders[0])
 
+const char *encoder_models_dir(char *buf, size_t cap)
+{
+    const char *env = getenv("CULL_MODELS");
+    if (env && *env) return env;
+    const char *xdg = getenv("XDG_DATA_HOME");
+    if (xdg && *xdg == '/') {
+        snprintf(buf, cap, "%s/cull/models", xdg);
+        return buf;
+    }
+    const char *home = getenv("HOME");
+    snprintf(buf, cap, "%s/.local/share/cull/models", home && *home ? home : ".");
+    return buf;
+}
+
 const char *encoder_default_name(void)
 {
-    return "lite";
+    char models[4096], probe[4200];
+    const char *dir = encoder_models_dir(models, sizeof models);
+    snprintf(probe, sizeof probe, "%s/clip-vit-b32", dir);
+    if (vit_folder_looks_like(probe)) return "clip-vit-b32";
+    snprintf(probe, sizeof probe, "%s/mobilenet/model.json", dir);
+    return access(probe, F_OK) == 0 ? "mobilenet" : "lite";
 }
 
 /* "a, b, c": the known names, for the unknown-encoder message. */
@@ -52,12 +107,15 @@ encoder *encoder_open(const char *name, char *err, size_t errlen)
     }
     if (!name)
         name = encoder_default_name();
+    if (strchr(name, '/'))
+        return vit_folder_looks_like(name) ? vit_encoder_open(name, NULL, err, errlen)
+                                           : tfjs_encoder_open(name, err, errlen);
     for (size_t i = 0; i < N_ENCODERS; i++)
         if (strcmp(encoders[i].name, name) == 0)
             return encoders[i].open(err, errlen);
     char known[256];
     known_names(known, sizeof known);
-    snprintf(err, errlen, "unknown encoder '%s' (known: %s)", name, known);
+    snprintf(err, errlen, "unknown encoder '%s' (known: %s, or the path of a model folder: config.json + model.safetensors, or a tfjs graph model)", name, known);
     return NULL;
 }
 

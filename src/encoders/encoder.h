@@ -18,17 +18,39 @@ struct encoder {
     int dim;            /* length of the vector encode() writes */
     /* Writes dim floats to out. Returns 0, or -1 with a reason in err. */
     int (*encode)(const encoder *enc, const rgb_image *img, float *out, char *err, size_t errlen);
+    /* Optional (NULL when the encoder has none): encodes n images at once, image i's vector at
+       out + i·dim, using every core; the vectors of n encode() calls (up to float rounding). Returns 0, or -1 with a
+       reason in err (then out is undefined). One call at a time runs; others wait. */
+    int (*encode_batch)(const encoder *enc, const rgb_image *imgs, int n, float *out, char *err, size_t errlen);
     void (*close)(encoder *enc);
     void *state;        /* encoder-private */
 };
 
-/* Opens the encoder called name; NULL picks the default. NULL with a reason in err on failure. */
+/* Opens the encoder called name; NULL picks the default. A name containing '/' is a model folder:
+   config.json + model.safetensors (a CLIP-family ViT), else a TensorFlow.js graph model (model.json
+   + shards). NULL with a reason in err on failure. */
 encoder *encoder_open(const char *name, char *err, size_t errlen);
 void encoder_close(encoder *enc);
-/* Name of the encoder used when the user names none. */
+/* Name of the encoder used when the user names none: "clip-vit-b32" when installed (models
+   folder/clip-vit-b32/model.safetensors exists), else "mobilenet" when its model is
+   installed (models folder/mobilenet/model.json exists), else "lite". */
 const char *encoder_default_name(void);
+
+/* The folder installed models live in: $CULL_MODELS if set, else $XDG_DATA_HOME/cull/models, else
+   $HOME/.local/share/cull/models. Returns buf (or the variable's value). */
+const char *encoder_models_dir(char *buf, size_t cap);
 
 /* The built-in encoders. */
 encoder *lite_encoder_open(void);
+/* A TensorFlow.js graph model in folder dir (mobilenet.c): id "tfjs-" + checksum of its files. */
+encoder *tfjs_encoder_open(const char *dir, char *err, size_t errlen);
+/* The nsfwjs MobileNetV2 model in folder dir: name "mobilenet", id "mobilenet-" + checksum. */
+encoder *mobilenet_encoder_open(const char *dir, char *err, size_t errlen);
+/* A CLIP-family vision transformer in folder dir (config.json + model.safetensors; vit_encoder.c):
+   name (NULL: the folder) and id name + "-" + checksum of model.safetensors ("vit-" for a folder). */
+encoder *vit_encoder_open(const char *dir, const char *name, char *err, size_t errlen);
+/* Whether dir holds a model.safetensors (then it is opened as a ViT, whose loader names anything
+   else missing, such as config.json). */
+int vit_folder_looks_like(const char *dir);
 
 #endif

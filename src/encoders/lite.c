@@ -5,7 +5,8 @@
  * memes (flat areas, few exact colours, axis-aligned step edges), and good photos from weak ones
  * (exposure, contrast, colour, focus, noise). Everything is computed on the 8-bit sRGB preview.
  *
- * Y' is luma from BT.709 weights on the gamma-encoded values, in 0..1. "Strong edge" means a Sobel
+ * Y' is luma from BT.709 weights (in 8.8 fixed point) on the gamma-encoded values, in 0..1; the
+ * tone statistics use it rounded to 8 bits, the filters at full precision. "Strong edge" means a Sobel
  * magnitude (kernel divided by 8, so a step of height d reads d/2) above 0.1. Neighbourhoods are
  * clamped at the border, so every size down to 1×1 is defined. squash(x, k) = ln(1 + x/k) /
  * ln(1 + 1/k) maps 0..1 onto 0..1 log-compressed with its knee at k, for quantities that span
@@ -79,6 +80,7 @@ enum {
 #define GREY_CHROMA 12      /* of 255: below this a pixel reads as achromatic */
 #define SMOOTH_T 0.05f      /* Sobel magnitude below which a pixel counts as smooth for noise */
 #define TILE 8              /* side of the tiles in which an edge counts as on plain ground */
+_Static_assert(TILE % 4 == 0, "gradient_pass reads one tile flag per block of four pixels");
 
 typedef struct {
     uint32_t luma_hist[256];        /* Y' quantised to 8 bits */
@@ -105,13 +107,24 @@ typedef struct {
 } grad_stats;
 
 /*
- * A luma plane with a one-pixel border that repeats the edge pixels, so the 3×3 filters need no
- * bounds checks: pixel (x, y) is px[(y + 1) * stride + x + 1], stride = w + 2.
+ * A luma plane with a border that repeats the edge pixels, so the 3×3 filters need no bounds
+ * checks: pixel (x, y) is px[(y + 1) * stride + x + 1]. One row and column of border on each side,
+ * and on the right enough more to make whole blocks of four for the gradient pass.
  */
 typedef struct {
     int w, h, stride;
     float *px;
 } plane;
+
+static plane plane_of(int w, int h)
+{
+    return (plane){w, h, (w + 3) / 4 * 4 + 2, NULL};
+}
+
+static size_t plane_floats(const plane *pl)
+{
+    return (size_t)pl->stride * (size_t)(pl->h + 2);
+}
 
 static float *plane_row(const plane *pl, int y)
 {
@@ -123,7 +136,8 @@ static void plane_fill_border(plane *pl)
     for (int y = 0; y < pl->h; y++) {
         float *row = plane_row(pl, y);
         row[-1] = row[0];
-        row[pl->w] = row[pl->w - 1];
+        for (int x = pl->w; x < pl->stride - 1; x++)
+            row[x] = row[pl->w - 1];
     }
     memcpy(pl->px, pl->px + pl->stride, (size_t)pl->stride * sizeof *pl->px);
     memcpy(pl->px + (size_t)(pl->h + 1) * pl->stride, pl->px + (size_t)pl->h * pl->stride,
@@ -280,14 +294,44 @@ static size_t flat_pass(const uint32_t *px, int w, int h, uint8_t *plain)
 }
 
 /*
+ * The gradient pass works on four pixels at a time with GCC/Clang vector extensions, which lower
+ * to SSE2 or NEON (or to scalar code elsewhere) without intrinsics: it is most of the encoder's
+ * arithmetic. Comparisons give lanes of −1 (true) or 0, used as bit masks and counted by negation.
+ */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static v4f load4(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static v4f vabs(v4f x)
+{
+    return (v4f)((v4i)x & 0x7fffffff);
+}
+
+static v4f vmask(v4f x, v4i m)
+{
+    return (v4f)((v4i)x & m);
+}
+
+static double hsum(v4f v)
+{
+    return (double)v[0] + v[1] + v[2] + v[3];
+}
+
+static size_t hcount(v4i m)
+{
+    return (size_t)-(m[0] + m[1] + m[2] + m[3]);
+}
+
+/*
  * Laplacian, Sobel and Immerkær responses for every pixel of the luma plane. With plain (the tile
- * flags from flat_pass) it also counts the strong edges in tiles that hold a flat pixel.
- *
- * All four filters are a vertical filter per column followed by a horizontal one, so each column's
- * vertical sums (S = [1 2 1], D = [−1 0 1], L = [1 −2 1]) are computed once and rolled along the
- * row. The loop is branch-free so that noisy images, where every test goes either way, cost no
- * more than clean ones (masks multiply rather than select, which compilers turn into branches);
- * sums run per row in float, then in double.
+ * flags from flat_pass) it also counts the strong edges in tiles that hold a flat pixel. Rows are
+ * read in blocks of four, past w into the plane's padding; those lanes are masked out.
  *
  * The smooth-pixel noise estimate leaves out pixels with a Sobel gradient, as Tai & Yang do, but
  * with a fixed threshold rather than their top-10% rule: text and UI have far more than 10% edge
@@ -300,55 +344,56 @@ static void gradient_pass(const plane *pl, const uint8_t *plain, grad_stats *gs)
     int cx0 = w / 3, cx1 = w - w / 3, cy0 = h / 3, cy1 = h - h / 3;
     double lap = 0, energy = 0, centre = 0, sum_gx = 0, sum_gy = 0, resp_all = 0, resp_smooth = 0;
     size_t strong = 0, axis = 0, on_flat = 0, n_smooth = 0;
+    const v4i lane = {0, 1, 2, 3};
 
     for (int j = 0; j < h; j++) {
         const float *up = plane_row(pl, j - 1), *row = plane_row(pl, j), *dn = plane_row(pl, j + 1);
         const uint8_t *tiles = plain ? plain + (size_t)(j / TILE) * tw : NULL;
-        int inner_row = j > 0 && j < h - 1, centre_row = j >= cy0 && j < cy1;
-        float r_lap = 0, r_energy = 0, r_centre = 0, r_gx = 0, r_gy = 0, r_all = 0, r_smooth = 0;
-        int r_strong = 0, r_axis = 0, r_flat = 0, r_nsmooth = 0;
-        /* Vertical sums of the previous (p) and current (c) column; n is the next one. */
-        float sp = up[-1] + 2 * row[-1] + dn[-1], dp = dn[-1] - up[-1], lp = up[-1] - 2 * row[-1] + dn[-1];
-        float sc = up[0] + 2 * row[0] + dn[0], dc = dn[0] - up[0], lc = up[0] - 2 * row[0] + dn[0];
-        for (int i = 0; i < w; i++) {
-            float sn = up[i + 1] + 2 * row[i + 1] + dn[i + 1];
-            float dn_ = dn[i + 1] - up[i + 1];
-            float ln = up[i + 1] - 2 * row[i + 1] + dn[i + 1];
-            float gx = (sn - sp) * 0.125f, gy = (dp + 2 * dc + dn_) * 0.125f;
-            float lapl = fabsf(lc + row[i - 1] - 2 * row[i] + row[i + 1]);
-            float resp = fabsf(lp - 2 * lc + ln);
-            sp = sc, sc = sn, dp = dc, dc = dn_, lp = lc, lc = ln;
+        int inner_row = -(j > 0 && j < h - 1), centre_row = -(j >= cy0 && j < cy1);
+        /* Per-row sums in float lanes, added into doubles at the end of the row. */
+        v4f r_lap = {0}, r_energy = {0}, r_centre = {0}, r_gx = {0}, r_gy = {0}, r_all = {0}, r_smooth = {0};
+        v4i r_strong = {0}, r_axis = {0}, r_flat = {0}, r_nsmooth = {0};
+        for (int i = 0; i < w; i += 4) {
+            v4f a = load4(up + i - 1), b = load4(up + i), c = load4(up + i + 1);
+            v4f d = load4(row + i - 1), e = load4(row + i), f = load4(row + i + 1);
+            v4f g = load4(dn + i - 1), k = load4(dn + i), m = load4(dn + i + 1);
+            v4f gx = (c + 2.0f * f + m - a - 2.0f * d - g) * 0.125f;
+            v4f gy = (g + 2.0f * k + m - a - 2.0f * b - c) * 0.125f;
+            v4f lapl = vabs(b + d + f + k - 4.0f * e);
+            v4f resp = vabs(a - 2.0f * b + c - 2.0f * d + 4.0f * e - 2.0f * f + g - 2.0f * k + m);
+            v4f ax = vabs(gx), ay = vabs(gy), mag2 = gx * gx + gy * gy;
 
-            float ax = fabsf(gx), ay = fabsf(gy), mag2 = gx * gx + gy * gy;
-            int is_edge = mag2 > EDGE_T * EDGE_T;
-            int is_axis = (ax < ay ? ax : ay) <= AXIS_TAN * (ax > ay ? ax : ay);
-            int inner = inner_row & (i > 0) & (i < w - 1);
-            int smooth = inner & (mag2 <= SMOOTH_T * SMOOTH_T);
+            v4i x = lane + i, valid = x < w;
+            v4i is_edge = valid & (mag2 > EDGE_T * EDGE_T);
+            /* min(ax, ay) ≤ tan·max(ax, ay), without the min and max */
+            v4i is_axis = (ax <= AXIS_TAN * ay) | (ay <= AXIS_TAN * ax);
+            v4i inner = inner_row & (x > 0) & (x < w - 1);
+            v4i smooth = inner & (mag2 <= SMOOTH_T * SMOOTH_T);
 
-            r_lap += lapl;
-            r_energy += mag2;
-            r_gx += ax;
-            r_gy += ay;
-            r_centre += lapl * (float)(centre_row & (i >= cx0) & (i < cx1));
+            r_lap += vmask(lapl, valid);
+            r_energy += vmask(mag2, valid);
+            r_gx += vmask(ax, valid);
+            r_gy += vmask(ay, valid);
+            r_centre += vmask(lapl, centre_row & (x >= cx0) & (x < cx1));
             r_strong += is_edge;
             r_axis += is_edge & is_axis;
-            if (tiles)
-                r_flat += is_edge & tiles[i / TILE];
-            r_all += resp * (float)inner;
-            r_smooth += resp * (float)smooth;
+            if (tiles && tiles[i / TILE]) /* TILE is a multiple of 4: one tile per block */
+                r_flat += is_edge;
+            r_all += vmask(resp, inner);
+            r_smooth += vmask(resp, smooth);
             r_nsmooth += smooth;
         }
-        lap += r_lap;
-        energy += r_energy;
-        centre += r_centre;
-        sum_gx += r_gx;
-        sum_gy += r_gy;
-        resp_all += r_all;
-        resp_smooth += r_smooth;
-        strong += (size_t)r_strong;
-        axis += (size_t)r_axis;
-        on_flat += (size_t)r_flat;
-        n_smooth += (size_t)r_nsmooth;
+        lap += hsum(r_lap);
+        energy += hsum(r_energy);
+        centre += hsum(r_centre);
+        sum_gx += hsum(r_gx);
+        sum_gy += hsum(r_gy);
+        resp_all += hsum(r_all);
+        resp_smooth += hsum(r_smooth);
+        strong += hcount(r_strong);
+        axis += hcount(r_axis);
+        on_flat += hcount(r_flat);
+        n_smooth += hcount(r_nsmooth);
     }
     double n = (double)w * h;
     size_t n_inner = w > 2 && h > 2 ? (size_t)(w - 2) * (size_t)(h - 2) : 0;
@@ -459,9 +504,8 @@ static int lite_encode(const encoder *enc, const rgb_image *img, float *out, cha
         return -1;
     }
     int w = img->width, h = img->height;
-    plane luma = {w, h, w + 2, NULL}, half = {(w + 1) / 2, (h + 1) / 2, (w + 1) / 2 + 2, NULL};
-    size_t n = (size_t)w * h;
-    size_t n_luma = (size_t)luma.stride * (h + 2), n_half = (size_t)half.stride * (half.h + 2);
+    plane luma = plane_of(w, h), half = plane_of((w + 1) / 2, (h + 1) / 2);
+    size_t n = (size_t)w * h, n_luma = plane_floats(&luma), n_half = plane_floats(&half);
     size_t tiles = (size_t)((w + TILE - 1) / TILE) * ((h + TILE - 1) / TILE);
     /* One block: the two planes and packed RGB (4-byte items), then the tile flags. */
     luma.px = malloc((n_luma + n_half + n) * 4 + tiles);

@@ -23,7 +23,13 @@ typedef struct {
     nn_act act;
 } nn_depthwise;
 
+#define NN_DEPTHWISE_MAX_K 64       /* filter height the kernels take (tfjs_plan refuses taller ones) */
+
 /* Output rows [row0, row1) (row = image · oh + y) of out from in. */
 void nn_depthwise_rows(const nn_depthwise *p, const float *in, float *out, size_t row0, size_t row1);
+/* Output row oy of one image from the input rows its window covers: rows[ky] is input row
+   oy·sh − pad_top + ky·dh (w × c floats), unread (may be NULL) where that row is outside the image.
+   The rows need not be adjacent in memory, so a caller can keep them in a ring buffer. */
+void nn_depthwise_row(const nn_depthwise *p, const float *const *rows, int oy, float *out);
 
 #endif

@@ -22,8 +22,8 @@ void nn_gemm(int ta, int tb, size_t m, size_t n, size_t k, const float *a, size_
 /* x[r][c] = act(x[r][c] + bias[c]) over rows × cols (stride ld); bias may be NULL. */
 void nn_bias_act(float *x, size_t rows, size_t cols, size_t ld, const float *bias, nn_act act);
 
-/* A fully connected layer on rows [row0, row1) of x: y = act(x · op(W) + bias).
-   x is rows × k; W is k × n, or n × k when transpose_w; y is rows × n. */
+/* A fully connected layer, y = act(x · op(W) + bias), on rows [row0, row1) and output columns
+   [col0, col1) of y. x is rows × k; W is k × n, or n × k when transpose_w; y is rows × n. */
 typedef struct {
     size_t k, n;
     int transpose_w;
@@ -32,6 +32,6 @@ typedef struct {
     nn_act act;
 } nn_dense;
 
-void nn_dense_rows(const nn_dense *p, const float *x, float *y, size_t row0, size_t row1);
+void nn_dense_block(const nn_dense *p, const float *x, float *y, size_t row0, size_t row1, size_t col0, size_t col1);
 
 #endif

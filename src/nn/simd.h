@@ -32,8 +32,11 @@ typedef int nn_i16 __attribute__((vector_size(64)));     /* lane masks of compar
         (v) = (nn_v16)(((nn_i16)(v) & ~nn_m_) | ((nn_i16)nn_c_ & nn_m_));                              \
     } while (0)
 
+/* Clones are chosen by CPU feature, not by CPU model name ("arch=skylake-avx512" would miss every
+   newer AVX-512 CPU the compiler's runtime does not know by name). fp-contract lets a * b + c
+   become one fused multiply-add where the clone has FMA (ISO C mode turns contraction off). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define NN_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+#define NN_CLONES __attribute__((target_clones("avx512f", "avx2,fma", "default"), optimize("fp-contract=fast")))
 #else
 #define NN_CLONES
 #endif
