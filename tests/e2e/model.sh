@@ -24,7 +24,7 @@ run_cull model frob
 expect_rc "an unknown subcommand is a usage error" 2
 run_cull model fetch nope
 expect_rc "fetching an unknown model is a usage error" 2
-expect_match "and names the known ones" "$ERR" "unknown model 'nope' \(known: mobilenet\)"
+expect_match "and names the known ones" "$ERR" "unknown model 'nope' \(known: mobilenet, clip-vit-b32, clip-vit-b16, laion-vit-b32\)"
 run_cull model info
 expect_rc "info without a name is a usage error" 2
 

@@ -1,0 +1,109 @@
+/*
+ * vit.h — the CLIP-family vision transformer: configuration, weights, working state, forward pass
+ * and preprocessing. The encoder glue (names, ids, threads) is in vit_encoder.c.
+ *
+ * The network (Hugging Face CLIPVisionModelWithProjection; tensor names under "vision_model."):
+ *   patches  = conv(pixels, embeddings.patch_embedding.weight, stride P, no bias): one GEMM over
+ *              the non-overlapping P×P patches (im2col is a copy), [(S/P)², D] per image
+ *   x        = [embeddings.class_embedding; patches] + embeddings.position_embedding.weight
+ *   x        = pre_layrnorm(x)                                        (sic: the checkpoints' name)
+ *   N blocks (encoder.layers.i): x += out_proj(attention(layer_norm1(x)))   [q, k, v: one GEMM]
+ *                                x += fc2(act(fc1(layer_norm2(x))))        [act: quick_gelu | gelu]
+ *   pooled   = post_layernorm(x[0]);   embedding = visual_projection.weight · pooled  (no bias)
+ * Linear weights are stored as PyTorch has them, [out, in]: y = x·Wᵀ + b.
+ */
+#ifndef CULL_ENCODERS_VIT_H
+#define CULL_ENCODERS_VIT_H
+
+#include <stddef.h>
+
+#include "encoders/safetensors.h"
+#include "media/image.h"
+#include "nn/activation.h"
+#include "nn/parallel.h"
+
+typedef struct {
+    int hidden;         /* D: hidden_size */
+    int intermediate;   /* I: intermediate_size */
+    int layers;         /* num_hidden_layers */
+    int heads;          /* num_attention_heads; D % heads == 0 */
+    int image_size;     /* S */
+    int patch_size;     /* P; S % P == 0 */
+    int projection;     /* projection_dim */
+    nn_gelu_kind act;   /* hidden_act: "quick_gelu" or "gelu" */
+    float ln_eps;       /* layer_norm_eps */
+    /* derived */
+    int grid;           /* S / P */
+    int tokens;         /* T = grid² + 1 */
+    int patch_dim;      /* 3·P² */
+} vit_config;
+
+typedef struct {
+    const float *w, *b;
+} vit_norm;
+
+typedef struct {
+    vit_norm ln1, ln2;
+    const float *qkv_w, *qkv_b;   /* [3D, D], 3D: q_proj, k_proj, v_proj stacked */
+    const float *out_w, *out_b;   /* [D, D], D */
+    const float *fc1_w, *fc1_b;   /* [I, D], I */
+    const float *fc2_w, *fc2_b;   /* [D, I], D */
+} vit_layer;
+
+typedef struct {
+    vit_config cfg;
+    const float *patch_w;         /* [D, 3·P·P]: conv weight [D, 3, P, P] flattened */
+    const float *class_emb;       /* D */
+    const float *pos_emb;         /* [T, D] */
+    vit_norm pre_ln, post_ln;
+    vit_layer *layer;             /* cfg.layers */
+    const float *proj_w;          /* [projection, D] */
+    float *arena;                 /* every weight above, one allocation */
+    size_t arena_floats;
+} vit_model;
+
+/* Working memory for batches of up to cap images on up to threads threads. */
+typedef struct {
+    int cap, threads;
+    float *pixels;      /* cap × 3 × S × S, planar (CHW) per image, normalised */
+    float *patches;     /* cap·grid² × patch_dim */
+    float *x;           /* cap·T × D: the residual stream */
+    float *h;           /* cap·T × D: normalised, then attention output */
+    float *qkv;         /* cap·T × 3D */
+    float *mlp;         /* cap·T × I */
+    float *scores;      /* threads × nn_attention_scratch(T, D / heads) */
+    float *pooled;      /* cap × D */
+} vit_state;
+
+/* config.json's text: the vision tower's settings from "vision_config", else the top level, else
+   CLIPVisionConfig's defaults (768, 3072, 12 layers, 12 heads, 224, 32, quick_gelu, 1e-5, 512).
+   label names the file in messages. 0, or -1 with a reason. */
+int vit_config_parse(const char *json_text, size_t len, const char *label, vit_config *cfg, char *err,
+                     size_t errlen);
+/* Checks the numbers and fills in the derived fields. 0, or -1 with a reason. */
+int vit_config_finish(vit_config *cfg, const char *label, char *err, size_t errlen);
+
+/* Allocates the weights of cfg (uninitialised) and points every field into the arena. */
+int vit_model_alloc(vit_model *m, const vit_config *cfg);
+/* dir/config.json + dir/model.safetensors: the vision tensors, checked against the config,
+   converted to float32. 0, or -1 with a reason naming the file. */
+int vit_model_load(vit_model *m, const char *dir, char *err, size_t errlen);
+/* The same from an opened safetensors file and a finished config. */
+int vit_model_from_st(vit_model *m, const vit_config *cfg, const st_file *f, char *err, size_t errlen);
+void vit_model_free(vit_model *m);
+
+/* Sizes s for n images on threads threads (growing only). 0, or -1 when out of memory. */
+int vit_state_reserve(vit_state *s, const vit_config *cfg, int n, int threads);
+void vit_state_free(vit_state *s);
+
+/* Runs the n images in s->pixels through the network: out receives n × projection floats. The work
+   of each step is split across the pool's threads (pool NULL: the calling thread alone); s must
+   have been reserved for at least n images and nn_pool_threads(pool) threads. */
+void vit_forward(const vit_model *m, vit_state *s, int n, nn_pool *pool, float *out);
+
+/* CLIP preprocessing of an 8-bit RGB raster into size × size × 3 planar floats (CHW), as Hugging
+   Face's CLIPImageProcessor does it with Pillow (vit_preprocess.c describes it exactly).
+   0, or -1 with a reason (an empty or absurdly elongated image, out of memory). */
+int vit_preprocess(const rgb_image *img, int size, float *out, char *err, size_t errlen);
+
+#endif
