@@ -21,6 +21,7 @@
 
 #define COMMIT_EVERY_SECONDS 0.25
 #define SNIFF_BYTES 4096
+#define ENCODE_BATCH 16          /* previews per encode_batch call (encoders that have one) */
 
 static volatile sig_atomic_t stop_requested;
 
@@ -39,7 +40,7 @@ typedef struct {
     int explicit;
 } job;
 
-enum { R_INDEXED, R_KNOWN, R_IGNORED, R_FAILED };
+enum { R_INDEXED, R_KNOWN, R_IGNORED, R_FAILED, R_DECODED };
 
 typedef struct result {
     struct result *next;
@@ -48,8 +49,9 @@ typedef struct result {
     uint8_t sha256[32];
     int64_t image_id;        /* R_KNOWN */
     struct stat st;          /* as read */
-    image_meta meta;         /* R_INDEXED */
+    image_meta meta;         /* R_INDEXED, R_DECODED */
     float *vector;           /* R_INDEXED */
+    rgb_image preview;       /* R_DECODED: waiting for the batch encoder */
     char reason[300];        /* R_FAILED */
 } result;
 
@@ -65,8 +67,14 @@ typedef struct {
     atomic_size_t next_job;
     pthread_mutex_t mu;
     pthread_cond_t ready;
-    result *head, *tail;
-    int workers_running;
+    result *head, *tail;     /* finished results, for the main thread */
+    int workers_running;     /* threads that still add to head: decoders and the batch encoder */
+    /* Encoders with encode_batch: decoders queue previews here and one thread encodes them in
+       batches, so decoding and inference overlap on all cores. Bounded (backpressure), since a
+       preview is a quarter of a megabyte. */
+    result *batch_head, *batch_tail;
+    int batch_len, decoders_running;
+    pthread_cond_t batch_ready, batch_room;
     int db_failed;
 } run;
 
@@ -199,6 +207,11 @@ static void process(run *r, const job *j, result *res)
     rgb_image preview;
     int rc = media_decode(fb.data, fb.len, r->opt->max_pixels, &preview, &res->meta, err, sizeof err);
     file_buffer_free(&fb);
+    if (rc == 0 && r->enc->encode_batch) {
+        res->preview = preview;
+        res->status = R_DECODED;
+        return;
+    }
     if (rc == 0) {
         res->vector = malloc((size_t)r->enc->dim * sizeof *res->vector);
         rc = res->vector ? r->enc->encode(r->enc, &preview, res->vector, err, sizeof err) : -1;
@@ -213,6 +226,28 @@ static void process(run *r, const job *j, result *res)
     res->status = R_INDEXED;
 }
 
+static void push_result(run *r, result *res)
+{
+    pthread_mutex_lock(&r->mu);
+    if (r->tail) r->tail->next = res;
+    else r->head = res;
+    r->tail = res;
+    pthread_cond_signal(&r->ready);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void push_decoded(run *r, result *res)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->batch_len >= 2 * ENCODE_BATCH) pthread_cond_wait(&r->batch_room, &r->mu);
+    if (r->batch_tail) r->batch_tail->next = res;
+    else r->batch_head = res;
+    r->batch_tail = res;
+    r->batch_len++;
+    pthread_cond_signal(&r->batch_ready);
+    pthread_mutex_unlock(&r->mu);
+}
+
 static void *worker(void *arg)
 {
     run *r = arg;
@@ -223,12 +258,62 @@ static void *worker(void *arg)
         if (!res) break;
         res->job = &r->jobs[i];
         process(r, res->job, res);
+        if (res->status == R_DECODED) push_decoded(r, res);
+        else push_result(r, res);
+    }
+    pthread_mutex_lock(&r->mu);
+    r->decoders_running--;
+    r->workers_running--;
+    pthread_cond_signal(&r->ready);
+    pthread_cond_signal(&r->batch_ready);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Encodes a batch of decoded previews; when the batch call fails, each image is encoded alone so
+   that one bad image fails alone. */
+static void encode_batch_of(run *r, result **batch, int n)
+{
+    const encoder *enc = r->enc;
+    rgb_image imgs[ENCODE_BATCH];
+    char err[256];
+    float *out = malloc((size_t)n * enc->dim * sizeof *out);
+    for (int i = 0; i < n; i++) imgs[i] = batch[i]->preview;
+    int batch_ok = out && enc->encode_batch(enc, imgs, n, out, err, sizeof err) == 0;
+    for (int i = 0; i < n; i++) {
+        result *res = batch[i];
+        res->vector = malloc((size_t)enc->dim * sizeof *res->vector);
+        int rc = -1;
+        if (!res->vector) snprintf(err, sizeof err, "out of memory");
+        else if (batch_ok) rc = (memcpy(res->vector, out + (size_t)i * enc->dim, (size_t)enc->dim * sizeof *out), 0);
+        else rc = enc->encode(enc, &res->preview, res->vector, err, sizeof err);
+        res->status = rc == 0 ? R_INDEXED : R_FAILED;
+        if (rc) snprintf(res->reason, sizeof res->reason, "%s", err);
+        rgb_image_free(&res->preview);
+        push_result(r, res);
+    }
+    free(out);
+}
+
+static void *batch_encoder(void *arg)
+{
+    run *r = arg;
+    result *batch[ENCODE_BATCH];
+    for (;;) {
         pthread_mutex_lock(&r->mu);
-        if (r->tail) r->tail->next = res;
-        else r->head = res;
-        r->tail = res;
-        pthread_cond_signal(&r->ready);
+        while (r->batch_len < ENCODE_BATCH && r->decoders_running > 0) pthread_cond_wait(&r->batch_ready, &r->mu);
+        int n = 0;
+        while (n < ENCODE_BATCH && r->batch_head) {
+            batch[n++] = r->batch_head;
+            r->batch_head = r->batch_head->next;
+            batch[n - 1]->next = NULL;
+        }
+        if (!r->batch_head) r->batch_tail = NULL;
+        r->batch_len -= n;
+        pthread_cond_broadcast(&r->batch_room);
         pthread_mutex_unlock(&r->mu);
+        if (n == 0) break;
+        encode_batch_of(r, batch, n);
     }
     pthread_mutex_lock(&r->mu);
     r->workers_running--;
@@ -333,6 +418,8 @@ int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, con
     r.hashes = g_hash_table_new_full(sha_hash, sha_equal, g_free, g_free);
     pthread_mutex_init(&r.mu, NULL);
     pthread_cond_init(&r.ready, NULL);
+    pthread_cond_init(&r.batch_ready, NULL);
+    pthread_cond_init(&r.batch_room, NULL);
     int rc = -1, nthreads = 0;
     pthread_t *threads = NULL;
     char **abs_roots = g_new0(char *, n_roots + 1);
@@ -358,11 +445,15 @@ int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, con
     bar.enabled &= o->show_progress;
     nthreads = o->jobs < 1 ? 1 : o->jobs;
     if ((size_t)nthreads > r.n_jobs) nthreads = r.n_jobs ? (int)r.n_jobs : 0;
-    threads = g_new0(pthread_t, nthreads ? nthreads : 1);
-    r.workers_running = nthreads;
+    int batching = enc->encode_batch && nthreads > 0;
+    threads = g_new0(pthread_t, nthreads + 1);
+    r.decoders_running = nthreads;
+    r.workers_running = nthreads + batching;
     for (int i = 0; i < nthreads; i++) pthread_create(&threads[i], NULL, worker, &r);
+    if (batching) pthread_create(&threads[nthreads], NULL, batch_encoder, &r);
     int drained = drain(&r, &bar);
-    for (int i = 0; i < nthreads; i++) pthread_join(threads[i], NULL);
+    if (drained != 0) stop_requested = 1; /* the library failed: finish no more files */
+    for (int i = 0; i < nthreads + batching; i++) pthread_join(threads[i], NULL);
     free_results(r.head);
     progress_finish(&bar);
     sum->interrupted = stop_requested;
@@ -384,6 +475,8 @@ out:
     g_hash_table_destroy(r.hashes);
     pthread_mutex_destroy(&r.mu);
     pthread_cond_destroy(&r.ready);
+    pthread_cond_destroy(&r.batch_ready);
+    pthread_cond_destroy(&r.batch_room);
     return rc;
 }
 

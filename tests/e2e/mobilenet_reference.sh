@@ -131,3 +131,35 @@ while IFS=$'\t' read -r short node_name; do
         report <"$T/cmp"
     done
 done <<<"$layers"
+
+# ---- the index path: batched encoding (encode_batch, 16 at a time) stores what embed computes ----
+mkdir -p "$T/batch"
+for n in "${NAMES[@]}"; do
+    cp "$T/img/$n.png" "$T/batch/$n.png"
+    convert "$T/img/$n.png" -flop "$T/batch/$n-flop.png"
+done
+"$CULL" index --quiet --encoder mobilenet --jobs 2 "$T/batch" 2>"$T/index.err" || fail "index --encoder mobilenet" "$(cat "$T/index.err")"
+"$CULL" embed --encoder mobilenet "$T/batch"/*.png >"$T/batch.jsonl" 2>/dev/null
+sqlite3 "$CULL_DB" "select cast(p.path as text), hex(e.vector) from paths p join embeddings e on e.image_id = p.image_id
+                    where e.encoder like 'mobilenet-%'" >"$T/stored.txt"
+node -e '
+const fs = require("fs");
+const want = new Map(fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map(l => JSON.parse(l)).map(o => [o.path, o.vector]));
+const half = h => { const s = h >> 15 ? -1 : 1, e = (h >> 10) & 31, m = h & 1023;
+    return e === 0 ? s * m * 2 ** -24 : e === 31 ? s * Infinity : s * (1 + m / 1024) * 2 ** (e - 15); };
+let n = 0, worst = 0;
+for (const line of fs.readFileSync(process.argv[2], "utf8").trim().split("\n")) {
+    const [path, hex] = line.split("|"), v = want.get(path);
+    if (!v) continue;
+    n++;
+    const b = Buffer.from(hex, "hex");
+    for (let i = 0; i < v.length; i++) {
+        const d = Math.abs(half(b.readUInt16LE(2 * i)) - v[i]) / Math.max(1, Math.abs(v[i]));
+        if (d > worst) worst = d;
+    }
+}
+console.log(n + " " + worst);' "$T/batch.jsonl" "$T/stored.txt" >"$T/batch.cmp"
+read -r n_cmp worst <"$T/batch.cmp"
+check "index stored all $((2 * ${#NAMES[@]})) images (two batches)" test "$n_cmp" = $((2 * ${#NAMES[@]}))
+check "batched index vectors equal embed's within fp16 rounding (worst $worst ≤ 1e-3 relative)" \
+    awk -v w="$worst" 'BEGIN { exit !(w <= 1e-3) }'
