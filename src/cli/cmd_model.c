@@ -489,7 +489,18 @@ static int list_models(void)
         if (!names[i] || path_join(folder, sizeof folder, dir, names[i]) || path_join(mj, sizeof mj, folder, "model.json"))
             continue;
         struct stat st;
-        if (stat(mj, &st) != 0) continue; /* not a model folder */
+        if (stat(mj, &st) != 0) {
+            if (!vit_folder_looks_like(folder)) continue; /* not a model folder */
+            /* A CLIP-family ViT (config.json + model.safetensors). */
+            folder_total t;
+            total_of(folder, &t);
+            human_size(t.bytes, size, sizeof size);
+            int ok = !hf_known_model(names[i]) || hf_model_check(names[i], why, sizeof why) == 0;
+            printf("%-12s %10s  %-64s  %s\n", names[i], size, "(safetensors)",
+                   ok ? (hf_known_model(names[i]) ? "verified" : "") : "DAMAGED (cull model fetch NAME gets it again)");
+            shown++;
+            continue;
+        }
         if (file_digest(mj, G_CHECKSUM_SHA256, hex, sizeof hex, NULL) != 0) snprintf(hex, sizeof hex, "unreadable");
         folder_total t;
         total_of(folder, &t);

@@ -80,6 +80,8 @@ check "id clip-vit-b32-<sha256 of the written file>" grep -q "\"encoder\":\"clip
 check "the fetch left the checksum cached (no rehash on first use)" test -s "$D/model.safetensors.sha256"
 check "provenance recorded in fetched.json" grep -q '"vision_tower_only": true' "$D/fetched.json"
 check "no staging folder left" test ! -e "$CULL_MODELS/.tmp-clip-vit-b32"
+run_cull model list
+expect_match "model list shows the ViT as installed and verified" "$OUT" "^clip-vit-b32 .*\(safetensors\) +verified"
 
 # ---- installed and intact: nothing to do; --force fetches again ----
 : >"$T/log"
