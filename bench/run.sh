@@ -11,6 +11,11 @@
 #   4. scale   — a synthetic library of SCALE_N (default 100,000) small images in folders of 100
 #                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status;
 #                time, peak memory and library bytes per image (targets: DESIGN §5)
+#   5. vit     — ViT-B/32 (random weights) model-only images/s at batch 1 and 16 (bench/vit.c) against
+#                PyTorch on the same shapes and threads (bench/vit_torch.py, Debian's python3-torch
+#                with the OpenBLAS kernels cull picks), the machine's GEMM rate and the share of it
+#                the forward pass reaches; then end-to-end `cull index --encoder FOLDER --jobs $(nproc)`
+#                on the 12-MP corpus with that model written as a Hugging Face folder
 #
 # Test images are generated here (bench/genimg.c): the decode ones into a temporary folder that
 # is removed at the end, the index corpus once into $TMPDIR/cull-bench-cache/ and reused.
@@ -32,7 +37,7 @@ MOBILENET_DIM=1792
 
 SCALE_N=${SCALE_N:-100000}
 
-for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$CULL"; do
+for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$B/vit" "$CULL"; do
     [ -x "$t" ] || { echo "bench/run.sh: $t is missing; run 'make bench'" >&2; exit 2; }
 done
 
@@ -63,10 +68,12 @@ jpeg_version() {
     echo unknown
 }
 
-# section TITLE COMMAND...: runs COMMAND with its output going into the results.
+# section TITLE COMMAND...: runs COMMAND with its output going into the results. With BENCH_ONLY
+# set (e.g. BENCH_ONLY=vit), only the sections whose title contains it run.
 section() {
     title=$1
     shift
+    case $title in *"${BENCH_ONLY:-}"*) ;; *) return 0 ;; esac
     echo "bench: $title ..." >&3
     s=$(date +%s)
     { echo; echo "== $title"; } >>"$OUT"
@@ -168,6 +175,37 @@ scale_bench() {
     echo "  library: $((bytes / 1048576)) MB, $((bytes / SCALE_N)) bytes per image (lite: 48 values; target ≤ 4 KB per image per 1792-d encoder)"
 }
 
+# ViT-B/32: cull's forward pass and PyTorch's, model only, then cull end to end. Both sides report
+# the best pass of about VIT_SECONDS each (the least disturbed by other load).
+VIT_SECONDS=${VIT_SECONDS:-4}
+vit_bench() {
+    "$B/vit" "$VIT_SECONDS" >"$WORK/vit.out" || return
+    grep -v '^[a-z0-9_]*: ' "$WORK/vit.out"
+    if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+        OPENBLAS_CORETYPE=$(info openblas-core --cull) /usr/bin/python3 "$HERE/vit_torch.py" "$VIT_SECONDS" \
+            >"$WORK/vit_torch.out" || return
+        grep -v '^[a-z0-9_]*: ' "$WORK/vit_torch.out"
+        for b in b1 b16; do
+            c=$(sed -n "s/^ips_$b: //p" "$WORK/vit.out")
+            p=$(sed -n "s/^ips_$b: //p" "$WORK/vit_torch.out")
+            awk -v c="$c" -v p="$p" -v b="${b#b}" 'BEGIN { printf "  batch %2d: cull / PyTorch = %.2f×%s\n", b, c / p,
+                b == 16 ? "  (target ≥ 1.3×)" : "" }'
+        done
+    else
+        echo "  PyTorch: /usr/bin/python3 has no torch (apt install python3-torch): no comparison"
+    fi
+    dir=$(corpus) || return
+    mkdir -p "$WORK/vit-b32" && "$B/vit" --write-model "$WORK/vit-b32" || return
+    "$CULL" embed --encoder "$WORK/vit-b32" "$dir/img_000.jpg" >/dev/null || return  # caches the checksum
+    n=$(ls "$dir" | wc -l)
+    rm -f "$WORK/vit.db"
+    s0=$(date +%s.%N)
+    "$CULL" --db "$WORK/vit.db" index --quiet --encoder "$WORK/vit-b32" --jobs "$JOBS" "$dir" >/dev/null 2>&1 || return
+    s1=$(date +%s.%N)
+    awk -v n="$n" -v s0="$s0" -v s1="$s1" -v j="$JOBS" 'BEGIN { t = s1 - s0
+        printf "  end to end: cull index --encoder (ViT-B/32 folder) --jobs %d, %d 12-MP JPEGs: %.1f s, %.1f images/s (target ≥ 18)\n", j, n, t, n / t }'
+}
+
 {
     echo "cull benchmarks — bench/run.sh $BUILD"
     echo "date:      $(date '+%Y-%m-%d %H:%M:%S %z')"
@@ -189,6 +227,64 @@ section "1. decode: shrink-on-load vs full decode + resize (target: ≥ 5× fast
 section "2. index: end-to-end, lite encoder, --jobs $JOBS" index_bench
 section "3. train: $TRAIN_ROWS rows, as cull train (target: ≤ 10 s at $MOBILENET_DIM-d)" train_bench
 section "4. scale: a library of $SCALE_N images" scale_bench
+section "5. vit: ViT-B/32 model only vs PyTorch (target ≥ 1.3× at batch 16), and end to end" vit_bench
+
+# 6. mobilenet — cull's mobilenet encoder (the installed nsfwjs MobileNetV2-1.4): model only at batch 1
+# and 16 on $JOBS threads, with the machine's sgemm rate and the share of it the forward pass reaches
+# (bench/mobilenet.c); end to end, `cull index --encoder mobilenet --jobs $JOBS` on the 12-MP corpus
+# (fresh library each time, median of MOBILENET_REPEATS, peak memory); then a PIL + PyTorch pipeline of
+# the same network on the same files (bench/mobilenet_torch.py: full decode at batch 1, the way people
+# write it; PIL draft at batch 32; model only) and the ratios. Skipped with a note when the model is not
+# installed; the PyTorch part when /usr/bin/python3 lacks torch, torchvision or PIL.
+MOBILENET_REPEATS=3
+mobilenet_bench() {
+    if ! "$CULL" model info mobilenet >/dev/null 2>&1; then
+        echo "  skipped: the mobilenet model is not installed (cull model fetch mobilenet)"
+        return 0
+    fi
+    [ -x "$B/mobilenet" ] || { echo "$B/mobilenet is missing; run 'make bench'" >&2; return 2; }
+    "$B/mobilenet" >"$WORK/mn.out" || return
+    grep -v '^[a-z0-9_]*: ' "$WORK/mn.out"
+    dir=$(corpus) || return
+    n=$(ls "$dir" | wc -l)
+    lib=$WORK/mobilenet.db
+    runs=""
+    for _ in $(seq "$MOBILENET_REPEATS"); do
+        rm -f "$lib" "$lib-wal" "$lib-shm" "$lib-journal"
+        /usr/bin/time -f '%e %M' -o "$WORK/mn.time" "$CULL" --db "$lib" index --encoder mobilenet --jobs "$JOBS" \
+            "$dir" >/dev/null 2>"$WORK/mn.err" || { tail -n 5 "$WORK/mn.err" >&2; return 1; }
+        runs="$runs $(tail -n 1 "$WORK/mn.time")"
+    done
+    # median wall time, its images/s, the largest peak RSS (MB), the times of every run
+    # shellcheck disable=SC2046  # four words
+    set -- $(echo "$runs" | awk -v n="$n" '{ k = 0
+        for (i = 1; i < NF; i += 2) { t[++k] = $i; s = s "," $i; if ($(i + 1) > m) m = $(i + 1) }
+        for (a = 2; a <= k; a++) for (b = a; b > 1 && t[b - 1] > t[b]; b--) { x = t[b]; t[b] = t[b - 1]; t[b - 1] = x }
+        med = k % 2 ? t[(k + 1) / 2] : (t[k / 2] + t[k / 2 + 1]) / 2
+        printf "%.2f %.2f %d %s\n", med, n / med, m / 1024, substr(s, 2) }')
+    e2e=$2
+    echo "  end to end, cull index --encoder mobilenet --jobs $JOBS, $n 12-MP JPEGs, fresh library, median of" \
+        "$MOBILENET_REPEATS: $1 s, $2 images/s, peak $3 MB  (runs: $4 s)"
+    echo "    cull's summary: $(grep -v '^[[:space:]]*$' "$WORK/mn.err" | tail -n 1)"
+    b1=$(sed -n 's/^ips_b1: //p' "$WORK/mn.out")
+    b16=$(sed -n 's/^ips_b16: //p' "$WORK/mn.out")
+    if /usr/bin/python3 -c 'import torch, torchvision, PIL' 2>/dev/null; then
+        OPENBLAS_CORETYPE=$(info openblas-core --cull) /usr/bin/python3 "$HERE/mobilenet_torch.py" "$dir" \
+            >"$WORK/mn_torch.out" || return
+        grep -v '^[a-z0-9_]*: ' "$WORK/mn_torch.out"
+        awk -v c="$e2e" -v c1="$b1" -v c16="$b16" -F': ' '/^ips_a: / { a = $2 } /^ips_b: / { b = $2 }
+            /^ips_b1: / { p1 = $2 } /^ips_b16: / { p16 = $2 } END {
+            printf "  ratios, same run: end to end cull / (a) = %.1f× (target ≥ 5×), cull / (b) = %.1f× (target ≥ 2×);\n", c / a, c / b
+            printf "                    model only cull / PyTorch = %.1f× at batch 1, %.1f× at batch 16\n", c1 / p1, c16 / p16 }' \
+            "$WORK/mn_torch.out"
+    else
+        echo "  PyTorch: /usr/bin/python3 lacks torch, torchvision or PIL (scripts/install-deps.sh installs them): no comparison"
+    fi
+    awk -v c="$e2e" -v c1="$b1" -v c16="$b16" 'function ok(x, t) { return x >= t ? "met" : "NOT met" } BEGIN {
+        printf "  targets: end to end %.1f images/s (≥ 30: %s); model only %.1f / %.1f images/s at batch 1 / 16 (≥ 100: %s / %s)\n",
+            c, ok(c, 30), c1, c16, ok(c1, 100), ok(c16, 100) }'
+}
+section "6. mobilenet: model only, end to end, vs PIL + PyTorch (targets ≥ 30 images/s, ≥ 5× and ≥ 2×)" mobilenet_bench
 
 echo >>"$OUT"
 echo "total bench time: $(($(date +%s) - T0)) s; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"

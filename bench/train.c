@@ -5,10 +5,12 @@
  *
  * (an EMBED_DIM of "lite" means the lite encoder's length). For each embedding length, makes ROWS
  * synthetic labelled images (an embedding, metadata and a file name each), builds their feature
- * rows with features_build, then times what `cull train` does with them (pipeline/trainer.c):
- * cv_assign_folds, cv_out_of_fold over TRAIN_FOLDS folds, metrics_compute, and the final
- * logreg_fit on every row — same folds seed, λ and class balancing. Reading the rows from the
- * library and storing the model are not included. Like the cull binary, it calls blas_setup
+ * rows with features_build, then times what `cull train` (the default, --model auto) does with
+ * them: select_fit (learn/select.h) — near-duplicate groups, the logistic regression for every λ
+ * and fold plus the final fits, the comparison with exact-content groups only, the MLP's folds
+ * and final fit — with the encoder's near-duplicate threshold (lite's for lite, the default
+ * otherwise). `--model logreg` runs all but the MLP, so its time is the sum of the other parts.
+ * Reading the rows from the library and storing the model are not included. Like the cull binary, it calls blas_setup
  * first, so OpenBLAS runs the kernel set cull would pick (OPENBLAS_CORETYPE overrides it).
  *
  * The data is made so that the problem is learnable but not separable (AUC around 0.85), as real
@@ -29,12 +31,14 @@
 #include "learn/cv.h"
 #include "learn/features.h"
 #include "learn/logreg.h"
+#include "learn/dupes.h"
 #include "learn/metrics.h"
+#include "learn/select.h"
 #include "pipeline/trainer.h"
 #include "util/blas_setup.h"
 
-#define FOLD_SEED 0x63756c6c   /* the seed trainer_train uses */
-#define TARGET_SECONDS 10.0
+#define TARGET_SECONDS 10.0      /* --model logreg (DESIGN.md §5) */
+#define TARGET_AUTO_SECONDS 20.0 /* --model auto, which also cross-validates an MLP */
 #define TARGET_DIM 1792
 #define TARGET_ROWS 25000
 
@@ -167,40 +171,39 @@ static int bench_dim(int n, int embed_dim)
     double t_make = now() - t0;
     int n_delete = 0;
     for (int i = 0; i < n; i++) n_delete += d.y[i];
-    int k = TRAIN_FOLDS, start = features_token_start(embed_dim);
-    int *fold = xmalloc((size_t)n * sizeof *fold);
-    double *oof = xmalloc((size_t)n * sizeof *oof);
-    metrics cv;
-    logreg_model lr;
-    logreg_report rep;
-
+    select_data sd = {.X = d.X, .y = d.y, .group = d.group, .n = n, .dim = d.dim, .embed_dim = embed_dim,
+                      .dupes_threshold = dupes_default_threshold(embed_dim < 100 ? "lite-1" : "")};
+    select_options so = {.kind = SELECT_AUTO, .compare_grouping = 1};
+    select_result r;
+    char err[256];
     double t1 = now();
-    cv_assign_folds(d.y, d.group, n, k, FOLD_SEED, fold);
-    double t2 = now();
-    if (cv_out_of_fold(d.X, d.y, fold, n, d.dim, k, start, TRAIN_LAMBDA, oof) || metrics_compute(oof, d.y, n, &cv)) {
-        fprintf(stderr, "train: cross-validation failed\n");
+    if (select_fit(&sd, &so, &r, err, sizeof err)) {
+        fprintf(stderr, "train: %s\n", err);
         return 1;
     }
-    double t3 = now();
-    if (logreg_fit(d.X, d.y, n, d.dim, start, TRAIN_LAMBDA, 1, &lr, &rep)) {
-        fprintf(stderr, "train: logreg_fit failed\n");
-        return 1;
-    }
-    double t4 = now();
-    double total = t4 - t1;
+    double total = now() - t1;
+    double logreg_only = r.seconds_dupes + r.seconds_logreg + r.seconds_exact;
+    int target = embed_dim == TARGET_DIM && n == TARGET_ROWS;
     printf("  %d rows × %d features (embedding %d), %d deletes\n", n, d.dim, embed_dim, n_delete);
-    printf("    train total          %7.2f s", total);
-    if (embed_dim == TARGET_DIM && n == TARGET_ROWS)
-        printf("   — target ≤ %.0f s: %s", TARGET_SECONDS, total <= TARGET_SECONDS ? "met" : "NOT MET");
+    printf("    train total (auto)   %7.2f s", total);
+    if (target)
+        printf("   — target ≤ %.0f s: %s", TARGET_AUTO_SECONDS, total <= TARGET_AUTO_SECONDS ? "met" : "NOT MET");
     printf("\n");
-    printf("      assign folds       %7.2f s\n", t2 - t1);
-    printf("      %d-fold out-of-fold %6.2f s   (ROC-AUC %.3f, AP %.3f)\n", k, t3 - t2, cv.auc, cv.ap);
-    printf("      final fit          %7.2f s   (%d L-BFGS iterations, %s, |grad|inf %.1e)\n", t4 - t3,
-           rep.iterations, rep.converged ? "converged" : "NOT converged", rep.grad_norm);
-    printf("    (making the synthetic rows: %.2f s, not counted)\n", t_make);
-    logreg_free(&lr);
-    free(fold);
-    free(oof);
+    printf("      near-duplicates    %7.2f s   (%d groups holding %d rows, cosine ≥ %.3f; grouped folds)\n",
+           r.seconds_dupes, r.near_groups, r.near_rows, sd.dupes_threshold);
+    printf("      logistic regr.     %7.2f s   (%d λ × %d folds + final fits; λ = %g: ROC-AUC %.3f)\n",
+           r.seconds_logreg, SELECT_N_LAMBDAS, r.folds, r.lambda, r.auc_logreg);
+    printf("      ungrouped compare  %7.2f s   (ROC-AUC %.3f with exact-content groups only)\n", r.seconds_exact,
+           r.auc_exact_groups);
+    printf("      MLP                %7.2f s   (%d folds + final fit; ROC-AUC %.3f)\n", r.seconds_mlp, r.folds,
+           r.auc_mlp);
+    printf("      kept: %s (ROC-AUC %.3f, AP %.3f)\n", r.kind == MODEL_MLP ? "MLP" : "logistic regression", r.cv.auc,
+           r.cv.ap);
+    printf("    train --model logreg %7.2f s   (all but the MLP)", logreg_only);
+    if (target)
+        printf("   — target ≤ %.0f s: %s", TARGET_SECONDS, logreg_only <= TARGET_SECONDS ? "met" : "NOT MET");
+    printf("\n    (making the synthetic rows: %.2f s, not counted)\n", t_make);
+    select_result_free(&r);
     dataset_free(&d);
     return 0;
 }
@@ -213,9 +216,8 @@ int main(int argc, char **argv)
     }
     blas_setup(argv);
     int n = atoi(argv[1]);
-    printf("train: as `cull train` (cv_assign_folds, cv_out_of_fold with %d folds, final logreg_fit; λ = %g,"
-           " class-balanced), OpenBLAS %s kernels, %d threads\n",
-           TRAIN_FOLDS, TRAIN_LAMBDA, openblas_get_corename(), openblas_get_num_threads());
+    printf("train: as `cull train` (select_fit, %d folds, auto), OpenBLAS %s kernels, %d threads\n", TRAIN_FOLDS,
+           openblas_get_corename(), openblas_get_num_threads());
     for (int i = 2; i < argc; i++) {
         int e = atoi(argv[i]);
         if (strcmp(argv[i], "lite") == 0) {

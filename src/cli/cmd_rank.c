@@ -183,7 +183,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     r.model = &model;
     r.n_roots = argc - optind;
     r.roots = calloc((size_t)r.n_roots + 1, sizeof *r.roots);
-    r.scratch = malloc((size_t)model.lr.dim * sizeof *r.scratch);
+    r.scratch = malloc((size_t)features_dim(model.embed_dim) * sizeof *r.scratch);
     rc = EXIT_OK;
     for (int i = 0; i < r.n_roots && r.roots; i++) {
         char abs[FS_PATH_MAX];

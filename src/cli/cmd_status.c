@@ -51,8 +51,8 @@ static void show_encoder(const char *encoder_id, int64_t n, void *ctx)
     if (cull_model_from_json(stored.json, &m, err, sizeof err) == 0) {
         printf("  model trained %s on %d keep + %d delete%s\n", age, m.n_keep, m.n_delete,
                stored.label_version == s->label_version ? "" : " (labels changed since; rank will retrain)");
-        printf("  cross-validated ROC-AUC %.3f, average precision %.3f, balanced accuracy %.3f\n", m.cv.auc, m.cv.ap,
-               m.cv.bacc);
+        printf("  %s; cross-validated ROC-AUC %.3f, average precision %.3f, balanced accuracy %.3f\n",
+               cull_model_kind_name(m.kind), m.cv.auc, m.cv.ap, m.cv.bacc);
         printf("  deletes found in the first 10%% / 30%% / 50%%: %.0f%% / %.0f%% / %.0f%%\n", 100 * m.cv.found[0],
                100 * m.cv.found[1], 100 * m.cv.found[2]);
         cull_model_free(&m);

@@ -8,9 +8,8 @@
  * O(n) instead of another pass over X; they are recomputed from scratch before convergence is
  * declared, so float drift can never fake a small gradient.
  *
- * Everything along the search line is evaluated as a difference from the current point
- * (softplus(t + Δ) − softplus(t) = log1p(σ(t)·expm1(Δ))), so the Armijo test still means
- * something when the decrease is far below the loss's rounding error, as it is near 1e-6.
+ * L-BFGS memory and the line search (which evaluates the loss as a difference from the current
+ * point, so it still works near 1e-6) live in lbfgs.c, shared with the batched CV fit.
  */
 #include "learn/logreg.h"
 
@@ -19,54 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/lbfgs.h"
+
 #define MAX_ITER 500
 #define GRAD_TOL 1e-6
-#define LBFGS_MEMORY 10
-#define LS_MAX_TRIALS 60
-#define ARMIJO_C1 1e-4
-#define WOLFE_C2 0.9
 #define MIN_SCALE 1e-12
-
-/* ---- numerics ---- */
-
-static double sigmoid(double t)
-{
-    if (t >= 0)
-        return 1.0 / (1.0 + exp(-t));
-    double e = exp(t);
-    return e / (1.0 + e);
-}
-
-static double softplus(double t)
-{
-    return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
-}
-
-/* softplus(t + dt) − softplus(t) without cancellation for small dt. For |dt| ≥ 1 the plain
-   difference is already accurate relative to the result, and the product form could hit
-   log1p(−1) when σ(t) rounds to 1. */
-static double softplus_diff(double t, double dt)
-{
-    if (fabs(dt) >= 1.0)
-        return softplus(t + dt) - softplus(t);
-    return log1p(sigmoid(t) * expm1(dt));
-}
-
-static double dot(const double *a, const double *b, int n)
-{
-    double s = 0;
-    for (int i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-static double norm_inf(const double *a, int n)
-{
-    double m = 0;
-    for (int i = 0; i < n; i++)
-        m = fmax(m, fabs(a[i]));
-    return m;
-}
 
 /* ---- the training problem ---- */
 
@@ -99,7 +55,7 @@ static void compute_gradient(problem *P, const double *theta, double *g)
 {
     double gb = 0;
     for (int i = 0; i < P->n; i++) {
-        double r = P->c[i] * P->q[i] * sigmoid(P->q[i] * P->z[i]);
+        double r = P->c[i] * P->q[i] * logistic_sigmoid(P->q[i] * P->z[i]);
         P->vec_n[i] = (float)r;
         gb += r;
     }
@@ -124,92 +80,6 @@ static void compute_direction_margins(problem *P, double *d)
         P->u[i] = P->vec_n[i] + d[P->dim];
 }
 
-/* ---- line search ---- */
-
-/* φ(α) = f(θ + α·d) as the difference φ(α) − φ(0) and the slope φ'(α); bd = β·d, dd = ‖d_β‖². */
-static void line_eval(const problem *P, double bd, double dd, double alpha,
-                      double *delta, double *slope)
-{
-    double df = 0, ds = 0;
-    for (int i = 0; i < P->n; i++) {
-        double t = P->q[i] * P->z[i], dt = alpha * P->q[i] * P->u[i];
-        df += P->c[i] * softplus_diff(t, dt);
-        ds += P->c[i] * P->q[i] * sigmoid(t + dt) * P->u[i];
-    }
-    *delta = df + P->lambda * alpha * (bd + 0.5 * alpha * dd);
-    *slope = ds + P->lambda * (bd + alpha * dd);
-}
-
-/* Bracketing search for a step meeting Armijo (sufficient decrease) and the Wolfe curvature
-   condition, which keeps sᵀy > 0 for the L-BFGS update. Steps grow ×2 until the slope has
-   flattened enough, then bisect. Returns the step, or 0 when none was found; if only the
-   curvature condition failed, the longest Armijo step is still taken. */
-static double line_search(const problem *P, const double *theta, const double *d,
-                          double slope0, double alpha)
-{
-    double bd = dot(theta, d, P->dim), dd = dot(d, d, P->dim);
-    double lo = 0, hi = INFINITY;
-    for (int trial = 0; trial < LS_MAX_TRIALS; trial++) {
-        double delta, slope;
-        line_eval(P, bd, dd, alpha, &delta, &slope);
-        if (!(delta <= ARMIJO_C1 * alpha * slope0))      /* also catches NaN */
-            hi = alpha;
-        else if (slope < WOLFE_C2 * slope0)
-            lo = alpha;
-        else
-            return alpha;
-        alpha = isinf(hi) ? 2 * lo : 0.5 * (lo + hi);
-    }
-    return lo;
-}
-
-/* ---- L-BFGS memory ---- */
-
-typedef struct {
-    int p, count, newest;          /* p = parameters; pairs stored in a ring */
-    double *s, *y, *rho, *a;       /* LBFGS_MEMORY × p, × p, LBFGS_MEMORY, LBFGS_MEMORY */
-} lbfgs;
-
-static void lbfgs_push(lbfgs *L, const double *s, const double *y)
-{
-    double sy = dot(s, y, L->p);
-    if (!(sy > 0))                 /* keep the inverse-Hessian estimate positive definite */
-        return;
-    L->newest = (L->newest + 1) % LBFGS_MEMORY;
-    memcpy(L->s + (size_t)L->newest * L->p, s, sizeof(double) * L->p);
-    memcpy(L->y + (size_t)L->newest * L->p, y, sizeof(double) * L->p);
-    L->rho[L->newest] = 1.0 / sy;
-    if (L->count < LBFGS_MEMORY)
-        L->count++;
-}
-
-/* d = −H·g by the two-loop recursion; plain steepest descent while the memory is empty. */
-static void lbfgs_direction(lbfgs *L, const double *g, double *d)
-{
-    int p = L->p;
-    for (int j = 0; j < p; j++)
-        d[j] = -g[j];
-    if (L->count == 0)
-        return;
-    for (int k = 0, i = L->newest; k < L->count; k++, i = (i + LBFGS_MEMORY - 1) % LBFGS_MEMORY) {
-        const double *s = L->s + (size_t)i * p, *y = L->y + (size_t)i * p;
-        L->a[i] = L->rho[i] * dot(s, d, p);
-        for (int j = 0; j < p; j++)
-            d[j] -= L->a[i] * y[j];
-    }
-    const double *yn = L->y + (size_t)L->newest * p;
-    double gamma = 1.0 / (L->rho[L->newest] * dot(yn, yn, p));   /* sᵀy / yᵀy */
-    for (int j = 0; j < p; j++)
-        d[j] *= gamma;
-    int oldest = (L->newest + LBFGS_MEMORY - L->count + 1) % LBFGS_MEMORY;
-    for (int k = 0, i = oldest; k < L->count; k++, i = (i + 1) % LBFGS_MEMORY) {
-        const double *s = L->s + (size_t)i * p, *y = L->y + (size_t)i * p;
-        double beta = L->rho[i] * dot(y, d, p);
-        for (int j = 0; j < p; j++)
-            d[j] += (L->a[i] - beta) * s[j];
-    }
-}
-
 /* ---- the solver ---- */
 
 /* Minimises from θ = (0, log-odds of the weighted classes), the optimum when β = 0.
@@ -217,14 +87,11 @@ static void lbfgs_direction(lbfgs *L, const double *g, double *d)
 static int minimise(problem *P, double *theta, logreg_report *rep)
 {
     int p = P->dim + 1, rc = -1;
-    lbfgs L = {.p = p, .newest = LBFGS_MEMORY - 1};
+    lbfgs L;
+    int have_memory = lbfgs_init(&L, p) == 0;
     double *g = malloc(sizeof(double) * p), *g_prev = malloc(sizeof(double) * p);
     double *d = malloc(sizeof(double) * p), *step = malloc(sizeof(double) * p);
-    L.s = malloc(sizeof(double) * LBFGS_MEMORY * p);
-    L.y = malloc(sizeof(double) * LBFGS_MEMORY * p);
-    L.rho = malloc(sizeof(double) * LBFGS_MEMORY);
-    L.a = malloc(sizeof(double) * LBFGS_MEMORY);
-    if (!g || !g_prev || !d || !step || !L.s || !L.y || !L.rho || !L.a)
+    if (!g || !g_prev || !d || !step || !have_memory)
         goto done;
 
     double pos = 0, neg = 0;
@@ -237,7 +104,7 @@ static int minimise(problem *P, double *theta, logreg_report *rep)
 
     int iter = 0, fresh = 1, converged = 0;
     for (;;) {
-        if (norm_inf(g, p) < GRAD_TOL) {
+        if (lbfgs_norm_inf(g, p) < GRAD_TOL) {
             if (fresh) {
                 converged = 1;
                 break;
@@ -251,14 +118,16 @@ static int minimise(problem *P, double *theta, logreg_report *rep)
             break;
 
         lbfgs_direction(&L, g, d);
-        if (!(dot(g, d, p) < 0)) {           /* memory went stale: restart from −g */
+        if (!(lbfgs_dot(g, d, p) < 0)) {           /* memory went stale: restart from −g */
             L.count = 0;
             lbfgs_direction(&L, g, d);
         }
         compute_direction_margins(P, d);
-        double slope0 = dot(g, d, p);
-        double alpha0 = L.count ? 1.0 : 1.0 / fmax(1.0, norm_inf(d, p));
-        double alpha = line_search(P, theta, d, slope0, alpha0);
+        double slope0 = lbfgs_dot(g, d, p);
+        double alpha0 = L.count ? 1.0 : 1.0 / fmax(1.0, lbfgs_norm_inf(d, p));
+        logistic_line line = {.n = P->n, .q = P->q, .c = P->c, .z = P->z, .u = P->u,
+                              .lambda = P->lambda, .bd = lbfgs_dot(theta, d, P->dim), .dd = lbfgs_dot(d, d, P->dim)};
+        double alpha = logistic_line_search(&line, slope0, alpha0);
         if (alpha == 0)
             break;
 
@@ -281,12 +150,13 @@ static int minimise(problem *P, double *theta, logreg_report *rep)
         compute_gradient(P, theta, g);
     }
     rep->iterations = iter;
-    rep->grad_norm = norm_inf(g, p);
+    rep->grad_norm = lbfgs_norm_inf(g, p);
     rep->converged = converged;
     rc = 0;
 done:
     free(g), free(g_prev), free(d), free(step);
-    free(L.s), free(L.y), free(L.rho), free(L.a);
+    if (have_memory)
+        lbfgs_free(&L);
     return rc;
 }
 
@@ -427,7 +297,7 @@ double logreg_predict(const logreg_model *m, const float *x)
     double z = m->b;
     for (int j = 0; j < m->dim; j++)
         z += m->w[j] * (((double)x[j] - m->mean[j]) / m->scale[j]);
-    return sigmoid(z);
+    return logistic_sigmoid(z);
 }
 
 void logreg_free(logreg_model *m)

@@ -12,8 +12,26 @@ double cull_model_score(const cull_model *m, const float *embedding, const image
                         const char *basename, float *scratch)
 {
     features_build(embedding, m->embed_dim, meta, basename ? basename : "", scratch);
-    return logreg_predict(&m->lr, scratch);
+    return m->kind == MODEL_MLP ? mlp_predict(&m->mlp, scratch) : logreg_predict(&m->lr, scratch);
 }
+
+double cull_model_oof(const cull_model *m, int64_t image_id)
+{
+    int lo = 0, hi = m->n_oof;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (m->oof_id[mid] < image_id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < m->n_oof && m->oof_id[lo] == image_id ? m->oof_p[lo] : -1.0;
+}
+
+const char *cull_model_kind_name(model_kind k)
+{
+    return k == MODEL_MLP ? "MLP" : "logistic regression";
+}
+
+/* ---- writing ---- */
 
 static json_t *float_array(const float *v, int n)
 {
@@ -29,26 +47,58 @@ static json_t *double_array(const double *v, int n)
     return a;
 }
 
+static json_t *number_or_null(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
 static json_t *metrics_json(const metrics *x)
 {
     return json_pack("{s:i, s:i, s:f, s:f, s:f, s:[f, f, f]}", "n", x->n, "n_delete", x->n_delete, "auc", x->auc,
                      "ap", x->ap, "bacc", x->bacc, "found_at_10_30_50", x->found[0], x->found[1], x->found[2]);
 }
 
+static json_t *classifier_json(const cull_model *m)
+{
+    if (m->kind == MODEL_MLP)
+        return json_pack("{s:i, s:f, s:o, s:o, s:o, s:f}", "hidden", m->mlp.hidden, "weight_decay", m->mlp.weight_decay,
+                         "w1", float_array(m->mlp.w1, m->mlp.dim * m->mlp.hidden), "b1",
+                         float_array(m->mlp.b1, m->mlp.hidden), "w2", float_array(m->mlp.w2, m->mlp.hidden), "b2",
+                         (double)m->mlp.b2);
+    return json_pack("{s:f, s:f, s:o}", "lambda", m->lr.lambda, "bias", m->lr.b, "weights",
+                     double_array(m->lr.w, m->lr.dim));
+}
+
 char *cull_model_to_json(const cull_model *m)
 {
-    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:f, s:f, s:o, s:o, s:o, s:i, s:o, s:i, s:i, s:I}",
-                          "format", MODEL_FORMAT, "encoder", m->encoder_id, "embed_dim", m->embed_dim,
-                          "dim", m->lr.dim, "lambda", m->lr.lambda, "bias", m->lr.b,
-                          "mean", float_array(m->lr.mean, m->lr.dim), "scale", float_array(m->lr.scale, m->lr.dim),
-                          "weights", double_array(m->lr.w, m->lr.dim), "folds", m->folds,
-                          "cv", metrics_json(&m->cv), "n_keep", m->n_keep, "n_delete", m->n_delete,
-                          "label_version", (json_int_t)m->label_version);
+    int dim = m->kind == MODEL_MLP ? m->mlp.dim : m->lr.dim;
+    const float *mean = m->kind == MODEL_MLP ? m->mlp.mean : m->lr.mean;
+    const float *scale = m->kind == MODEL_MLP ? m->mlp.scale : m->lr.scale;
+    json_t *ids = json_array(), *ps = json_array();
+    for (int i = 0; i < m->n_oof; i++) {
+        json_array_append_new(ids, json_integer(m->oof_id[i]));
+        json_array_append_new(ps, json_real(m->oof_p[i]));
+    }
+    json_t *selection = json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:f, s:i, s:i, s:b}", "requested", m->requested, "auc_logreg",
+        number_or_null(m->auc_logreg), "auc_mlp", number_or_null(m->auc_mlp), "lambda", number_or_null(m->lambda),
+        "weight_decay", number_or_null(m->weight_decay), "auc_exact_groups", number_or_null(m->auc_exact_groups),
+        "dupes_threshold", (double)m->dupes_threshold, "near_duplicate_groups", m->near_groups,
+        "near_duplicate_rows", m->near_rows, "near_duplicate_grouping_dropped", m->near_dropped);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:i, s:o, s:i, s:i, s:I, s:o, s:{s:o, s:o}}",
+                          "format", MODEL_FORMAT, "kind", m->kind == MODEL_MLP ? "mlp" : "logreg", "encoder",
+                          m->encoder_id, "embed_dim", m->embed_dim, "dim", dim, "mean", float_array(mean, dim),
+                          "scale", float_array(scale, dim), m->kind == MODEL_MLP ? "mlp" : "logreg",
+                          classifier_json(m), "folds", m->folds, "cv", metrics_json(&m->cv), "n_keep", m->n_keep,
+                          "n_delete", m->n_delete, "label_version", (json_int_t)m->label_version, "selection",
+                          selection, "oof", "image_ids", ids, "p_delete", ps);
     if (!o) return NULL;
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
     json_decref(o);
     return s;
 }
+
+/* ---- reading ---- */
 
 /* Reads a numeric array of exactly n finite values. */
 static int read_array(json_t *a, int n, float *f, double *d)
@@ -65,6 +115,164 @@ static int read_array(json_t *a, int n, float *f, double *d)
     return 0;
 }
 
+static double number_or_nan(json_t *o, const char *key)
+{
+    json_t *x = json_object_get(o, key);
+    return json_is_number(x) ? json_number_value(x) : NAN;
+}
+
+static int read_metrics(json_t *cv, metrics *out)
+{
+    double found[3] = {0};
+    if (json_unpack(cv, "{s:i, s:i, s:F, s:F, s:F, s:[F, F, F]}", "n", &out->n, "n_delete", &out->n_delete, "auc",
+                    &out->auc, "ap", &out->ap, "bacc", &out->bacc, "found_at_10_30_50", &found[0], &found[1],
+                    &found[2]))
+        return -1;
+    memcpy(out->found, found, sizeof found);
+    return 0;
+}
+
+static void no_selection(cull_model *m)
+{
+    snprintf(m->requested, sizeof m->requested, "logreg");
+    m->auc_logreg = m->auc_mlp = m->weight_decay = m->auc_exact_groups = NAN;
+    m->lambda = m->lr.lambda;
+}
+
+/* cull-logreg-1: the logistic regression's arrays at the top level. */
+static int from_v1(json_t *o, cull_model *m, char *err, size_t errlen)
+{
+    json_error_t je;
+    const char *format = "", *enc = "";
+    json_t *mean, *scale, *weights, *cv;
+    json_int_t lv = 0;
+    if (json_unpack_ex(o, &je, 0, "{s:s, s:s, s:i, s:i, s:F, s:F, s:o, s:o, s:o, s:i, s:o, s:i, s:i, s:I}",
+                       "format", &format, "encoder", &enc, "embed_dim", &m->embed_dim, "dim", &m->lr.dim,
+                       "lambda", &m->lr.lambda, "bias", &m->lr.b, "mean", &mean, "scale", &scale,
+                       "weights", &weights, "folds", &m->folds, "cv", &cv, "n_keep", &m->n_keep,
+                       "n_delete", &m->n_delete, "label_version", &lv)) {
+        snprintf(err, errlen, "stored model is incomplete: %s", je.text);
+        return -1;
+    }
+    if (m->embed_dim <= 0 || m->lr.dim != features_dim(m->embed_dim)) {
+        snprintf(err, errlen, "stored model has an unknown layout; retrain with cull train");
+        return -1;
+    }
+    snprintf(m->encoder_id, sizeof m->encoder_id, "%s", enc);
+    m->label_version = lv;
+    m->kind = MODEL_LOGREG;
+    int n = m->lr.dim;
+    m->lr.mean = malloc((size_t)n * sizeof *m->lr.mean);
+    m->lr.scale = malloc((size_t)n * sizeof *m->lr.scale);
+    m->lr.w = malloc((size_t)n * sizeof *m->lr.w);
+    if (!m->lr.mean || !m->lr.scale || !m->lr.w || read_array(mean, n, m->lr.mean, NULL) ||
+        read_array(scale, n, m->lr.scale, NULL) || read_array(weights, n, NULL, m->lr.w) || read_metrics(cv, &m->cv)) {
+        snprintf(err, errlen, "stored model has damaged arrays; retrain with cull train");
+        return -1;
+    }
+    no_selection(m);
+    return 0;
+}
+
+static int read_classifier(json_t *o, const char *kind, int dim, json_t *mean, json_t *scale, cull_model *m)
+{
+    float *mn = malloc(sizeof(float) * (size_t)dim), *sc = malloc(sizeof(float) * (size_t)dim);
+    if (!mn || !sc || read_array(mean, dim, mn, NULL) || read_array(scale, dim, sc, NULL)) {
+        free(mn), free(sc);
+        return -1;
+    }
+    for (int j = 0; j < dim; j++)
+        if (!(sc[j] > 0)) {   /* a zero scale would divide by zero in every prediction */
+            free(mn), free(sc);
+            return -1;
+        }
+    json_t *c = json_object_get(o, kind);
+    if (strcmp(kind, "mlp") == 0) {
+        m->kind = MODEL_MLP;
+        mlp_model *p = &m->mlp;
+        p->dim = dim, p->mean = mn, p->scale = sc;
+        json_t *w1, *b1, *w2;
+        double b2 = 0;
+        if (json_unpack(c, "{s:i, s:F, s:o, s:o, s:o, s:F}", "hidden", &p->hidden, "weight_decay", &p->weight_decay,
+                        "w1", &w1, "b1", &b1, "w2", &w2, "b2", &b2) ||
+            p->hidden <= 0 || p->hidden > MLP_MAX_HIDDEN || !isfinite(b2))
+            return -1;
+        p->b2 = (float)b2;
+        p->w1 = malloc(sizeof(float) * (size_t)dim * p->hidden);
+        p->b1 = malloc(sizeof(float) * (size_t)p->hidden);
+        p->w2 = malloc(sizeof(float) * (size_t)p->hidden);
+        return !p->w1 || !p->b1 || !p->w2 || read_array(w1, dim * p->hidden, p->w1, NULL) ||
+                       read_array(b1, p->hidden, p->b1, NULL) || read_array(w2, p->hidden, p->w2, NULL)
+                   ? -1
+                   : 0;
+    }
+    m->kind = MODEL_LOGREG;
+    logreg_model *p = &m->lr;
+    p->dim = dim, p->mean = mn, p->scale = sc;
+    json_t *w;
+    if (json_unpack(c, "{s:F, s:F, s:o}", "lambda", &p->lambda, "bias", &p->b, "weights", &w) || !isfinite(p->b))
+        return -1;
+    p->w = malloc(sizeof(double) * (size_t)dim);
+    return !p->w || read_array(w, dim, NULL, p->w) ? -1 : 0;
+}
+
+static int read_oof(json_t *oof, cull_model *m)
+{
+    json_t *ids = json_object_get(oof, "image_ids"), *ps = json_object_get(oof, "p_delete");
+    if (!json_is_array(ids) || !json_is_array(ps) || json_array_size(ids) != json_array_size(ps)) return -1;
+    int n = (int)json_array_size(ids);
+    m->oof_id = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    m->oof_p = malloc(sizeof(float) * (size_t)(n ? n : 1));
+    if (!m->oof_id || !m->oof_p || read_array(ps, n, m->oof_p, NULL)) return -1;
+    for (int i = 0; i < n; i++) {
+        json_t *x = json_array_get(ids, (size_t)i);
+        if (!json_is_integer(x)) return -1;
+        m->oof_id[i] = json_integer_value(x);
+        if ((i > 0 && m->oof_id[i] <= m->oof_id[i - 1]) || m->oof_p[i] < 0 || m->oof_p[i] > 1) return -1;
+    }
+    m->n_oof = n;
+    return 0;
+}
+
+static int from_v2(json_t *o, cull_model *m, char *err, size_t errlen)
+{
+    json_error_t je;
+    const char *kind = "", *enc = "", *requested = "";
+    json_t *mean, *scale, *cv, *sel, *oof;
+    json_int_t lv = 0;
+    int dim = 0;
+    if (json_unpack_ex(o, &je, 0, "{s:s, s:s, s:i, s:i, s:o, s:o, s:i, s:o, s:i, s:i, s:I, s:o, s:o}", "kind", &kind,
+                       "encoder", &enc, "embed_dim", &m->embed_dim, "dim", &dim, "mean", &mean, "scale", &scale,
+                       "folds", &m->folds, "cv", &cv, "n_keep", &m->n_keep, "n_delete", &m->n_delete,
+                       "label_version", &lv, "selection", &sel, "oof", &oof) ||
+        json_unpack_ex(sel, &je, 0, "{s:s}", "requested", &requested)) {
+        snprintf(err, errlen, "stored model is incomplete: %s", je.text);
+        return -1;
+    }
+    if (m->embed_dim <= 0 || dim != features_dim(m->embed_dim) || (strcmp(kind, "mlp") && strcmp(kind, "logreg"))) {
+        snprintf(err, errlen, "stored model has an unknown kind or layout; retrain with cull train");
+        return -1;
+    }
+    snprintf(m->encoder_id, sizeof m->encoder_id, "%s", enc);
+    snprintf(m->requested, sizeof m->requested, "%s", requested);
+    m->label_version = lv;
+    if (read_classifier(o, kind, dim, mean, scale, m) || read_metrics(cv, &m->cv) || read_oof(oof, m)) {
+        snprintf(err, errlen, "stored model has damaged arrays; retrain with cull train");
+        return -1;
+    }
+    m->auc_logreg = number_or_nan(sel, "auc_logreg");
+    m->auc_mlp = number_or_nan(sel, "auc_mlp");
+    m->lambda = number_or_nan(sel, "lambda");
+    m->weight_decay = number_or_nan(sel, "weight_decay");
+    m->auc_exact_groups = number_or_nan(sel, "auc_exact_groups");
+    m->dupes_threshold = (float)number_or_nan(sel, "dupes_threshold");
+    json_t *g = json_object_get(sel, "near_duplicate_groups"), *r = json_object_get(sel, "near_duplicate_rows");
+    m->near_groups = json_is_integer(g) ? (int)json_integer_value(g) : 0;
+    m->near_rows = json_is_integer(r) ? (int)json_integer_value(r) : 0;
+    m->near_dropped = json_is_true(json_object_get(sel, "near_duplicate_grouping_dropped"));
+    return 0;
+}
+
 int cull_model_from_json(const char *text, cull_model *m, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
@@ -74,43 +282,26 @@ int cull_model_from_json(const char *text, cull_model *m, char *err, size_t errl
         snprintf(err, errlen, "stored model is not JSON: %s", je.text);
         return -1;
     }
-    const char *format = "", *enc = "";
-    json_t *mean, *scale, *weights, *cv;
-    json_int_t lv = 0;
-    int rc = -1;
-    if (json_unpack_ex(o, &je, 0, "{s:s, s:s, s:i, s:i, s:F, s:F, s:o, s:o, s:o, s:i, s:o, s:i, s:i, s:I}",
-                       "format", &format, "encoder", &enc, "embed_dim", &m->embed_dim, "dim", &m->lr.dim,
-                       "lambda", &m->lr.lambda, "bias", &m->lr.b, "mean", &mean, "scale", &scale,
-                       "weights", &weights, "folds", &m->folds, "cv", &cv, "n_keep", &m->n_keep,
-                       "n_delete", &m->n_delete, "label_version", &lv)) {
-        snprintf(err, errlen, "stored model is incomplete: %s", je.text);
-        goto out;
+    const char *format = json_string_value(json_object_get(o, "format"));
+    int rc;
+    if (format && strcmp(format, MODEL_FORMAT) == 0) {
+        rc = from_v2(o, m, err, errlen);
+    } else if (format && strcmp(format, MODEL_FORMAT_V1) == 0) {
+        rc = from_v1(o, m, err, errlen);
+    } else {
+        snprintf(err, errlen, "stored model has an unknown format (%s); retrain with cull train", format ? format : "none");
+        rc = -1;
     }
-    if (strcmp(format, MODEL_FORMAT) != 0 || m->embed_dim <= 0 || m->lr.dim != features_dim(m->embed_dim)) {
-        snprintf(err, errlen, "stored model has an unknown format or layout (%s); retrain with cull train", format);
-        goto out;
-    }
-    snprintf(m->encoder_id, sizeof m->encoder_id, "%s", enc);
-    m->label_version = lv;
-    int n = m->lr.dim;
-    m->lr.mean = malloc((size_t)n * sizeof *m->lr.mean);
-    m->lr.scale = malloc((size_t)n * sizeof *m->lr.scale);
-    m->lr.w = malloc((size_t)n * sizeof *m->lr.w);
-    double found[3] = {0};
-    if (!m->lr.mean || !m->lr.scale || !m->lr.w || read_array(mean, n, m->lr.mean, NULL) ||
-        read_array(scale, n, m->lr.scale, NULL) || read_array(weights, n, NULL, m->lr.w) ||
-        json_unpack(cv, "{s:i, s:i, s:F, s:F, s:F, s:[F, F, F]}", "n", &m->cv.n, "n_delete", &m->cv.n_delete,
-                    "auc", &m->cv.auc, "ap", &m->cv.ap, "bacc", &m->cv.bacc, "found_at_10_30_50", &found[0],
-                    &found[1], &found[2])) {
-        snprintf(err, errlen, "stored model has damaged arrays; retrain with cull train");
-        cull_model_free(m);
-        goto out;
-    }
-    memcpy(m->cv.found, found, sizeof found);
-    rc = 0;
-out:
+    if (rc) cull_model_free(m);
     json_decref(o);
     return rc;
 }
 
-void cull_model_free(cull_model *m) { logreg_free(&m->lr); }
+void cull_model_free(cull_model *m)
+{
+    logreg_free(&m->lr);
+    mlp_free(&m->mlp);
+    free(m->oof_id), free(m->oof_p);
+    m->oof_id = NULL, m->oof_p = NULL;
+    m->n_oof = 0;
+}

@@ -1,10 +1,15 @@
-
+/*
+ * trainer.c — labelled rows from the library in, stored model out; the learning itself is
+ * learn/select.c (see trainer.h).
+ */
 #include "pipeline/trainer.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "learn/cv.h"
+#include "learn/dupes.h"
 #include "learn/features.h"
 #include "util/fsutil.h"
 
@@ -13,6 +18,7 @@ typedef struct {
     float *X;
     int8_t *y;
     uint64_t *group;
+    int64_t *id;
     int n, cap;
     int bad_dim;
 } row_set;
@@ -32,18 +38,21 @@ static int add_labelled(const library_row *r, void *ctx)
     if (s->n == s->cap) {
         int cap = s->cap ? s->cap * 2 : 1024;
         float *X = realloc(s->X, (size_t)cap * s->dim * sizeof *X);
-        int8_t *y = realloc(s->y, (size_t)cap * sizeof *y);
-        uint64_t *g = realloc(s->group, (size_t)cap * sizeof *g);
         if (X) s->X = X;
+        int8_t *y = realloc(s->y, (size_t)cap * sizeof *y);
         if (y) s->y = y;
+        uint64_t *g = realloc(s->group, (size_t)cap * sizeof *g);
         if (g) s->group = g;
-        if (!X || !y || !g) return 1;
+        int64_t *id = realloc(s->id, (size_t)cap * sizeof *id);
+        if (id) s->id = id;
+        if (!X || !y || !g || !id) return 1;
         s->cap = cap;
     }
     features_build(r->embedding, r->dim, &r->meta, r->path ? fs_basename(r->path) : "",
                    s->X + (size_t)s->n * s->dim);
     s->y[s->n] = (int8_t)(r->label == LABEL_DELETE);
     memcpy(&s->group[s->n], r->sha256, sizeof s->group[s->n]);
+    s->id[s->n] = r->image_id;
     s->n++;
     return 0;
 }
@@ -53,11 +62,77 @@ static void row_set_free(row_set *s)
     free(s->X);
     free(s->y);
     free(s->group);
+    free(s->id);
 }
 
-int trainer_train(library *lib, const char *encoder_id, cull_model *out, char *err, size_t errlen)
+static double now(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *const KIND_NAMES[] = {"auto", "logreg", "mlp"};
+
+/* What the stored model of encoder_id was asked for; auto when there is none. */
+static select_kind previous_kind(library *lib, const char *encoder_id)
+{
+    library_model stored;
+    select_kind k = SELECT_AUTO;
+    if (library_latest_model(lib, encoder_id, &stored) != 1) return k;
+    cull_model m;
+    char err[256];
+    if (cull_model_from_json(stored.json, &m, err, sizeof err) == 0) {
+        for (int i = 0; i < 3; i++)
+            if (strcmp(m.requested, KIND_NAMES[i]) == 0) k = (select_kind)i;
+        cull_model_free(&m);
+    }
+    library_model_free(&stored);
+    return k;
+}
+
+/* Fills the model from the selection: classifier, metrics, out-of-fold predictions by image. */
+static int take_result(cull_model *out, select_result *r, const row_set *s, select_kind asked)
+{
+    out->kind = r->kind;
+    out->lr = r->lr;
+    out->mlp = r->mlp;
+    memset(&r->lr, 0, sizeof r->lr);
+    memset(&r->mlp, 0, sizeof r->mlp);
+    out->folds = r->folds;
+    out->cv = r->cv;
+    snprintf(out->requested, sizeof out->requested, "%s", KIND_NAMES[asked]);
+    out->auc_logreg = r->auc_logreg;
+    out->auc_mlp = r->auc_mlp;
+    out->lambda = r->lambda;
+    out->weight_decay = r->weight_decay;
+    out->auc_exact_groups = r->auc_exact_groups;
+    out->near_groups = r->near_groups;
+    out->near_rows = r->near_rows;
+    out->near_dropped = r->near_dropped;
+    out->oof_id = malloc(sizeof(int64_t) * (size_t)s->n);
+    out->oof_p = malloc(sizeof(float) * (size_t)s->n);
+    if (!out->oof_id || !out->oof_p) return -1;
+    /* library_each_row gives training rows in image id order. */
+    for (int i = 0; i < s->n; i++) {
+        out->oof_id[i] = s->id[i];
+        out->oof_p[i] = (float)r->oof[i];
+        if (i > 0 && s->id[i] <= s->id[i - 1]) return -1;
+    }
+    out->n_oof = s->n;
+    return 0;
+}
+
+int trainer_train_with(library *lib, const char *encoder_id, const train_options *opt, cull_model *out,
+                       train_report *rep, char *err, size_t errlen)
+{
+    double t0 = now();
     memset(out, 0, sizeof *out);
+    train_options defaults = {.kind = SELECT_AUTO};
+    if (!opt) {
+        defaults.kind = previous_kind(lib, encoder_id);
+        opt = &defaults;
+    }
     row_set s = {0};
     int64_t version = library_label_version(lib);
     if (library_each_row(lib, encoder_id, 0, add_labelled, &s)) {
@@ -81,48 +156,42 @@ int trainer_train(library *lib, const char *encoder_id, cull_model *out, char *e
         row_set_free(&s);
         return 1;
     }
-    int k = TRAIN_FOLDS;
-    if (n_keep < k) k = n_keep;
-    if (n_delete < k) k = n_delete;
-    int *fold = malloc((size_t)s.n * sizeof *fold);
-    double *oof = malloc((size_t)s.n * sizeof *oof);
-    int rc = -1;
-    int start = features_token_start(s.embed_dim);
-    if (!fold || !oof) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    cv_assign_folds(s.y, s.group, s.n, k, 0x63756c6c, fold);
-    if (cv_out_of_fold(s.X, s.y, fold, s.n, s.dim, k, start, TRAIN_LAMBDA, oof) ||
-        metrics_compute(oof, s.y, s.n, &out->cv)) {
-        snprintf(err, errlen, "cross-validation failed (too few labels in some fold)");
-        goto out;
-    }
-    logreg_report rep;
-    if (logreg_fit(s.X, s.y, s.n, s.dim, start, TRAIN_LAMBDA, 1, &out->lr, &rep)) {
-        snprintf(err, errlen, "fitting the model failed");
-        goto out;
+    select_data d = {.X = s.X, .y = s.y, .group = s.group, .n = s.n, .dim = s.dim, .embed_dim = s.embed_dim,
+                     .dupes_threshold = dupes_default_threshold(encoder_id)};
+    select_options so = {.kind = opt->kind, .compare_grouping = opt->compare_grouping};
+    select_result r;
+    int rc = select_fit(&d, &so, &r, err, errlen);
+    if (rc != 0) {
+        row_set_free(&s);
+        return rc;
     }
     snprintf(out->encoder_id, sizeof out->encoder_id, "%s", encoder_id);
     out->embed_dim = s.embed_dim;
-    out->folds = k;
     out->n_keep = n_keep;
     out->n_delete = n_delete;
     out->label_version = version;
-    char *json = cull_model_to_json(out);
-    if (!json || library_put_model(lib, encoder_id, version, json)) {
-        snprintf(err, errlen, "storing the model failed: %s", json ? library_error(lib) : "out of memory");
-        free(json);
-        cull_model_free(out);
-        goto out;
+    out->dupes_threshold = d.dupes_threshold;
+    rc = -1;
+    char *json = NULL;
+    if (take_result(out, &r, &s, opt->kind) || !(json = cull_model_to_json(out))) {
+        snprintf(err, errlen, "out of memory");
+    } else if (library_put_model(lib, encoder_id, version, json)) {
+        snprintf(err, errlen, "storing the model failed: %s", library_error(lib));
+    } else {
+        rc = 0;
     }
     free(json);
-    rc = 0;
-out:
-    free(fold);
-    free(oof);
+    if (rc) cull_model_free(out);
+    if (rep)
+        *rep = (train_report){now() - t0, r.seconds_dupes, r.seconds_logreg, r.seconds_exact, r.seconds_mlp};
+    select_result_free(&r);
     row_set_free(&s);
     return rc;
+}
+
+int trainer_train(library *lib, const char *encoder_id, cull_model *out, char *err, size_t errlen)
+{
+    return trainer_train_with(lib, encoder_id, NULL, out, NULL, err, errlen);
 }
 
 int trainer_current_model(library *lib, const char *encoder_id, cull_model *out, int *retrained, char *err,
@@ -146,17 +215,48 @@ int trainer_current_model(library *lib, const char *encoder_id, cull_model *out,
     return trainer_train(lib, encoder_id, out, err, errlen);
 }
 
-void trainer_print_metrics(FILE *f, const cull_model *m)
+void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep)
 {
     fprintf(f, "trained on %d labelled images (%d keep, %d delete), encoder %s\n", m->n_keep + m->n_delete,
             m->n_keep, m->n_delete, m->encoder_id);
-    fprintf(f, "%d-fold cross-validation (a picture never in training and test at once):\n", m->folds);
+    fprintf(f, "%d-fold cross-validation (a picture and its near-duplicates never in training and test at once):\n",
+            m->folds);
     fprintf(f, "  ROC-AUC             %.3f\n", m->cv.auc);
     fprintf(f, "  average precision   %.3f   (deletes are %.0f%% of the labels)\n", m->cv.ap,
             100.0 * m->cv.n_delete / (m->cv.n ? m->cv.n : 1));
     fprintf(f, "  balanced accuracy   %.3f\n", m->cv.bacc);
     fprintf(f, "  deletes found in the first 10%% / 30%% / 50%% of the ranking: %.0f%% / %.0f%% / %.0f%%\n",
             100 * m->cv.found[0], 100 * m->cv.found[1], 100 * m->cv.found[2]);
+    char detail[64];
+    if (m->kind == MODEL_MLP) snprintf(detail, sizeof detail, "%d hidden units, weight decay %g", m->mlp.hidden, m->weight_decay);
+    else snprintf(detail, sizeof detail, "λ = %g", m->lambda);
+    int is_auto = strcmp(m->requested, "auto") == 0;
+    fprintf(f, "model: %s (%s), %s", cull_model_kind_name(m->kind), detail, is_auto ? "chosen by auto" : "as asked");
+    if (isfinite(m->auc_logreg) && isfinite(m->auc_mlp)) {
+        double mine = m->kind == MODEL_MLP ? m->auc_mlp : m->auc_logreg;
+        double other = m->kind == MODEL_MLP ? m->auc_logreg : m->auc_mlp;
+        fprintf(f, ": cross-validated ROC-AUC %.3f against %s %.3f (%+.3f)\n", mine,
+                m->kind == MODEL_MLP ? "logistic regression's" : "the MLP's", other, mine - other);
+    } else {
+        fprintf(f, "%s\n", is_auto ? ": too few labels to train the MLP" : "");
+    }
+    if (m->near_groups > 0 && m->near_dropped) {
+        fprintf(f, "near-duplicates: %d groups holding %d labelled images (cosine ≥ %.3f), but too few labels to keep\n"
+                   "  them within one fold: folds grouped by exact content only, so near-copies may flatter the figures\n",
+                m->near_groups, m->near_rows, m->dupes_threshold);
+    } else if (m->near_groups > 0) {
+        fprintf(f, "near-duplicates: %d groups holding %d labelled images (cosine ≥ %.3f) kept within one fold",
+                m->near_groups, m->near_rows, m->dupes_threshold);
+        if (isfinite(m->auc_exact_groups) && isfinite(m->auc_logreg))
+            fprintf(f, ";\n  grouping near-duplicates changed logistic regression's ROC-AUC from %.3f to %.3f",
+                    m->auc_exact_groups, m->auc_logreg);
+        fprintf(f, "\n");
+    } else {
+        fprintf(f, "near-duplicates: none among the labelled images (cosine ≥ %.3f)\n", m->dupes_threshold);
+    }
+    if (rep)
+        fprintf(f, "took %.1f s (near-duplicates %.1f s, logistic regression %.1f s, MLP %.1f s, ungrouped comparison %.1f s)\n",
+                rep->seconds, rep->seconds_dupes, rep->seconds_logreg, rep->seconds_mlp, rep->seconds_exact);
     if (m->n_keep < TRAIN_FEW_PER_CLASS || m->n_delete < TRAIN_FEW_PER_CLASS)
         fprintf(f, "warning: with fewer than %d labels of a kind these figures are rough; label more\n",
                 TRAIN_FEW_PER_CLASS);

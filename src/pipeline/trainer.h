@@ -1,7 +1,8 @@
 /*
  * trainer.h — from the library's labels to a stored model: gathers one row per labelled image
- * (its embedding, metadata and file name), cross-validates (grouped: one picture never sits in
- * training and test at once), fits on everything, and stores the model with its metrics.
+ * (its embedding, metadata and file name), lets learn/select.h group near-duplicates, choose and
+ * fit the classifier by grouped cross-validation, and stores the model with its metrics and the
+ * out-of-fold P(delete) of every labelled image (for `cull suspects`).
  */
 #ifndef CULL_PIPELINE_TRAINER_H
 #define CULL_PIPELINE_TRAINER_H
@@ -9,23 +10,40 @@
 #include <stdio.h>
 
 #include "learn/model.h"
+#include "learn/select.h"
 #include "library/library.h"
 
-#define TRAIN_FOLDS 5
-#define TRAIN_LAMBDA 1e-3
+#define TRAIN_FOLDS SELECT_FOLDS
+#define TRAIN_LAMBDA 1e-3          /* the λ of models trained before λ was chosen by CV */
 #define TRAIN_MIN_PER_CLASS 2      /* below this, no model at all */
 #define TRAIN_FEW_PER_CLASS 20     /* below this, metrics are printed with a warning */
 
-/* Trains on encoder_id's embeddings and stores the model. Returns 0; 1 when there are too few
-   labels (reason in err); -1 on failure (reason in err). */
+typedef struct {
+    select_kind kind;          /* logreg, mlp, or auto (the better by out-of-fold ROC-AUC) */
+    int compare_grouping;      /* also cross-validate with exact-content groups only, for the report */
+} train_options;
+
+typedef struct {
+    double seconds, seconds_dupes, seconds_logreg, seconds_exact, seconds_mlp;
+} train_report;
+
+/* Trains on encoder_id's embeddings and stores the model. opt NULL: the kind the previous model
+   of this encoder was asked for (auto when there is none), no grouping comparison. rep may be
+   NULL. Returns 0; 1 when there are too few labels (reason in err); -1 on failure (reason in
+   err). */
+int trainer_train_with(library *lib, const char *encoder_id, const train_options *opt, cull_model *out,
+                       train_report *rep, char *err, size_t errlen);
+
+/* trainer_train_with(lib, encoder_id, NULL, out, NULL, err, errlen). */
 int trainer_train(library *lib, const char *encoder_id, cull_model *out, char *err, size_t errlen);
 
-/* The stored model for encoder_id, retrained first when it is missing or older than the labels
-   (*retrained says so). Same returns as trainer_train. */
+/* The stored model for encoder_id, retrained first when it is missing, older than the labels or
+   unreadable (*retrained says so). Same returns as trainer_train. */
 int trainer_current_model(library *lib, const char *encoder_id, cull_model *out, int *retrained,
                           char *err, size_t errlen);
 
-/* Prints the metrics block that `train` shows (to f). */
-void trainer_print_metrics(FILE *f, const cull_model *m);
+/* Prints the report that `train` shows (to f): the metrics block, how the classifier was chosen,
+   what near-duplicate grouping changed; rep (may be NULL) adds the time taken. */
+void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep);
 
 #endif

@@ -1,0 +1,79 @@
+# cull dupes: planted copies (re-encoded, halved, centre-cropped, byte-identical) are grouped with
+# their originals, unrelated pictures are not, and each group puts the copy to keep first.
+. "$(dirname "$0")/../e2e_lib.sh"
+
+# Pictures lite tells apart: plasma of different colours, blur and noise (make_photo's all share
+# one palette, and lite, which sees statistics, finds them alike).
+make_picture() { # path index
+    local colours=(red-yellow blue-cyan green-white purple-orange grey20-grey60 navy-pink brown-khaki black-lime)
+    local blur=(0x1 0x4 0x0.5 0x8 0x2 0x1 0x3 0x0)
+    convert -size 640x480 -seed "$2" "plasma:${colours[$2]}" -blur "${blur[$2]}" \
+        -attenuate "0.$((($2 * 3) % 9 + 1))" +noise Gaussian "$1"
+}
+
+mkdir -p "$T/pics"
+for i in 0 1 2 3 4 5 6 7; do make_picture "$T/pics/p$i.jpg" "$i"; done
+convert "$T/pics/p1.jpg" -quality 60 "$T/pics/p1_q60.jpg"
+convert "$T/pics/p2.jpg" -resize 50% "$T/pics/p2_half.jpg"
+convert "$T/pics/p3.jpg" -gravity center -crop 90%x90%+0+0 +repage "$T/pics/p3_crop.jpg"
+cp "$T/pics/p4.jpg" "$T/pics/p4_copy.jpg"
+run_cull index --quiet "$T/pics"
+expect_rc "index exits 0" 0
+
+run_cull dupes
+expect_rc "dupes exits 0 with no labels" 0
+expect_match "without a model it keeps the largest image, and says so" "$ERR" "no model.*largest image"
+expect_match "the summary counts 1 exact and 3 near groups" "$ERR" "1 exact-duplicate groups, 3 near-duplicate groups"
+lines=$(printf '%s\n' "$OUT" | wc -l)
+check "8 files are listed (4 groups of 2; got $lines)" test "$lines" = 8
+check "every line is GROUP, KIND, COSINE, ROLE, P_DELETE, PATH" \
+    test "$(printf '%s\n' "$OUT" | grep -cP '^[0-9]+\t(exact|near)\t[01]\.\d{6}\t(keep|dup)\t(-|[01]\.\d{6})\t/')" = 8
+group_of() { printf '%s\n' "$OUT" | awk -F'\t' -v p="$T/pics/$1" '$6 == p {print $1}'; }
+for pair in "p1 p1_q60 re-encoded at quality 60" "p2 p2_half halved" "p3 p3_crop cropped to the centre 90%" \
+    "p4 p4_copy copied byte for byte"; do
+    set -- $pair
+    a=$(group_of "$1.jpg") b=$(group_of "$2.jpg")
+    check "$1 and its copy ${*:3} share a group ($a, $b)" test -n "$a" -a "$a" = "$b"
+done
+check "the byte-identical copy is an exact group" \
+    test "$(printf '%s\n' "$OUT" | awk -F'\t' -v g="$(group_of p4.jpg)" '$1 == g {print $2}' | sort -u)" = exact
+check "the others are near groups" test "$(printf '%s\n' "$OUT" | awk -F'\t' '$2 == "near"' | wc -l)" = 6
+for p in p0 p5 p6 p7; do
+    check "unrelated picture $p is in no group" test -z "$(group_of $p.jpg)"
+done
+check "each group has one keep, listed first" \
+    test "$(printf '%s\n' "$OUT" | awk -F'\t' '$1 != g {g = $1; if ($4 != "keep") bad++; next} $4 == "keep" {bad++} END {print bad + 0}')" = 0
+check "the halved copy's original is kept (largest image)" \
+    test "$(printf '%s\n' "$OUT" | awk -F'\t' -v p="$T/pics/p2.jpg" '$6 == p {print $4}')" = keep
+check "the crop's original is kept (largest image)" \
+    test "$(printf '%s\n' "$OUT" | awk -F'\t' -v p="$T/pics/p3.jpg" '$6 == p {print $4}')" = keep
+check "the kept file's cosine is 1" \
+    test "$(printf '%s\n' "$OUT" | awk -F'\t' '$4 == "keep" && $3 != "1.000000"' | wc -l)" = 0
+
+run_cull dupes --format json
+check "--format json: 4 groups of 2 members with role, cosine and a null p_delete" \
+    test "$(printf '%s' "$OUT" | jq '[.[] | select((.members | length) == 2 and .members[0].role == "keep" and .members[0].p_delete == null and (.members[1].cosine | type) == "number")] | length')" = 4
+
+run_cull dupes --threshold 1
+check "--threshold 1 leaves only the exact group" test "$(printf '%s\n' "$OUT" | cut -f2 | sort -u)" = exact
+run_cull dupes --threshold 0
+expect_rc "--threshold 0 is a usage error" 2
+run_cull dupes --threshold x
+expect_rc "--threshold x is a usage error" 2
+run_cull dupes --format csv
+expect_rc "--format csv is a usage error" 2
+
+# With a model, the copy with the lowest P(delete) is kept.
+run_cull label keep "$T/pics/p0.jpg" "$T/pics/p5.jpg" "$T/pics/p1.jpg"
+run_cull label delete "$T/pics/p6.jpg" "$T/pics/p7.jpg" "$T/pics/p2_half.jpg"
+run_cull dupes
+expect_rc "dupes with labels exits 0" 0
+expect_match "it trained a model first and says so" "$ERR" "retrained"
+check "every file has a P(delete)" test "$(printf '%s\n' "$OUT" | cut -f5 | grep -c '^[01]\.[0-9]\{6\}$')" = 8
+check "in every group the kept file has the lowest P(delete)" \
+    test "$(printf '%s\n' "$OUT" | awk -F'\t' '$4 == "keep" {k[$1] = $5} $4 == "dup" {d[$1] = $5} END {for (g in d) if (d[g] < k[g]) bad++; print bad + 0}')" = 0
+
+rm "$T/pics/p4_copy.jpg"
+run_cull index --quiet "$T/pics"
+run_cull dupes
+check "a deleted copy leaves its group" test -z "$(group_of p4.jpg)"
