@@ -20,7 +20,7 @@ CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/nn/*.c src/learn/*.c src/pipeline/*.c src/safety/*.c src/util/*.c src/review/*.c src/fetch/*.c))
+LIB_SRC  := $(sort $(wildcard src/library/*.c src/media/*.c src/encoders/*.c src/nn/*.c src/learn/*.c src/pipeline/*.c src/safety/*.c src/util/*.c src/review/*.c src/fetch/*.c src/report/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC:= $(sort $(wildcard bench/*.c))

@@ -41,7 +41,7 @@ for enc in $encoders; do
     "$CULL" rank --encoder "$enc" >"$DEMO/ranking-$enc.tsv"
     total=$(wc -l <"$DEMO/ranking-$enc.tsv")
     deletes=$(grep -c "	$CACHE/delete/" "$DEMO/ranking-$enc.tsv" || true)
-    line=$(printf '%-10s %8s   ' "$enc" "$(awk '/ROC-AUC/ {print $2}' "$DEMO/train-$enc.txt")")
+    line=$(printf '%-10s %8s   ' "$enc" "$(awk '/^  ROC-AUC/ {print $2}' "$DEMO/train-$enc.txt")")
     for pct in 10 30 50; do
         n=$(( (total * pct + 99) / 100 ))
         found=$(head -n "$n" "$DEMO/ranking-$enc.tsv" | grep -c "	$CACHE/delete/" || true)

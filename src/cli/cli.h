@@ -30,6 +30,7 @@ extern const cli_command cmd_model;
 extern const cli_command cmd_apply, cmd_undo;
 extern const cli_command cmd_review;
 extern const cli_command cmd_dupes, cmd_suspects;
+extern const cli_command cmd_report;
 
 /* Prints "cull: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
