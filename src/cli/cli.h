@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include "learn/model.h"
 #include "library/library.h"
 
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
@@ -44,6 +45,12 @@ library *cli_open_library(const cli_globals *g);
 
 /* The library id of the encoder called name (NULL: the default), or an error printed (-1). */
 int cli_encoder_id(const char *name, char *id, size_t cap);
+
+/* The model rank, suspects and report score with: the stored one for encoder_id, retrained first
+   when the labels changed since (or, with need_out_of_fold, when it predates stored out-of-fold
+   scores), saying so on stderr; *retrained (may be NULL) tells whether it was. 0, or -1 with the
+   error printed. */
+int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained);
 
 /* Parses a whole decimal integer in [min, max]; 0 or -1. */
 int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);

@@ -165,21 +165,16 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         return cli_usage_error(&cmd_rank, "--format is tsv, json or paths, not '%s'", format);
     if (links && !folder_is_empty_or_missing(links))
         return cli_usage_error(&cmd_rank, "--links folder %s is not empty", links);
-    char id[96], err[512];
+    char id[96];
     if (cli_encoder_id(name, id, sizeof id)) return EXIT_SOME_FAILED;
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
-    int retrained;
-    int rc = trainer_current_model(lib, id, &model, &retrained, err, sizeof err);
-    if (rc != 0) {
-        cli_error("%s", err);
+    if (cli_current_model(lib, id, 0, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }
-    if (retrained)
-        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)\n",
-                model.n_keep + model.n_delete, model.cv.auc);
+    int rc;
     r.model = &model;
     r.n_roots = argc - optind;
     r.roots = calloc((size_t)r.n_roots + 1, sizeof *r.roots);

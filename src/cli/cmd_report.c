@@ -554,21 +554,11 @@ static int run_report(int argc, char **argv, const cli_globals *g)
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     int retrained;
-    int rc = trainer_current_model(lib, id, &model, &retrained, err, sizeof err);
-    if (rc == 0 && model.n_oof == 0) {   /* a model from before out-of-fold predictions were kept */
-        fprintf(stderr, "cull: the stored model has no out-of-fold scores: retraining\n");
-        cull_model_free(&model);
-        rc = trainer_train(lib, id, &model, err, sizeof err);
-        retrained = 1;
-    }
-    if (rc != 0) {
-        cli_error("%s", err);
+    if (cli_current_model(lib, id, 1, &model, &retrained)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }
-    if (retrained)
-        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)\n",
-                model.n_keep + model.n_delete, model.cv.auc);
+    int rc;
     report_run r = {.model = &model};
     rc = EXIT_OK;
     if (library_each_row(lib, id, 0, add_row, &r) || r.oom) {

@@ -119,26 +119,16 @@ static int run_suspects(int argc, char **argv, const cli_globals *g)
     if (optind < argc) return cli_usage_error(&cmd_suspects, "unexpected argument '%s'", argv[optind]);
     if (strcmp(format, "tsv") && strcmp(format, "json"))
         return cli_usage_error(&cmd_suspects, "--format is tsv or json, not '%s'", format);
-    char id[96], err[512];
+    char id[96];
     if (cli_encoder_id(name, id, sizeof id)) return EXIT_SOME_FAILED;
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
-    int retrained;
-    int rc = trainer_current_model(lib, id, &model, &retrained, err, sizeof err);
-    if (rc == 0 && model.n_oof == 0) {   /* a model from before out-of-fold predictions were kept */
-        cull_model_free(&model);
-        rc = trainer_train(lib, id, &model, err, sizeof err);
-        retrained = 1;
-    }
-    if (rc != 0) {
-        cli_error("%s", err);
+    if (cli_current_model(lib, id, 1, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }
-    if (retrained)
-        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)\n",
-                model.n_keep + model.n_delete, model.cv.auc);
+    int rc;
     suspects_run s = {.model = &model};
     rc = EXIT_OK;
     if (library_each_row(lib, id, 0, add_row, &s)) {

@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "encoders/encoder.h"
+#include "pipeline/trainer.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -91,5 +92,27 @@ int cli_encoder_id(const char *name, char *id, size_t cap)
     }
     snprintf(id, cap, "%s", enc->id);
     encoder_close(enc);
+    return 0;
+}
+
+int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained)
+{
+    char err[512];
+    int stale, redone = 0;
+    int rc = trainer_current_model(lib, encoder_id, out, &stale, err, sizeof err);
+    if (rc == 0 && need_out_of_fold && out->n_oof == 0) { /* from before out-of-fold scores were kept */
+        fprintf(stderr, "cull: the stored model has no out-of-fold scores: retraining\n");
+        cull_model_free(out);
+        rc = trainer_train(lib, encoder_id, out, err, sizeof err);
+        redone = 1;
+    }
+    if (retrained) *retrained = stale || redone;
+    if (rc != 0) {
+        cli_error("%s", err);
+        return -1;
+    }
+    if (stale)
+        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)\n",
+                out->n_keep + out->n_delete, out->cv.auc);
     return 0;
 }

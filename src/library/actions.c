@@ -40,15 +40,11 @@ int library_log_action(library *lib, const library_action *a, const char *event,
     return library_step_done(lib, st, "log action");
 }
 
-/* Copies a BLOB column into buf as a C string; "" when it does not fit. */
+/* A path column, "" when absent (log rows always have one). */
 static const char *blob_string(sqlite3_stmt *st, int col, char *buf, size_t cap)
 {
-    int n = sqlite3_column_bytes(st, col);
-    const void *p = sqlite3_column_blob(st, col);
-    if (!p || (size_t)n >= cap) n = 0;
-    if (n) memcpy(buf, p, (size_t)n);
-    buf[n] = 0;
-    return buf;
+    const char *p = library_column_path(st, col, buf, cap);
+    return p ? p : "";
 }
 
 int library_each_last_action(library *lib, int64_t batch, library_action_fn fn, void *ctx)

@@ -218,14 +218,6 @@ int library_put_path(library *lib, const char *path, int64_t image_id, const fil
     return library_step_done(lib, st, "store path");
 }
 
-int library_path_gone(library *lib, const char *path)
-{
-    sqlite3_stmt *st = library_prepare(lib, "UPDATE paths SET present = 0 WHERE path = ?1");
-    if (!st) return -1;
-    sqlite3_bind_blob(st, 1, path, (int)strlen(path), SQLITE_STATIC);
-    return library_step_done(lib, st, "mark path gone");
-}
-
 int64_t library_image_at(library *lib, const char *path)
 {
     sqlite3_stmt *st = library_prepare(lib, "SELECT image_id FROM paths WHERE path = ?1");
@@ -236,8 +228,7 @@ int64_t library_image_at(library *lib, const char *path)
     return id;
 }
 
-/* Copies a BLOB path column into a NUL-terminated buffer; NULL when it does not fit. */
-static const char *column_path(sqlite3_stmt *st, int col, char *buf, size_t cap)
+const char *library_column_path(sqlite3_stmt *st, int col, char *buf, size_t cap)
 {
     int n = sqlite3_column_bytes(st, col);
     const void *p = sqlite3_column_blob(st, col);
@@ -258,7 +249,7 @@ int library_each_path(library *lib, const char *encoder_id, library_path_fn fn, 
     char path[FS_PATH_MAX];
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *p = column_path(st, 0, path, sizeof path);
+        const char *p = library_column_path(st, 0, path, sizeof path);
         if (!p) continue;
         file_stamp s = {sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
                         sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4)};
@@ -384,7 +375,7 @@ int library_each_row(library *lib, const char *encoder_id, int present_paths, li
         copy_text(r.meta.make, sizeof r.meta.make, sqlite3_column_text(st, 7));
         copy_text(r.meta.model, sizeof r.meta.model, sqlite3_column_text(st, 8));
         copy_text(r.meta.datetime, sizeof r.meta.datetime, sqlite3_column_text(st, 9));
-        r.path = column_path(st, 10, path, sizeof path);
+        r.path = library_column_path(st, 10, path, sizeof path);
         int dim = sqlite3_column_bytes(st, 11) / 2;
         if (dim > cap) {
             float *grown = realloc(vec, (size_t)dim * sizeof *vec);

@@ -42,9 +42,6 @@ void library_rollback(library *lib);
 int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *meta, int64_t *id);
 /* Records that path holds image id now (moves and renames just update this row). */
 int library_put_path(library *lib, const char *path, int64_t image_id, const file_stamp *st);
-/* Marks a known path as gone (the file was deleted or moved away); its image, embedding and
-   label stay. */
-int library_path_gone(library *lib, const char *path);
 /* image id at path, or 0 when the library does not know the path. */
 int64_t library_image_at(library *lib, const char *path);
 

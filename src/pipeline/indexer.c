@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <glib.h>
 
+#include "library/actions.h"
 #include "media/media.h"
 #include "media/scan.h"
 #include "util/fsutil.h"
@@ -401,7 +402,7 @@ static void mark_gone(run *r, char *const *roots, int n_roots)
         for (int i = 0; i < n_roots; i++) {
             if (!roots[i] || !fs_is_under(key, roots[i])) continue;
             struct stat st;
-            if (stat(key, &st) != 0 && library_path_gone(r->lib, key) == 0) r->sum->gone++;
+            if (stat(key, &st) != 0 && library_set_path_present(r->lib, key, 0) == 0) r->sum->gone++;
             break;
         }
     }

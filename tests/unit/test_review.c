@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "library/actions.h"
 #include "library/library.h"
 #include "library/review_queries.h"
 #include "review/assets.h"
@@ -216,7 +217,7 @@ static void test_review_queries(void **state)
     assert_int_equal(library_put_path(lib, "/x/b.jpg", id, &st), 0);
     assert_int_equal(library_put_path(lib, "/x/a.jpg", id, &st), 0);
     assert_int_equal(library_put_path(lib, "/x/gone.jpg", id, &st), 0);
-    assert_int_equal(library_path_gone(lib, "/x/gone.jpg"), 0);
+    assert_int_equal(library_set_path_present(lib, "/x/gone.jpg", 0), 0);
     assert_int_equal(library_set_label(lib, id, LABEL_DELETE, "folder"), 0);
 
     review_image img;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "library/actions.h"
 #include "library/library.h"
 #include "util/fp16.h"
 #include "util/fsutil.h"
@@ -106,8 +107,8 @@ static void test_paths_labels_and_rows(void **state)
     assert_int_equal(per_path, 2);
     assert_int_equal(per_image, 1);
 
-    assert_int_equal(library_path_gone(lib, "/a/one.jpg"), 0);
-    assert_int_equal(library_path_gone(lib, "/b/two \xff.jpg"), 0);
+    assert_int_equal(library_set_path_present(lib, "/a/one.jpg", 0), 0);
+    assert_int_equal(library_set_path_present(lib, "/b/two \xff.jpg", 0), 0);
     per_path = per_image = 0;
     library_each_row(lib, "enc-1", 1, count_rows, &per_path);
     library_each_row(lib, "enc-1", 0, count_rows, &per_image);
