@@ -11,6 +11,9 @@
 #   4. scale   — a synthetic library of SCALE_N (default 100,000) small images in folders of 100
 #                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status;
 #                time, peak memory and library bytes per image (targets: DESIGN §5)
+#   5. vit     — a ViT-B/32-shaped model with random weights against PyTorch, and end to end
+#   6. mobilenet — cull's mobilenet encoder: model only (bench/mobilenet.c), end to end, vs PIL +
+#                PyTorch (bench/mobilenet_torch.py)
 #   5. vit     — ViT-B/32 (random weights) model-only images/s at batch 1 and 16 (bench/vit.c) against
 #                PyTorch on the same shapes and threads (bench/vit_torch.py, Debian's python3-torch
 #                with the OpenBLAS kernels cull picks), the machine's GEMM rate and the share of it
@@ -243,6 +246,7 @@ mobilenet_bench() {
         return 0
     fi
     [ -x "$B/mobilenet" ] || { echo "$B/mobilenet is missing; run 'make bench'" >&2; return 2; }
+    load0=$(cut -d' ' -f1-3 /proc/loadavg)
     "$B/mobilenet" >"$WORK/mn.out" || return
     grep -v '^[a-z0-9_]*: ' "$WORK/mn.out"
     dir=$(corpus) || return
@@ -283,6 +287,7 @@ mobilenet_bench() {
     awk -v c="$e2e" -v c1="$b1" -v c16="$b16" 'function ok(x, t) { return x >= t ? "met" : "NOT met" } BEGIN {
         printf "  targets: end to end %.1f images/s (≥ 30: %s); model only %.1f / %.1f images/s at batch 1 / 16 (≥ 100: %s / %s)\n",
             c, ok(c, 30), c1, c16, ok(c1, 100), ok(c16, 100) }'
+    echo "  load (1, 5, 15 min): $load0 at the start of this section, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 }
 section "6. mobilenet: model only, end to end, vs PIL + PyTorch (targets ≥ 30 images/s, ≥ 5× and ≥ 2×)" mobilenet_bench
 
