@@ -11,18 +11,18 @@
 #   4. scale   — a synthetic library of SCALE_N (default 100,000) small images in folders of 100
 #                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status;
 #                time, peak memory and library bytes per image (targets: DESIGN §5)
-#   5. vit     — a ViT-B/32-shaped model with random weights against PyTorch, and end to end
-#   6. mobilenet — cull's mobilenet encoder: model only (bench/mobilenet.c), end to end, vs PIL +
-#                PyTorch (bench/mobilenet_torch.py)
 #   5. vit     — ViT-B/32 (random weights) model-only images/s at batch 1 and 16 (bench/vit.c) against
 #                PyTorch on the same shapes and threads (bench/vit_torch.py, Debian's python3-torch
 #                with the OpenBLAS kernels cull picks), the machine's GEMM rate and the share of it
 #                the forward pass reaches; then end-to-end `cull index --encoder FOLDER --jobs $(nproc)`
 #                on the 12-MP corpus with that model written as a Hugging Face folder
+#   6. mobilenet — cull's mobilenet encoder: model only (bench/mobilenet.c), end to end, vs PIL +
+#                PyTorch (bench/mobilenet_torch.py)
 #
 # Test images are generated here (bench/genimg.c): the decode ones into a temporary folder that
 # is removed at the end, the index corpus once into $TMPDIR/cull-bench-cache/ and reused.
-# Takes about three minutes on 2 cores (plus about half a minute the first time, for the corpus).
+# Takes about ten minutes on 2 cores (plus a few minutes the first time, for the corpora);
+# BENCH_ONLY=WORD runs only the sections whose title holds WORD.
 # shellcheck disable=SC2317  # the benchmark functions are called through section()
 set -eu
 
