@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <vips/vips.h>
+#include <vips/vector.h>
 #include <libraw/libraw.h>
 
 /* The libvips loaders cull trusts with user files, by class-name prefix (what
@@ -32,6 +33,10 @@ int media_init(const char *argv0)
     if (VIPS_INIT(argv0)) return -1;
     vips_concurrency_set(1);
     vips_cache_set_max(0);
+    /* No run-time generated SIMD (liborc): with several decodes in parallel, Debian 12's orc
+       0.4.33 crashed cull once (a segfault inside liborc during an index). The plain C paths are
+       thread-safe, and shrink-on-load does most of the work anyway. */
+    vips_vector_set_enabled(FALSE);
     /* libvips warns on stderr about damaged files; cull reports each file's fate itself. */
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, quiet_log, NULL);
     return 0;
