@@ -9,9 +9,9 @@
  *
  *   likely     unlabelled, highest P(delete) first
  *   uncertain  unlabelled, P(delete) closest to 0.5 first (what teaches the model most)
- *   suspects   labelled, most disagreeing with the model first (|label − P(delete)|). The scores
- *              are the current model's, fitted on these very labels: the trainer does not keep
- *              its out-of-fold scores yet, which would show mistakes more sharply
+ *   suspects   labelled, most disagreeing with the model first (|label − P(delete)|), judged by
+ *              each image's out-of-fold P(delete) (scorer.c; the current model's own score only
+ *              for images labelled since it was trained)
  *   folder     everything, by folder then name
  * Without a model (too few labels) every queue falls back to folder order.
  */

@@ -48,6 +48,10 @@ static int add_row(const library_row *row, void *ctx)
     it->p = NAN;
     if (b->model && row->dim == b->model->embed_dim)
         it->p = cull_model_score(b->model, row->embedding, &row->meta, fs_basename(row->path), b->scratch);
+    /* A labelled image is judged by the fold's model that never saw it (as `cull suspects` does):
+       the model trained on it would mostly repeat its label back. */
+    double oof = b->model && row->label != LABEL_NONE ? cull_model_oof(b->model, row->image_id) : -1;
+    if (oof >= 0) it->p = oof;
     if (!(it->path = strdup(row->path))) goto oom;
     s->n++;
     return 0;
