@@ -84,7 +84,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcull.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libcull.a
+$(BUILD)/bench/%: bench/%.c bench/timing.h $(BUILD)/libcull.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -o $@
 

@@ -20,28 +20,13 @@
 #include <vips/vips.h>
 
 #include "media/media.h"
+#include "timing.h"
 
 #define WARMUP 2
 #define TARGET_SPEEDUP 5.0
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void die(const char *what, const char *why)
 {
@@ -87,17 +72,17 @@ static const char *const NAMES[N_METHODS] = {
 /* One timed run of method m (its preview is thrown away). */
 static double time_one(int m, const file_buffer *fb, int pw, int ph)
 {
-    double t0 = now();
+    double t0 = now_monotonic();
     if (m == CULL) {
         rgb_image img;
         run_cull(fb, &img);
-        double t = now() - t0;
+        double t = now_monotonic() - t0;
         rgb_image_free(&img);
         return t;
     }
     int ow, oh;
     uint8_t *mem = run_naive(fb, m == SEQ ? VIPS_ACCESS_SEQUENTIAL : VIPS_ACCESS_RANDOM, pw, ph, &ow, &oh);
-    double t = now() - t0;
+    double t = now_monotonic() - t0;
     g_free(mem);
     return t;
 }

@@ -22,13 +22,8 @@
 
 #include "learn/dupes.h"
 #include "util/blas_setup.h"
+#include "timing.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static uint64_t rng_state = 0x5eed;
 
@@ -98,24 +93,24 @@ int main(int argc, char **argv)
     int n = atoi(argv[1]), d = atoi(argv[2]);
     int structured = argc < 4 || strcmp(argv[3], "flat") != 0;
     float T = argc > 4 ? (float)atof(argv[4]) : 0.95f;
-    double t0 = now();
+    double t0 = now_monotonic();
     float *X = make(n, d, structured);
     if (!X) return 1;
-    double t_make = now() - t0;
+    double t_make = now_monotonic() - t0;
     dupes_pair *pairs;
     size_t np;
     dupes_stats st;
-    t0 = now();
+    t0 = now_monotonic();
     int rc = dupes_pairs(X, n, d, (size_t)d, T, (size_t)1 << 28, &pairs, &np, &st);
-    double t = now() - t0;
+    double t = now_monotonic() - t0;
     if (rc) {
         fprintf(stderr, "dupes: failed (%d)\n", rc);
         return 1;
     }
     int *group = malloc(sizeof(int) * (size_t)n);
-    t0 = now();
+    t0 = now_monotonic();
     int groups = dupes_groups(n, pairs, np, 0, group);
-    double t_groups = now() - t0;
+    double t_groups = now_monotonic() - t0;
     double pairs_total = (double)n * (n - 1) / 2;
     printf("  %d × %d %s, cosine ≥ %.2f, OpenBLAS %s × %d threads\n", n, d, structured ? "structured" : "flat", T,
            openblas_get_corename(), openblas_get_num_threads());
@@ -132,7 +127,7 @@ int main(int argc, char **argv)
         /* The plain full GEMM, block by block, as the reference. */
         size_t want = 0, agree = 0;
         float *C = malloc(sizeof(float) * 1024 * (size_t)n);
-        t0 = now();
+        t0 = now_monotonic();
         for (int a0 = 0; a0 < n; a0 += 1024) {
             int na = n - a0 < 1024 ? n - a0 : 1024;
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, na, n, d, 1.0f, X + (size_t)a0 * d, d, X, d, 0.0f, C, n);
@@ -150,7 +145,7 @@ int main(int argc, char **argv)
                         agree += lo < np && pairs[lo].a == key.a && pairs[lo].b == key.b;
                     }
         }
-        printf("    check: plain full GEMM finds %zu pairs (%.2f s), %zu of them found here\n", want, now() - t0, agree);
+        printf("    check: plain full GEMM finds %zu pairs (%.2f s), %zu of them found here\n", want, now_monotonic() - t0, agree);
         free(C);
     }
     free(pairs), free(group), free(X);

@@ -21,27 +21,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "timing.h"
 
 extern char **environ;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Runs argv with stdout to /dev/null and stderr to log (truncated); returns its wall time, or
    exits when it cannot run or does not exit 0. */
@@ -52,7 +37,7 @@ static double run_timed(char *const *argv, const char *log)
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     pid_t pid;
-    double t0 = now();
+    double t0 = now_monotonic();
     int err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (err) {
@@ -65,7 +50,7 @@ static double run_timed(char *const *argv, const char *log)
             perror("index: waitpid");
             exit(1);
         }
-    double t = now() - t0;
+    double t = now_monotonic() - t0;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "index: %s failed (status %d); its messages are in %s\n", argv[0], status, log);
         exit(1);

@@ -37,29 +37,14 @@
 #include "nn/gemm.h"
 #include "nn/parallel.h"
 #include "util/blas_setup.h"
+#include "timing.h"
 
 #define BATCH 16
 #define PER_THREAD 4            /* encode() calls per thread in one timed batch-1 pass */
 #define GEMM_N 1024
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static uint32_t rng = 1;
 
@@ -132,9 +117,9 @@ static double gemm_rate(nn_pool *pool, size_t n, int repeats)
     size_t threads = (size_t)nn_pool_threads(pool), block = ((n + threads - 1) / threads + 15) / 16 * 16;
     gemm_job j = {a, b, c, n, block};
     for (int r = -1; r < repeats; r++) {
-        double s = now();
+        double s = now_monotonic();
         nn_pool_run(pool, (n + block - 1) / block, gemm_task, &j);
-        if (r >= 0) t[r] = now() - s;
+        if (r >= 0) t[r] = now_monotonic() - s;
     }
     double rate = 2.0 * n * n * n / median(t, repeats) / 1e9;
     free(a);
@@ -172,9 +157,9 @@ static double encode_time(nn_pool *pool, encode_job *j, size_t tasks, int repeat
     double *t = malloc((size_t)repeats * sizeof *t);
     if (!t) return 0;
     for (int r = -1; r < repeats; r++) {
-        double s = now();
+        double s = now_monotonic();
         nn_pool_run(pool, tasks, encode_task, j);
-        if (r >= 0) t[r] = (now() - s) / (double)tasks;
+        if (r >= 0) t[r] = (now_monotonic() - s) / (double)tasks;
     }
     double m = median(t, repeats);
     *best = t[0];
@@ -189,14 +174,14 @@ static double batch_time(encode_job *j, int repeats, double *best)
     if (!t) return 0;
     char err[256];
     for (int r = -1; r < repeats; r++) {
-        double s = now();
+        double s = now_monotonic();
         if (j->enc->encode_batch(j->enc, j->imgs, BATCH, j->out, err, sizeof err)) {
             fprintf(stderr, "mobilenet: encode_batch: %s\n", err);
             j->failed = 1;
             free(t);
             return 0;
         }
-        if (r >= 0) t[r] = (now() - s) / BATCH;
+        if (r >= 0) t[r] = (now_monotonic() - s) / BATCH;
     }
     double m = median(t, repeats);
     *best = t[0];

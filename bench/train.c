@@ -36,18 +36,13 @@
 #include "learn/select.h"
 #include "pipeline/trainer.h"
 #include "util/blas_setup.h"
+#include "timing.h"
 
 #define TARGET_SECONDS 10.0      /* --model logreg (DESIGN.md §5) */
 #define TARGET_AUTO_SECONDS 20.0 /* --model auto, which also cross-validates an MLP */
 #define TARGET_DIM 1792
 #define TARGET_ROWS 25000
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static uint64_t rng_state;
 
@@ -166,9 +161,9 @@ static void dataset_free(dataset *d)
 static int bench_dim(int n, int embed_dim)
 {
     dataset d;
-    double t0 = now();
+    double t0 = now_monotonic();
     make_dataset(&d, n, embed_dim);
-    double t_make = now() - t0;
+    double t_make = now_monotonic() - t0;
     int n_delete = 0;
     for (int i = 0; i < n; i++) n_delete += d.y[i];
     select_data sd = {.X = d.X, .y = d.y, .group = d.group, .n = n, .dim = d.dim, .embed_dim = embed_dim,
@@ -176,12 +171,12 @@ static int bench_dim(int n, int embed_dim)
     select_options so = {.kind = SELECT_AUTO, .compare_grouping = 1};
     select_result r;
     char err[256];
-    double t1 = now();
+    double t1 = now_monotonic();
     if (select_fit(&sd, &so, &r, err, sizeof err)) {
         fprintf(stderr, "train: %s\n", err);
         return 1;
     }
-    double total = now() - t1;
+    double total = now_monotonic() - t1;
     double logreg_only = r.seconds_dupes + r.seconds_logreg + r.seconds_exact;
     int target = embed_dim == TARGET_DIM && n == TARGET_ROWS;
     printf("  %d rows × %d features (embedding %d), %d deletes\n", n, d.dim, embed_dim, n_delete);
