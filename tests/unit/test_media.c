@@ -74,6 +74,64 @@ static void test_decode_shrinks_to_preview(void **state)
     g_free(jpg);
 }
 
+/* A w×h JPEG whose red channel ramps left to right, green top to bottom, blue across. */
+static void *encode_ramps(int w, int h, size_t *len)
+{
+    VipsImage *xy = NULL, *x = NULL, *y = NULL, *r = NULL, *g = NULL, *sum = NULL, *b = NULL, *rgb = NULL,
+              *u8 = NULL;
+    void *buf = NULL;
+    assert_int_equal(vips_xyz(&xy, w, h, NULL), 0);
+    assert_int_equal(vips_extract_band(xy, &x, 0, NULL), 0);
+    assert_int_equal(vips_extract_band(xy, &y, 1, NULL), 0);
+    assert_int_equal(vips_linear1(x, &r, 255.0 / w, 0, NULL), 0);
+    assert_int_equal(vips_linear1(y, &g, 255.0 / h, 0, NULL), 0);
+    assert_int_equal(vips_add(r, g, &sum, NULL), 0);
+    assert_int_equal(vips_linear1(sum, &b, 0.5, 0, NULL), 0);
+    VipsImage *bands[3] = {r, g, b};
+    assert_int_equal(vips_bandjoin(bands, &rgb, 3, NULL), 0);
+    assert_int_equal(vips_cast_uchar(rgb, &u8, NULL), 0);
+    u8->Type = VIPS_INTERPRETATION_sRGB;
+    assert_int_equal(vips_jpegsave_buffer(u8, &buf, len, "Q", 95, NULL), 0);
+    VipsImage *all[] = {xy, x, y, r, g, sum, b, rgb, u8};
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) g_object_unref(all[i]);
+    return buf;
+}
+
+/* cull shrinks JPEGs in the DCT by 8, 4 or 2 (whatever still covers the preview), then resizes:
+   the preview must match a full decode resized to the same size. */
+static void test_dct_shrink_matches_full_decode(void **state)
+{
+    (void)state;
+    static const int sizes[][2] = {{4096, 2304}, {3000, 2000}, {1200, 900}, {700, 600}, {300, 260}};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        int w = sizes[k][0], h = sizes[k][1];
+        size_t len;
+        void *jpg = encode_ramps(w, h, &len);
+        rgb_image img;
+        image_meta meta;
+        char err[256];
+        assert_int_equal(media_decode(jpg, len, MEDIA_DEFAULT_MAX_PIXELS, &img, &meta, err, sizeof err), 0);
+        assert_int_equal(img.height, MEDIA_PREVIEW_SIDE);
+        assert_true(abs(img.width - (int)((double)w * MEDIA_PREVIEW_SIDE / h + 0.5)) <= 1);
+
+        VipsImage *full = vips_image_new_from_buffer(jpg, len, "", NULL), *small = NULL;
+        assert_non_null(full);
+        assert_int_equal(vips_resize(full, &small, (double)img.width / w, "vscale", (double)img.height / h, NULL), 0);
+        size_t size;
+        uint8_t *ref = vips_image_write_to_memory(small, &size);
+        assert_int_equal(size, (size_t)img.width * img.height * 3);
+        double diff = 0;
+        for (size_t i = 0; i < size; i++) diff += abs((int)ref[i] - (int)img.rgb[i]);
+        diff /= (double)size;
+        if (diff >= 1.5) fail_msg("%d×%d: preview differs from a full decode by %.2f/255 on average", w, h, diff);
+        g_free(ref);
+        g_object_unref(small);
+        g_object_unref(full);
+        rgb_image_free(&img);
+        g_free(jpg);
+    }
+}
+
 static void test_small_images_are_not_enlarged(void **state)
 {
     (void)state;
@@ -145,6 +203,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256_known_vectors),
         cmocka_unit_test(test_decode_shrinks_to_preview),
+        cmocka_unit_test(test_dct_shrink_matches_full_decode),
         cmocka_unit_test(test_small_images_are_not_enlarged),
         cmocka_unit_test(test_pixel_limit_refuses_before_decoding),
         cmocka_unit_test(test_not_an_image),
