@@ -98,7 +98,18 @@ $(BUILD)/tests/replay_%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libcul
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< tests/fuzz/replay_main.c $(BUILD)/libcull.a $(LDLIBS) -o $@
 
-tests: $(BUILD)/cull $(TESTS) $(REPLAYS)
+# An LD_PRELOAD library for tests/e2e/changing_files.sh. Built without the sanitizers (and without
+# the project's pkg-config flags): preloaded, it loads before any sanitizer runtime could.
+$(BUILD)/tests/change_shim.so: tests/tools/change_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -fPIC -shared $< -ldl -o $@
+
+# What cull decodes from a file, as a PPM, for tests/e2e/raw.sh to look at pixels.
+$(BUILD)/tests/decode_dump: tests/tools/decode_dump.c $(BUILD)/libcull.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -o $@
+
+tests: $(BUILD)/cull $(TESTS) $(REPLAYS) $(BUILD)/tests/change_shim.so $(BUILD)/tests/decode_dump
 
 fuzzers: $(FUZZERS)
 

@@ -261,30 +261,51 @@ static void raw_meta(libraw_data_t *lr, image_meta *meta)
     }
 }
 
-/* A RAW image decoded by libraw (preview or half-size render) → a VipsImage we own. */
-static VipsImage *raw_image(libraw_data_t *lr, libraw_processed_image_t **keep, char *err, size_t errlen)
+/* A RAW image decoded by libraw (its preview, or a half-size render when it has none or `develop`
+   asks) → a VipsImage we own. *rendered is set for a render: libraw_dcraw_make_mem_image has
+   already applied sizes.flip (a preview has not). */
+static VipsImage *raw_image(libraw_data_t *lr, const uint8_t *data, size_t len, int develop,
+                            libraw_processed_image_t **keep, int *rendered, char *err, size_t errlen)
 {
     int rc = 0;
     libraw_processed_image_t *p = NULL;
-    if (libraw_unpack_thumb(lr) == LIBRAW_SUCCESS) p = libraw_dcraw_make_mem_thumb(lr, &rc);
+    *rendered = 0;
+    int thumb_rc = develop ? LIBRAW_REQUEST_FOR_NONEXISTENT_IMAGE : libraw_unpack_thumb(lr);
+    if (thumb_rc == LIBRAW_SUCCESS) p = libraw_dcraw_make_mem_thumb(lr, &rc);
     if (!p) {
-        /* No usable preview: a fast half-size demosaic instead. */
+        /* No usable preview: a fast half-size demosaic instead. A damaged preview can make libraw
+           recycle the handle (libraw_unpack would then fail as an out-of-order call), so the data
+           is opened again first: intact raw data still gives a picture. (libraw_recycle first:
+           libraw_open_buffer on an open handle leaks its stream.) */
+        if (thumb_rc != LIBRAW_NO_THUMBNAIL) {
+            libraw_recycle(lr);
+            rc = libraw_open_buffer(lr, (void *)data, len);
+        }
         lr->params.half_size = 1;
-        if (libraw_unpack(lr) != LIBRAW_SUCCESS || libraw_dcraw_process(lr) != LIBRAW_SUCCESS ||
-            !(p = libraw_dcraw_make_mem_image(lr, &rc))) {
-            snprintf(err, errlen, "camera RAW has no preview and cannot be developed");
+        if (rc == LIBRAW_SUCCESS && (rc = libraw_unpack(lr)) == LIBRAW_SUCCESS &&
+            (rc = libraw_dcraw_process(lr)) == LIBRAW_SUCCESS)
+            p = libraw_dcraw_make_mem_image(lr, &rc);
+        if (!p) {
+            snprintf(err, errlen, "camera RAW has no usable preview and cannot be developed (%s)",
+                     libraw_strerror(rc ? rc : LIBRAW_UNSPECIFIED_ERROR));
             return NULL;
         }
+        *rendered = 1;
     }
     *keep = p;
     VipsImage *im = NULL;
+    /* fail_on: a preview cut short fails (and is replaced by a render) rather than decoding grey.
+       (libraw pads one that runs past the end of the file with zeros, which libjpeg may take
+       for data: that case decodes with a damaged bottom.) */
     if (p->type == LIBRAW_IMAGE_JPEG)
-        im = vips_image_new_from_buffer(p->data, p->data_size, "", NULL);
+        im = vips_image_new_from_buffer(p->data, p->data_size, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     else if (p->type == LIBRAW_IMAGE_BITMAP && p->bits == 8 && (p->colors == 3 || p->colors == 1))
         im = vips_image_new_from_memory(p->data, p->data_size, p->width, p->height, p->colors, VIPS_FORMAT_UCHAR);
     if (!im) vips_reason("cannot decode camera RAW preview", err, errlen);
     return im;
 }
+
+static void raw_data_error(void *data, const char *file, const int offset) {}
 
 /* Returns an in-memory image (libraw's buffers are freed here), NULL on failure, or *not_raw set
    when libraw does not recognise the data. */
@@ -297,6 +318,9 @@ static VipsImage *decode_with_libraw(const uint8_t *data, size_t len, int64_t ma
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    /* libraw's default handler prints "unknown file: Unexpected end of file" on stderr for a
+       truncated file; the failing call's status already says so, with the file's name. */
+    libraw_set_dataerror_handler(lr, raw_data_error, NULL);
     libraw_processed_image_t *p = NULL;
     VipsImage *im = NULL, *upright = NULL, *thumb = NULL, *rgb = NULL, *out = NULL;
     if (libraw_open_buffer(lr, (void *)data, len) != LIBRAW_SUCCESS) {
@@ -305,21 +329,32 @@ static VipsImage *decode_with_libraw(const uint8_t *data, size_t len, int64_t ma
     }
     raw_meta(lr, meta);
     if (check_pixels(meta->width, meta->height, max_pixels, err, errlen)) goto done;
-    if (!(im = raw_image(lr, &p, err, errlen))) goto done;
-    /* An embedded JPEG carrying its own orientation is rotated by vips_thumbnail_image. */
-    upright = orientation_of(im) > 1 ? (g_object_ref(im), im) : apply_flip(im, lr->sizes.flip);
-    int bw, bh;
-    thumbnail_box(vips_image_get_width(upright), vips_image_get_height(upright), size, &bw, &bh);
-    if (vips_thumbnail_image(upright, &thumb, bw, "height", bh, "size", VIPS_SIZE_DOWN, NULL) == 0 &&
-        (rgb = srgb8(thumb)))
-        out = vips_image_copy_memory(rgb);
-    if (!out) vips_reason("cannot decode camera RAW preview", err, errlen);
+    /* A preview that does not decode (truncated, damaged) gets a second try as a render. */
+    for (int develop = 0; develop < 2 && !out; develop++) {
+        int rendered = 0;
+        if ((im = raw_image(lr, data, len, develop, &p, &rendered, err, errlen))) {
+            /* An embedded JPEG carrying its own orientation is rotated by vips_thumbnail_image, so
+               the box is sized for its upright shape (libraw adds an EXIF block with sizes.flip
+               to a preview that has none). */
+            int o = orientation_of(im);
+            upright = rendered || o > 1 ? (g_object_ref(im), im) : apply_flip(im, lr->sizes.flip);
+            int uw = vips_image_get_width(upright), uh = vips_image_get_height(upright), bw, bh;
+            thumbnail_box(o >= 5 ? uh : uw, o >= 5 ? uw : uh, size, &bw, &bh);
+            if (vips_thumbnail_image(upright, &thumb, bw, "height", bh, "size", VIPS_SIZE_DOWN, NULL) == 0 &&
+                (rgb = srgb8(thumb)))
+                out = vips_image_copy_memory(rgb);
+            if (!out) vips_reason("cannot decode camera RAW preview", err, errlen);
+        }
+        int again = p && !rendered; /* a preview was made but would not decode */
+        g_clear_object(&rgb);
+        g_clear_object(&thumb);
+        g_clear_object(&upright);
+        g_clear_object(&im);
+        if (p) libraw_dcraw_clear_mem(p);
+        p = NULL;
+        if (!again) break;
+    }
 done:
-    if (rgb) g_object_unref(rgb);
-    if (thumb) g_object_unref(thumb);
-    if (upright) g_object_unref(upright);
-    if (im) g_object_unref(im);
-    if (p) libraw_dcraw_clear_mem(p);
     libraw_close(lr);
     return out;
 }

@@ -6,7 +6,8 @@
  * (JPEG DCT scaling, WebP/HEIC scaled decode), EXIF autorotation, import to sRGB (CMYK and ICC
  * profiles included), first frame of animations, alpha flattened onto white, 16-bit reduced to
  * 8. Camera RAW files are decoded from their embedded preview through libraw (a half-size
- * demosaic when they carry none). Image type is detected from content, never from the name.
+ * demosaic when they carry none, or theirs does not decode). Image type is detected from
+ * content, never from the name.
  */
 #ifndef CULL_MEDIA_MEDIA_H
 #define CULL_MEDIA_MEDIA_H
