@@ -10,7 +10,8 @@ PKGS    := vips libraw sqlite3 openblas jansson glib-2.0 libcrypto libmicrohttpd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lm -pthread
+# oneDNN (libdnnl-dev) ships no pkg-config file.
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -ldnnl -lm -pthread
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined

@@ -191,9 +191,14 @@ vit_bench() {
         for b in b1 b16; do
             c=$(sed -n "s/^ips_$b: //p" "$WORK/vit.out")
             p=$(sed -n "s/^ips_$b: //p" "$WORK/vit_torch.out")
-            awk -v c="$c" -v p="$p" -v b="${b#b}" 'BEGIN { printf "  batch %2d: cull / PyTorch = %.2f×%s\n", b, c / p,
+            awk -v c="$c" -v p="$p" -v b="${b#b}" 'BEGIN { printf "  batch %2d: cull / PyTorch = %.2f×%s (float32 both)\n", b, c / p,
                 b == 16 ? "  (target ≥ 1.3×)" : "" }'
         done
+        c=$(sed -n "s/^ips_b16_bf16: //p" "$WORK/vit.out")
+        p=$(sed -n "s/^ips_b16_bf16: //p" "$WORK/vit_torch.out")
+        [ -n "$c" ] && [ -n "$p" ] && awk -v c="$c" -v p="$p" 'BEGIN { printf "  batch 16: cull / PyTorch = %.2f× (bf16 both)\n", c / p }'
+        [ -n "$c" ] && f=$(sed -n "s/^ips_b16: //p" "$WORK/vit_torch.out") &&
+            awk -v c="$c" -v p="$f" 'BEGIN { printf "  batch 16: cull bf16 / PyTorch float32 = %.2f× (what a user sees against the usual PyTorch)\n", c / p }'
     else
         echo "  PyTorch: /usr/bin/python3 has no torch (apt install python3-torch): no comparison"
     fi
@@ -201,12 +206,35 @@ vit_bench() {
     mkdir -p "$WORK/vit-b32" && "$B/vit" --write-model "$WORK/vit-b32" || return
     "$CULL" embed --encoder "$WORK/vit-b32" "$dir/img_000.jpg" >/dev/null || return  # caches the checksum
     n=$(ls "$dir" | wc -l)
-    rm -f "$WORK/vit.db"
-    s0=$(date +%s.%N)
-    "$CULL" --db "$WORK/vit.db" index --quiet --encoder "$WORK/vit-b32" --jobs "$JOBS" "$dir" >/dev/null 2>&1 || return
-    s1=$(date +%s.%N)
-    awk -v n="$n" -v s0="$s0" -v s1="$s1" -v j="$JOBS" 'BEGIN { t = s1 - s0
-        printf "  end to end: cull index --encoder (ViT-B/32 folder) --jobs %d, %d 12-MP JPEGs: %.1f s, %.1f images/s (target ≥ 18)\n", j, n, t, n / t }'
+    for precision in auto f32; do
+        runs=$(index_runs "$WORK/vit-b32" "$dir" 3 CULL_PRECISION=$precision) || return
+        # shellcheck disable=SC2086  # four words
+        set -- $runs
+        echo "  end to end, CULL_PRECISION=$precision: cull index --encoder (ViT-B/32 folder) --jobs $JOBS, $n" \
+            "12-MP JPEGs, median of 3: $1 s, $2 images/s (target ≥ 18), peak $3 MB  (runs: $4 s)"
+    done
+}
+
+# index_runs ENCODER DIR RUNS [VAR=VALUE...]: `cull index` into a fresh library RUNS times, with
+# those variables set; prints the median wall time, its images/s, the largest peak RSS (MB) and
+# every run's time. The last run's stderr stays in $WORK/index_runs.err.
+index_runs() {
+    enc=$1 dir=$2 reps=$3
+    shift 3
+    lib=$WORK/index_runs.db
+    n=$(ls "$dir" | wc -l)
+    runs=""
+    for _ in $(seq "$reps"); do
+        rm -f "$lib" "$lib-wal" "$lib-shm" "$lib-journal"
+        env "$@" /usr/bin/time -f '%e %M' -o "$WORK/index_runs.time" "$CULL" --db "$lib" index --encoder "$enc" \
+            --jobs "$JOBS" "$dir" >/dev/null 2>"$WORK/index_runs.err" || { tail -n 5 "$WORK/index_runs.err" >&2; return 1; }
+        runs="$runs $(tail -n 1 "$WORK/index_runs.time")"
+    done
+    echo "$runs" | awk -v n="$n" '{ k = 0
+        for (i = 1; i < NF; i += 2) { t[++k] = $i; s = s "," $i; if ($(i + 1) > m) m = $(i + 1) }
+        for (a = 2; a <= k; a++) for (b = a; b > 1 && t[b - 1] > t[b]; b--) { x = t[b]; t[b] = t[b - 1]; t[b - 1] = x }
+        med = k % 2 ? t[(k + 1) / 2] : (t[k / 2] + t[k / 2 + 1]) / 2
+        printf "%.2f %.2f %d %s\n", med, n / med, m / 1024, substr(s, 2) }'
 }
 
 {
@@ -251,25 +279,13 @@ mobilenet_bench() {
     grep -v '^[a-z0-9_]*: ' "$WORK/mn.out"
     dir=$(corpus) || return
     n=$(ls "$dir" | wc -l)
-    lib=$WORK/mobilenet.db
-    runs=""
-    for _ in $(seq "$MOBILENET_REPEATS"); do
-        rm -f "$lib" "$lib-wal" "$lib-shm" "$lib-journal"
-        /usr/bin/time -f '%e %M' -o "$WORK/mn.time" "$CULL" --db "$lib" index --encoder mobilenet --jobs "$JOBS" \
-            "$dir" >/dev/null 2>"$WORK/mn.err" || { tail -n 5 "$WORK/mn.err" >&2; return 1; }
-        runs="$runs $(tail -n 1 "$WORK/mn.time")"
-    done
-    # median wall time, its images/s, the largest peak RSS (MB), the times of every run
-    # shellcheck disable=SC2046  # four words
-    set -- $(echo "$runs" | awk -v n="$n" '{ k = 0
-        for (i = 1; i < NF; i += 2) { t[++k] = $i; s = s "," $i; if ($(i + 1) > m) m = $(i + 1) }
-        for (a = 2; a <= k; a++) for (b = a; b > 1 && t[b - 1] > t[b]; b--) { x = t[b]; t[b] = t[b - 1]; t[b - 1] = x }
-        med = k % 2 ? t[(k + 1) / 2] : (t[k / 2] + t[k / 2 + 1]) / 2
-        printf "%.2f %.2f %d %s\n", med, n / med, m / 1024, substr(s, 2) }')
+    runs=$(index_runs mobilenet "$dir" "$MOBILENET_REPEATS") || return
+    # shellcheck disable=SC2086  # four words
+    set -- $runs
     e2e=$2
     echo "  end to end, cull index --encoder mobilenet --jobs $JOBS, $n 12-MP JPEGs, fresh library, median of" \
         "$MOBILENET_REPEATS: $1 s, $2 images/s, peak $3 MB  (runs: $4 s)"
-    echo "    cull's summary: $(grep -v '^[[:space:]]*$' "$WORK/mn.err" | tail -n 1)"
+    echo "    cull's summary: $(grep -v '^[[:space:]]*$' "$WORK/index_runs.err" | tail -n 1)"
     b1=$(sed -n 's/^ips_b1: //p' "$WORK/mn.out")
     b16=$(sed -n 's/^ips_b16: //p' "$WORK/mn.out")
     if /usr/bin/python3 -c 'import torch, torchvision, PIL' 2>/dev/null; then

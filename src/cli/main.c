@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "media/media.h"
+#include "nn/gemm_bf16.h"
 #include "util/blas_setup.h"
 
 #define CULL_VERSION "0.1.0"
@@ -67,8 +68,8 @@ int main(int argc, char **argv)
             print_help(stdout);
             return EXIT_OK;
         } else if (strcmp(argv[i], "--version") == 0) {
-            printf("cull %s (libvips %s, OpenBLAS kernels %s)\n", CULL_VERSION, vips_version_string(),
-                   blas_core_name());
+            printf("cull %s (libvips %s, OpenBLAS kernels %s, ViT in %s)\n", CULL_VERSION, vips_version_string(),
+                   blas_core_name(), nn_bf16_supported() ? "bf16 on AMX (oneDNN)" : "float32: no AMX");
             return EXIT_OK;
         } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             g.db_path = argv[++i];

@@ -16,10 +16,12 @@
 #define CULL_ENCODERS_VIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "encoders/safetensors.h"
 #include "media/image.h"
 #include "nn/activation.h"
+#include "nn/gemm_bf16.h"
 #include "nn/parallel.h"
 
 typedef struct {
@@ -48,6 +50,8 @@ typedef struct {
     const float *out_w, *out_b;   /* [D, D], D */
     const float *fc1_w, *fc1_b;   /* [I, D], I */
     const float *fc2_w, *fc2_b;   /* [D, I], D */
+    /* the same four matrices in bf16 (vit_model_use_bf16), else NULL */
+    nn_bf16_linear *qkv16, *out16, *fc1_16, *fc2_16;
 } vit_layer;
 
 typedef struct {
@@ -58,6 +62,7 @@ typedef struct {
     vit_norm pre_ln, post_ln;
     vit_layer *layer;             /* cfg.layers */
     const float *proj_w;          /* [projection, D] */
+    nn_bf16_linear *patch16, *proj16; /* bf16 copies (vit_model_use_bf16), else NULL */
     float *arena;                 /* every weight above, one allocation */
     size_t arena_floats;
 } vit_model;
@@ -73,6 +78,7 @@ typedef struct {
     float *mlp;         /* cap·T × I */
     float *scores;      /* threads × nn_attention_scratch(T, D / heads) */
     float *pooled;      /* cap × D */
+    uint16_t *xb;       /* cap·T × max(I, patch_dim): a bf16 layer's input, rounded */
 } vit_state;
 
 /* config.json's text: the vision tower's settings from "vision_config", else the top level, else
@@ -91,6 +97,9 @@ int vit_model_load(vit_model *m, const char *dir, char *err, size_t errlen);
 /* The same from an opened safetensors file and a finished config. */
 int vit_model_from_st(vit_model *m, const vit_config *cfg, const st_file *f, char *err, size_t errlen);
 void vit_model_free(vit_model *m);
+/* Adds bf16 copies of the linear layers' weights, which vit_forward then uses (nn/gemm_bf16.h:
+   AMX only). 0, or -1 with a reason and the model unchanged. */
+int vit_model_use_bf16(vit_model *m, char *err, size_t errlen);
 
 /* Sizes s for n images on threads threads (growing only). 0, or -1 when out of memory. */
 int vit_state_reserve(vit_state *s, const vit_config *cfg, int n, int threads);

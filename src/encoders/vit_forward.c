@@ -28,6 +28,15 @@ static int grow(float **p, size_t floats)
     return 0;
 }
 
+static int grow_u16(uint16_t **p, size_t n)
+{
+    void *q = NULL;
+    if (posix_memalign(&q, 64, (n ? n : 1) * sizeof(uint16_t))) return -1;
+    free(*p);
+    *p = q;
+    return 0;
+}
+
 int vit_state_reserve(vit_state *s, const vit_config *cfg, int n, int threads)
 {
     if (n <= s->cap && threads <= s->threads) return 0;
@@ -39,7 +48,8 @@ int vit_state_reserve(vit_state *s, const vit_config *cfg, int n, int threads)
         grow(&s->x, rows * d) || grow(&s->h, rows * d) || grow(&s->qkv, rows * 3 * d) ||
         grow(&s->mlp, rows * (size_t)cfg->intermediate) ||
         grow(&s->scores, (size_t)th * nn_attention_scratch(t, d / (size_t)cfg->heads)) ||
-        grow(&s->pooled, (size_t)cap * d)) {
+        grow(&s->pooled, (size_t)cap * d) ||
+        grow_u16(&s->xb, rows * (size_t)(cfg->intermediate > cfg->patch_dim ? cfg->intermediate : cfg->patch_dim))) {
         vit_state_free(s);
         return -1;
     }
@@ -58,6 +68,7 @@ void vit_state_free(vit_state *s)
     free(s->mlp);
     free(s->scores);
     free(s->pooled);
+    free(s->xb);
     memset(s, 0, sizeof *s);
 }
 
@@ -80,17 +91,20 @@ static void gemm_task(void *ctx, size_t task, int thread)
     size_t c0 = task * j->block, c1 = c0 + j->block < j->n ? c0 + j->block : j->n;
     if (c0 >= c1) return;
     float *c = j->c + c0;
-    nn_gemm(0, 1, j->m, c1 - c0, j->k, j->a, j->k, j->w + c0 * j->k, j->k, j->beta, c, j->ldc);
+    if (j->w) nn_gemm(0, 1, j->m, c1 - c0, j->k, j->a, j->k, j->w + c0 * j->k, j->k, j->beta, c, j->ldc);
     if (j->act >= 0) nn_bias_gelu(c, j->m, c1 - c0, j->ldc, j->bias ? j->bias + c0 : NULL, (nn_gelu_kind)j->act);
     else nn_bias_act(c, j->m, c1 - c0, j->ldc, j->bias ? j->bias + c0 : NULL, NN_ACT_NONE);
 }
 
-static void linear(nn_pool *pool, const float *a, size_t m, size_t k, const float *w, const float *bias, size_t n,
-                   float *c, float beta, int act)
+/* With bf16 weights (w16) the product is one oneDNN call over the pool's thread count, and the
+   column-block tasks only add the bias and activation; float32 is the fallback. */
+static void linear(nn_pool *pool, uint16_t *xb, const float *a, size_t m, size_t k, const float *w,
+                   nn_bf16_linear *w16, const float *bias, size_t n, float *c, float beta, int act)
 {
     size_t tasks = (size_t)nn_pool_threads(pool);
     size_t block = (n + tasks - 1) / tasks;
     block = (block + 15) / 16 * 16;
+    if (w16 && nn_bf16_linear_run(w16, a, m, xb, c, beta, (int)tasks) == 0) w = NULL;
     gemm_job j = {a, w, bias, c, m, n, k, n, beta, act, block};
     nn_pool_run(pool, (n + block - 1) / block, gemm_task, &j);
 }
@@ -187,7 +201,7 @@ void vit_forward(const vit_model *m, vit_state *s, int n, nn_pool *pool, float *
     embed_job ej = {m, s};
 
     nn_pool_run(pool, (size_t)n, im2col_task, &ej);
-    linear(pool, s->patches, npatch, (size_t)g->patch_dim, m->patch_w, NULL, d, s->h, 0.0f, -1);
+    linear(pool, s->xb, s->patches, npatch, (size_t)g->patch_dim, m->patch_w, m->patch16, NULL, d, s->h, 0.0f, -1);
     nn_pool_run(pool, (size_t)n, tokens_task, &ej);
     layernorm(pool, s->x, d, s->x, d, rows, d, &m->pre_ln, g->ln_eps);
 
@@ -195,14 +209,14 @@ void vit_forward(const vit_model *m, vit_state *s, int n, nn_pool *pool, float *
     for (int i = 0; i < g->layers; i++) {
         const vit_layer *l = &m->layer[i];
         layernorm(pool, s->x, d, s->h, d, rows, d, &l->ln1, g->ln_eps);
-        linear(pool, s->h, rows, d, l->qkv_w, l->qkv_b, 3 * d, s->qkv, 0.0f, -1);
+        linear(pool, s->xb, s->h, rows, d, l->qkv_w, l->qkv16, l->qkv_b, 3 * d, s->qkv, 0.0f, -1);
         nn_pool_run(pool, (size_t)n * (size_t)g->heads, attn_task, &aj);
-        linear(pool, s->h, rows, d, l->out_w, l->out_b, d, s->x, 1.0f, -1);
+        linear(pool, s->xb, s->h, rows, d, l->out_w, l->out16, l->out_b, d, s->x, 1.0f, -1);
         layernorm(pool, s->x, d, s->h, d, rows, d, &l->ln2, g->ln_eps);
-        linear(pool, s->h, rows, d, l->fc1_w, l->fc1_b, inter, s->mlp, 0.0f, (int)g->act);
-        linear(pool, s->mlp, rows, inter, l->fc2_w, l->fc2_b, d, s->x, 1.0f, -1);
+        linear(pool, s->xb, s->h, rows, d, l->fc1_w, l->fc1_16, l->fc1_b, inter, s->mlp, 0.0f, (int)g->act);
+        linear(pool, s->xb, s->mlp, rows, inter, l->fc2_w, l->fc2_16, l->fc2_b, d, s->x, 1.0f, -1);
     }
     /* token 0 of each image: rows at stride t·d */
     layernorm(pool, s->x, t * d, s->pooled, d, (size_t)n, d, &m->post_ln, g->ln_eps);
-    linear(pool, s->pooled, (size_t)n, d, m->proj_w, NULL, (size_t)g->projection, out, 0.0f, -1);
+    linear(pool, s->xb, s->pooled, (size_t)n, d, m->proj_w, m->proj16, NULL, (size_t)g->projection, out, 0.0f, -1);
 }

@@ -184,8 +184,41 @@ int vit_model_alloc(vit_model *m, const vit_config *cfg)
     return 0;
 }
 
+static void drop_bf16(vit_model *m)
+{
+    nn_bf16_linear_free(m->patch16);
+    nn_bf16_linear_free(m->proj16);
+    m->patch16 = m->proj16 = NULL;
+    for (int i = 0; m->layer && i < m->cfg.layers; i++) {
+        vit_layer *l = &m->layer[i];
+        nn_bf16_linear_free(l->qkv16);
+        nn_bf16_linear_free(l->out16);
+        nn_bf16_linear_free(l->fc1_16);
+        nn_bf16_linear_free(l->fc2_16);
+        l->qkv16 = l->out16 = l->fc1_16 = l->fc2_16 = NULL;
+    }
+}
+
+int vit_model_use_bf16(vit_model *m, char *err, size_t errlen)
+{
+    const vit_config *g = &m->cfg;
+    size_t d = (size_t)g->hidden, inter = (size_t)g->intermediate;
+    int ok = (m->patch16 = nn_bf16_linear_new(m->patch_w, d, (size_t)g->patch_dim, err, errlen)) &&
+             (m->proj16 = nn_bf16_linear_new(m->proj_w, (size_t)g->projection, d, err, errlen));
+    for (int i = 0; ok && i < g->layers; i++) {
+        vit_layer *l = &m->layer[i];
+        ok = (l->qkv16 = nn_bf16_linear_new(l->qkv_w, 3 * d, d, err, errlen)) &&
+             (l->out16 = nn_bf16_linear_new(l->out_w, d, d, err, errlen)) &&
+             (l->fc1_16 = nn_bf16_linear_new(l->fc1_w, inter, d, err, errlen)) &&
+             (l->fc2_16 = nn_bf16_linear_new(l->fc2_w, d, inter, err, errlen));
+    }
+    if (!ok) drop_bf16(m);
+    return ok ? 0 : -1;
+}
+
 void vit_model_free(vit_model *m)
 {
+    drop_bf16(m);
     free(m->arena);
     free(m->layer);
     memset(m, 0, sizeof *m);

@@ -49,5 +49,7 @@ if has avx512f && has avx512bw && has avx512vl && has avx512dq; then want=Skylak
 elif has avx2 && has fma; then want='Haswell|Zen|SkylakeX|Cooperlake|SapphireRapids'
 else want='.'; fi
 expect_match "OpenBLAS runs kernels this CPU supports at speed ($want)" "$OUT" "OpenBLAS kernels ($want)"
+if has amx_bf16 && has avx512_bf16; then want='bf16 on AMX'; else want='float32: no AMX'; fi
+expect_match "the ViT precision follows the CPU ($want)" "$OUT" "ViT in $want"
 OPENBLAS_CORETYPE=Prescott "$CULL" --version >"$T/out"
 check "a user's OPENBLAS_CORETYPE is respected" grep -q "kernels Prescott" "$T/out"

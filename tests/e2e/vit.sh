@@ -10,7 +10,9 @@
 # so sizes other than 224×224 check cull's preprocessing too, and 224×224 ones check the network
 # alone. Pass: every embedding value within 1e-4 of the reference (float64) for every file type:
 # F16/BF16 weights are widened to float32 by both sides, so the same tolerance applies; what the
-# rounding to 16 bits itself changes is a property of the file, not of cull.
+# rounding to 16 bits itself changes is a property of the file, not of cull. These float32 claims
+# run with CULL_PRECISION=f32; where oneDNN has AMX, the bf16 path (cull's default there) is then
+# checked against the reference with the same roundings (vit_reference.py expect --bf16).
 #
 # Also: the id ("vit-" + 12 hex of model.safetensors' SHA-256) and its cached checksum, `cull index`
 # with the model (fp16 storage: 1e-3 relative), damaged folders, the named encoders and the default.
@@ -42,14 +44,16 @@ for spec in "${MODELS[@]}"; do
     "$PY" "$REF" model "$T/models/$name" --seed "${#name}" "$@" || fail "write model $name"
 done
 
-compare() { # label, want.jsonl, got.jsonl, tolerance
+export CULL_PRECISION=f32
+
+compare() { # label, want.jsonl, got.jsonl, tolerance, [compare options]
     local line
     while IFS= read -r line; do
         case $line in
         "ok - "*) pass "${line#ok - }" ;;
         "not ok - "*) fail "${line#not ok - }" ;;
         esac
-    done < <("$PY" "$REF" compare "$2" "$3" "$4" --label "$1: ")
+    done < <("$PY" "$REF" compare "$2" "$3" "$4" "${@:5}" --label "$1: ")
 }
 
 for spec in "${MODELS[@]}"; do
@@ -65,6 +69,34 @@ for spec in "${MODELS[@]}"; do
     if [ "$RC" -ne 0 ]; then fail "$name: cull embed" "exit $RC" "$(head -3 "$T/err")"; continue; fi
     compare "$name" "$T/want-$name.jsonl" "$T/got-$name.jsonl" 1e-4
 done
+
+# ---- bf16 (AMX): against the reference rounded as cull rounds (each linear layer's input and
+# weights to bf16, float32 sums). Random tiny networks are touchy: a value rounding the other way
+# in one layer moves the next ones, so float32 instead of float64 sums alone move that reference by
+# up to 1% of its largest value. Pass: within 2% of the largest value, and cosine ≥ 0.999 with the
+# float64 reference (real CLIP weights: see the bench). Without AMX, asking for bf16 is an error.
+imgs_of() { case $1 in *img64*) echo "$T"/img64/*.png ;; *) echo "${IMGS[@]}" ;; esac; }
+if CULL_PRECISION=bf16 "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[0]}" >/dev/null 2>"$T/bf16.err"; then
+    for spec in "${MODELS[@]}"; do
+        set -- $spec
+        name=$1 dir=$T/models/$1
+        read -ra imgs <<<"$(imgs_of "$name")"
+        "$PY" "$REF" expect --bf16 "$dir" "${imgs[@]}" >"$T/want16-$name.jsonl" 2>"$T/ref.err" ||
+            { fail "$name bf16: reference ran" "$(tail -3 "$T/ref.err")"; continue; }
+        CULL_PRECISION=bf16 "$CULL" embed --encoder "$dir" "${imgs[@]}" >"$T/got16-$name.jsonl" 2>"$T/err" ||
+            { fail "$name: CULL_PRECISION=bf16 cull embed" "$(head -3 "$T/err")"; continue; }
+        compare "$name bf16" "$T/want16-$name.jsonl" "$T/got16-$name.jsonl" 2e-2 --relative
+        compare "$name bf16 vs float64" "$T/want-$name.jsonl" "$T/got16-$name.jsonl" 1 --relative --min-cos 0.999
+    done
+    env -u CULL_PRECISION "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[@]}" >"$T/auto.jsonl" 2>&1
+    check "AMX here: bf16 is the default (CULL_PRECISION unset)" cmp -s "$T/auto.jsonl" "$T/got16-f32-p32-quick.jsonl"
+else
+    check "no AMX here: CULL_PRECISION=bf16 says why ($(head -1 "$T/bf16.err"))" grep -q "need AMX" "$T/bf16.err"
+    env -u CULL_PRECISION "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[@]}" >"$T/auto.jsonl" 2>&1
+    check "no AMX here: float32 is the default (CULL_PRECISION unset)" cmp -s "$T/auto.jsonl" "$T/got-f32-p32-quick.jsonl"
+fi
+CULL_PRECISION=f64 "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[0]}" >/dev/null 2>"$T/err"
+check "CULL_PRECISION=f64: refused with the values allowed" grep -q "expected auto, f32 or bf16" "$T/err"
 
 # ---- the id: "vit-" + the first 12 hex digits of the weights' SHA-256, cached beside them ----
 dir=$T/models/f32-p32-quick

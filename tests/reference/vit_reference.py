@@ -11,9 +11,12 @@ no transformers, no PIL, no safetensors package.
   images DIR WxH...         write random-pixel test images DIR/img_N.png (8-bit RGB, one per size)
   expect MODEL PNG...       the reference embedding of each PNG, one JSON line each:
                             PIL-exact bicubic resize of the shortest side + centre crop (written
-                            here in numpy) + CLIP mean/std, then the network in float64
+                            here in numpy) + CLIP mean/std, then the network in float64;
+                            --bf16: every linear layer's input and weights rounded to bfloat16
+                            first, as cull's bf16 path (CULL_PRECISION=bf16) computes
   compare WANT GOT TOL      TAP-style lines comparing two JSON-lines files ({"path", "vector"});
-                            exit 1 when any value differs by more than TOL
+                            exit 1 when any value differs by more than TOL (--relative: TOL times
+                            the largest wanted value) or the cosine is under --min-cos
 
 The network, for pixel_values x [B, 3, S, S] (S = image_size, P = patch_size, D = hidden_size):
   patches  = conv2d(x, patch_embedding.weight, stride P, no bias) → [B, (S/P)², D]
@@ -124,14 +127,17 @@ def activation(x, kind):
     raise ValueError(kind)
 
 
-def forward(W, c, x):
-    """W: tensors by name (float64), c: vision_config, x: [B, 3, S, S] float64 → [B, projection_dim]."""
+def forward(W, c, x, bf16=False):
+    """W: tensors by name (float64), c: vision_config, x: [B, 3, S, S] float64 → [B, projection_dim].
+    bf16: as cull's bf16 path computes it: every linear layer's input and weights rounded to bfloat16
+    (from float32, nearest even), products summed in full precision, the bias added after."""
+    r = (lambda t: t.float().bfloat16().double()) if bf16 else (lambda t: t)
     p = "vision_model."
     D, H, P = c["hidden_size"], c["num_attention_heads"], c["patch_size"]
     hd = D // H
     eps = c["layer_norm_eps"]
     B = x.shape[0]
-    pe = torch.nn.functional.conv2d(x, W[p + "embeddings.patch_embedding.weight"], stride=P)  # [B, D, G, G]
+    pe = torch.nn.functional.conv2d(r(x), r(W[p + "embeddings.patch_embedding.weight"]), stride=P)  # [B, D, G, G]
     pe = pe.flatten(2).transpose(1, 2)
     cls = W[p + "embeddings.class_embedding"].expand(B, 1, D)
     h = torch.cat([cls, pe], 1) + W[p + "embeddings.position_embedding.weight"]
@@ -141,7 +147,7 @@ def forward(W, c, x):
         q = f"{p}encoder.layers.{i}."
 
         def lin(z, name):
-            return z @ W[q + name + ".weight"].T + W[q + name + ".bias"]
+            return r(z) @ r(W[q + name + ".weight"]).T + W[q + name + ".bias"]
 
         a = layer_norm(h, W[q + "layer_norm1.weight"], W[q + "layer_norm1.bias"], eps)
         qs = lin(a, "self_attn.q_proj") * hd ** -0.5
@@ -152,7 +158,7 @@ def forward(W, c, x):
         m = layer_norm(h, W[q + "layer_norm2.weight"], W[q + "layer_norm2.bias"], eps)
         h = h + lin(activation(lin(m, "mlp.fc1"), c["hidden_act"]), "mlp.fc2")
     pooled = layer_norm(h[:, 0], W[p + "post_layernorm.weight"], W[p + "post_layernorm.bias"], eps)
-    return pooled @ W["visual_projection.weight"].T
+    return r(pooled) @ r(W["visual_projection.weight"]).T
 
 
 def random_vision_tensors(c, rng):
@@ -355,7 +361,7 @@ def cmd_expect(a):
     for path in a.png:
         x = torch.from_numpy(preprocess(read_png(path), c["image_size"]))[None]
         with torch.no_grad():
-            v = forward(W, c, x)[0]
+            v = forward(W, c, x, a.bf16)[0]
         print(json.dumps({"path": os.path.abspath(path), "vector": [float(t) for t in v]}))
 
 
@@ -373,13 +379,15 @@ def cmd_compare(a):
             print(f"not ok - {a.label}{name}: {'missing' if g is None else f'{len(g)} values, wanted {len(w)}'}")
             bad += 1
             continue
-        diff = np.abs(np.array(g) - np.array(w))
-        worst = float(diff.max())
-        scale = float(np.abs(np.array(w)).max())
-        status = "ok" if worst <= a.tol else "not ok"
+        g, w = np.array(g), np.array(w)
+        worst = float(np.abs(g - w).max())
+        scale = float(np.abs(w).max())
+        tol = a.tol * scale if a.relative else a.tol
+        cos = float(g @ w / (np.linalg.norm(g) * np.linalg.norm(w) or 1))
+        status = "ok" if worst <= tol and cos >= a.min_cos else "not ok"
         bad += status != "ok"
-        print(f"{status} - {a.label}{name}: max |cull − torch| = {worst:.2e} (tolerance {a.tol:g}; "
-              f"values up to {scale:.2f}, {len(w)}-d)")
+        print(f"{status} - {a.label}{name}: max |cull − torch| = {worst:.2e} (tolerance {tol:.2g}; "
+              f"values up to {scale:.2f}, {len(w)}-d)" + (f", cosine {cos:.6f} (≥ {a.min_cos})" if a.min_cos > -1 else ""))
     return 1 if bad else 0
 
 
@@ -404,10 +412,13 @@ def main():
     e = sub.add_parser("expect")
     e.add_argument("model")
     e.add_argument("png", nargs="+")
+    e.add_argument("--bf16", action="store_true", help="round as cull's bf16 path does (CULL_PRECISION=bf16)")
     c = sub.add_parser("compare")
     c.add_argument("want")
     c.add_argument("got")
     c.add_argument("tol", type=float)
+    c.add_argument("--relative", action="store_true", help="tol is relative to the largest wanted value")
+    c.add_argument("--min-cos", type=float, default=-1.0, help="also require this cosine similarity")
     c.add_argument("--label", default="")
     a = ap.parse_args()
     return {"model": cmd_model, "images": cmd_images, "expect": cmd_expect, "compare": cmd_compare}[a.cmd](a) or 0
