@@ -6,7 +6,7 @@
 
 BUILD   ?= build
 CC      ?= cc
-PKGS    := vips libraw sqlite3 openblas jansson glib-2.0 libcrypto libmicrohttpd libcurl
+PKGS    := vips libjpeg libraw sqlite3 openblas jansson glib-2.0 libcrypto libmicrohttpd libcurl
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS))

@@ -3,7 +3,7 @@
 # Runs apt-get only for packages that are missing; uses sudo when not root.
 set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
-libvips-dev libvips-tools libraw-dev libsqlite3-dev sqlite3 libopenblas-dev libdnnl-dev libjansson-dev
+libvips-dev libvips-tools libjpeg62-turbo-dev libraw-dev libsqlite3-dev sqlite3 libopenblas-dev libdnnl-dev libjansson-dev
 libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev libssl-dev
 imagemagick libimage-exiftool-perl valgrind file jq libxml2-utils python3-torch python3-torchvision python3-pil"
 missing=""

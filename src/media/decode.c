@@ -2,6 +2,7 @@
  * decode.c — content detection, decode to preview, metadata. See media.h.
  */
 #include "media/media.h"
+#include "media/jpeg_direct.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -197,8 +198,8 @@ static VipsImage *decode_with_vips(const uint8_t *data, size_t len, const char *
         vips_reason("cannot read image header", err, errlen);
         return NULL;
     }
-    int w = vips_image_get_width(hdr), h = vips_image_get_height(hdr);
-    if (orientation_of(hdr) >= 5) {
+    int w = vips_image_get_width(hdr), h = vips_image_get_height(hdr), orientation = orientation_of(hdr);
+    if (orientation >= 5) {
         int t = w;
         w = h;
         h = t;
@@ -215,6 +216,19 @@ static VipsImage *decode_with_vips(const uint8_t *data, size_t len, const char *
 
     int bw, bh;
     thumbnail_box(w, h, size, &bw, &bh);
+    if (!strcmp(format, "jpeg")) {
+        rgb_image fast;
+        int rc = jpeg_direct_decode(data, len, w, h, orientation, bw, bh, &fast, err, errlen);
+        if (rc == JPEG_DIRECT_FAILED) return NULL;
+        if (rc == JPEG_DIRECT_OK) {
+            VipsImage *im = vips_image_new_from_memory_copy(fast.rgb, (size_t)fast.width * fast.height * 3,
+                                                            fast.width, fast.height, 3, VIPS_FORMAT_UCHAR);
+            rgb_image_free(&fast);
+            if (im) im->Type = VIPS_INTERPRETATION_sRGB;
+            else vips_reason("cannot decode jpeg", err, errlen);
+            return im;
+        }
+    }
     VipsImage *thumb = NULL, *out = NULL;
     if (!strcmp(format, "jpeg") ? jpeg_thumbnail(data, len, w, h, bw, bh, &thumb) == 0
         /* fail_on goes to the loader through option_string: libvips 8.14 does not pass the

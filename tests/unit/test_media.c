@@ -97,6 +97,23 @@ static void *encode_ramps(int w, int h, size_t *len)
     return buf;
 }
 
+/* Mean |difference| per byte between img and a full-resolution image resized to img's size. */
+static double mean_diff_from(VipsImage *full, const rgb_image *img)
+{
+    VipsImage *small = NULL;
+    assert_int_equal(vips_resize(full, &small, (double)img->width / full->Xsize, "vscale",
+                                 (double)img->height / full->Ysize, NULL),
+                     0);
+    size_t size;
+    uint8_t *ref = vips_image_write_to_memory(small, &size);
+    assert_int_equal(size, (size_t)img->width * img->height * 3);
+    double diff = 0;
+    for (size_t i = 0; i < size; i++) diff += abs((int)ref[i] - (int)img->rgb[i]);
+    g_free(ref);
+    g_object_unref(small);
+    return diff / (double)size;
+}
+
 /* cull shrinks JPEGs in the DCT by 8, 4 or 2 (whatever still covers the preview), then resizes:
    the preview must match a full decode resized to the same size. */
 static void test_dct_shrink_matches_full_decode(void **state)
@@ -114,22 +131,61 @@ static void test_dct_shrink_matches_full_decode(void **state)
         assert_int_equal(img.height, MEDIA_PREVIEW_SIDE);
         assert_true(abs(img.width - (int)((double)w * MEDIA_PREVIEW_SIDE / h + 0.5)) <= 1);
 
-        VipsImage *full = vips_image_new_from_buffer(jpg, len, "", NULL), *small = NULL;
+        VipsImage *full = vips_image_new_from_buffer(jpg, len, "", NULL);
         assert_non_null(full);
-        assert_int_equal(vips_resize(full, &small, (double)img.width / w, "vscale", (double)img.height / h, NULL), 0);
-        size_t size;
-        uint8_t *ref = vips_image_write_to_memory(small, &size);
-        assert_int_equal(size, (size_t)img.width * img.height * 3);
-        double diff = 0;
-        for (size_t i = 0; i < size; i++) diff += abs((int)ref[i] - (int)img.rgb[i]);
-        diff /= (double)size;
+        double diff = mean_diff_from(full, &img);
         if (diff >= 1.5) fail_msg("%d×%d: preview differs from a full decode by %.2f/255 on average", w, h, diff);
-        g_free(ref);
-        g_object_unref(small);
         g_object_unref(full);
         rgb_image_free(&img);
         g_free(jpg);
     }
+}
+
+/* EXIF orientations 1–8: the preview is what libvips' own autorotation of the full image gives,
+   resized to the same size. */
+static void test_orientations_match_libvips(void **state)
+{
+    (void)state;
+    for (int o = 1; o <= 8; o++) {
+        size_t len;
+        void *plain = encode_ramps(1600, 900, &len), *tagged = NULL;
+        VipsImage *im = vips_image_new_from_buffer(plain, len, "", NULL), *copy = NULL;
+        assert_non_null(im);
+        assert_int_equal(vips_copy(im, &copy, NULL), 0);
+        vips_image_set_int(copy, VIPS_META_ORIENTATION, o);
+        assert_int_equal(vips_jpegsave_buffer(copy, &tagged, &len, "Q", 95, NULL), 0);
+        rgb_image img;
+        image_meta meta;
+        char err[256];
+        assert_int_equal(media_decode(tagged, len, MEDIA_DEFAULT_MAX_PIXELS, &img, &meta, err, sizeof err), 0);
+        assert_int_equal(meta.width, o >= 5 ? 900 : 1600);
+        assert_int_equal(meta.height, o >= 5 ? 1600 : 900);
+
+        VipsImage *full = vips_image_new_from_buffer(tagged, len, "", NULL), *up = NULL;
+        assert_int_equal(vips_autorot(full, &up, NULL), 0);
+        assert_int_equal(up->Xsize, meta.width);
+        double diff = mean_diff_from(up, &img);
+        if (diff >= 1.5) fail_msg("orientation %d: preview differs from libvips' by %.2f/255 on average", o, diff);
+        VipsImage *all[] = {im, copy, full, up};
+        for (size_t i = 0; i < sizeof all / sizeof *all; i++) g_object_unref(all[i]);
+        rgb_image_free(&img);
+        g_free(plain);
+        g_free(tagged);
+    }
+}
+
+/* A JPEG cut short is an error, not a preview with a grey bottom. */
+static void test_truncated_jpeg_fails(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *jpg = encode_ramps(1200, 900, &len);
+    rgb_image img;
+    image_meta meta;
+    char err[256];
+    assert_int_equal(media_decode(jpg, len * 2 / 3, MEDIA_DEFAULT_MAX_PIXELS, &img, &meta, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot decode jpeg"));
+    g_free(jpg);
 }
 
 static void test_small_images_are_not_enlarged(void **state)
@@ -204,6 +260,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_sha256_known_vectors),
         cmocka_unit_test(test_decode_shrinks_to_preview),
         cmocka_unit_test(test_dct_shrink_matches_full_decode),
+        cmocka_unit_test(test_orientations_match_libvips),
+        cmocka_unit_test(test_truncated_jpeg_fails),
         cmocka_unit_test(test_small_images_are_not_enlarged),
         cmocka_unit_test(test_pixel_limit_refuses_before_decoding),
         cmocka_unit_test(test_not_an_image),

@@ -1,0 +1,200 @@
+/*
+ * jpeg_direct.c — plain JPEGs straight through libjpeg (jpeg_direct.h).
+ *
+ * The same choices as the libvips path, so a file gives the same preview either way (to within a
+ * grey level or two: tests/unit/test_media.c): the largest DCT scale 1/8, 1/4 or 1/2 that still
+ * covers the box, libjpeg's default (accurate integer) IDCT and fancy upsampling, a truncated file
+ * is an error (libvips' fail_on=truncated) while libjpeg's other warnings are not, then an
+ * area-average resize (an exact box filter at any ratio) and the EXIF rotation.
+ */
+#include "media/jpeg_direct.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jpeglib.h>
+#include <jerror.h>
+
+typedef struct {
+    struct jpeg_error_mgr pub;
+    jmp_buf jump;
+    int truncated;
+    char msg[JMSG_LENGTH_MAX];
+} error_mgr;
+
+static void on_error(j_common_ptr c)
+{
+    error_mgr *e = (error_mgr *)c->err;
+    e->pub.format_message(c, e->msg);
+    longjmp(e->jump, 1);
+}
+
+static void on_message(j_common_ptr c, int level)
+{
+    error_mgr *e = (error_mgr *)c->err;
+    if (level == -1 && e->pub.msg_code == JWRN_JPEG_EOF) e->truncated = 1;
+}
+
+/* An ICC profile means colour management, which is libvips' job. */
+static int has_icc_profile(j_decompress_ptr c)
+{
+    for (jpeg_saved_marker_ptr m = c->marker_list; m; m = m->next)
+        if (m->marker == JPEG_APP0 + 2 && m->data_length >= 12 && !memcmp(m->data, "ICC_PROFILE", 12)) return 1;
+    return 0;
+}
+
+/* One dimension of an area-average resize: output i covers source [i·r, (i+1)·r), r = n_in / n_out
+   ≥ 1; each source sample counts by how much of it lies inside. */
+typedef struct {
+    int first, count;
+    float w_first, w_last; /* weights of the first and last source sample; the others weigh 1 */
+} span;
+
+static span *spans(int n_in, int n_out)
+{
+    span *s = malloc((size_t)n_out * sizeof *s);
+    if (!s) return NULL;
+    double r = (double)n_in / n_out;
+    for (int i = 0; i < n_out; i++) {
+        double a = i * r, b = (i + 1) * r;
+        int j0 = (int)a, j1 = (int)ceil(b) - 1;
+        if (j1 >= n_in) j1 = n_in - 1;
+        if (j1 < j0) j1 = j0;
+        s[i].first = j0;
+        s[i].count = j1 - j0 + 1;
+        s[i].w_first = (float)(fmin(j0 + 1, b) - a);
+        s[i].w_last = s[i].count > 1 ? (float)(b - j1) : s[i].w_first;
+    }
+    return s;
+}
+
+static float weight(const span *s, int k)
+{
+    return k == 0 ? s->w_first : k == s->count - 1 ? s->w_last : 1.0f;
+}
+
+/* src sw×sh RGB → dst dw×dh RGB (dw ≤ sw, dh ≤ sh), rows then columns. */
+static int area_resize(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
+{
+    span *sx = spans(sw, dw), *sy = spans(sh, dh);
+    float *rows = malloc((size_t)sh * dw * 3 * sizeof *rows);
+    if (!sx || !sy || !rows) {
+        free(sx), free(sy), free(rows);
+        return -1;
+    }
+    float kx = (float)dw / sw, ky = (float)dh / sh;
+    for (int y = 0; y < sh; y++)
+        for (int x = 0; x < dw; x++) {
+            float acc[3] = {0, 0, 0};
+            const uint8_t *p = src + ((size_t)y * sw + sx[x].first) * 3;
+            for (int k = 0; k < sx[x].count; k++, p += 3) {
+                float w = weight(&sx[x], k);
+                acc[0] += w * p[0], acc[1] += w * p[1], acc[2] += w * p[2];
+            }
+            float *o = rows + ((size_t)y * dw + x) * 3;
+            o[0] = acc[0] * kx, o[1] = acc[1] * kx, o[2] = acc[2] * kx;
+        }
+    for (int y = 0; y < dh; y++)
+        for (int x = 0; x < dw * 3; x++) {
+            float acc = 0;
+            for (int k = 0; k < sy[y].count; k++) acc += weight(&sy[y], k) * rows[((size_t)(sy[y].first + k) * dw) * 3 + x];
+            float v = acc * ky + 0.5f;
+            dst[(size_t)y * dw * 3 + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    free(sx), free(sy), free(rows);
+    return 0;
+}
+
+/* The stored sw×sh raster turned upright for EXIF orientation o (1–8) into dst. */
+static void orient(const uint8_t *src, int sw, int sh, int o, uint8_t *dst)
+{
+    int swap = o >= 5, dw = swap ? sh : sw, dh = swap ? sw : sh;
+    for (int y = 0; y < dh; y++)
+        for (int x = 0; x < dw; x++) {
+            int u, v; /* the stored pixel shown at (x, y) */
+            switch (o) {
+            case 2: u = sw - 1 - x, v = y; break;
+            case 3: u = sw - 1 - x, v = sh - 1 - y; break;
+            case 4: u = x, v = sh - 1 - y; break;
+            case 5: u = y, v = x; break;
+            case 6: u = y, v = sh - 1 - x; break;
+            case 7: u = sw - 1 - y, v = sh - 1 - x; break;
+            case 8: u = sw - 1 - y, v = x; break;
+            default: u = x, v = y; break;
+            }
+            memcpy(dst + ((size_t)y * dw + x) * 3, src + ((size_t)v * sw + u) * 3, 3);
+        }
+}
+
+int jpeg_direct_decode(const uint8_t *data, size_t len, int w, int h, int orientation, int bw, int bh,
+                       rgb_image *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    struct jpeg_decompress_struct c;
+    error_mgr e;
+    uint8_t *volatile raster = NULL;
+    volatile int rc = JPEG_DIRECT_FAILED;
+    c.err = jpeg_std_error(&e.pub);
+    e.pub.error_exit = on_error;
+    e.pub.emit_message = on_message;
+    e.truncated = 0;
+    if (setjmp(e.jump)) {
+        snprintf(err, errlen, "cannot decode jpeg: %s", e.msg);
+        goto done;
+    }
+    jpeg_create_decompress(&c);
+    jpeg_mem_src(&c, data, (unsigned long)len);
+    jpeg_save_markers(&c, JPEG_APP0 + 2, 0xffff);
+    jpeg_read_header(&c, TRUE);
+    J_COLOR_SPACE cs = c.jpeg_color_space;
+    if (has_icc_profile(&c) || !((c.num_components == 3 && (cs == JCS_YCbCr || cs == JCS_RGB)) ||
+                                 (c.num_components == 1 && cs == JCS_GRAYSCALE))) {
+        rc = JPEG_DIRECT_DECLINED;
+        goto done;
+    }
+    double need = fmax((double)w / bw, (double)h / bh);
+    c.scale_num = 1;
+    c.scale_denom = need >= 8 ? 8 : need >= 4 ? 4 : need >= 2 ? 2 : 1;
+    c.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&c);
+    int sw = (int)c.output_width, sh = (int)c.output_height;
+    raster = malloc((size_t)sw * sh * 3);
+    if (!raster) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    while (c.output_scanline < c.output_height) {
+        JSAMPROW row = raster + (size_t)c.output_scanline * sw * 3;
+        jpeg_read_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_decompress(&c);
+    if (e.truncated) {
+        snprintf(err, errlen, "cannot decode jpeg: the data ends early (truncated file)");
+        goto done;
+    }
+    /* The box in stored orientation, and the size that fits it, as vips_thumbnail rounds. */
+    int swap = orientation >= 5, sbw = swap ? bh : bw, sbh = swap ? bw : bh;
+    double f = fmin(1.0, fmin((double)sbw / sw, (double)sbh / sh));
+    int tw = (int)lround(sw * f), th = (int)lround(sh * f);
+    if (tw < 1) tw = 1;
+    if (th < 1) th = 1;
+    uint8_t *small = malloc((size_t)tw * th * 3), *upright = malloc((size_t)tw * th * 3);
+    if (!small || !upright || area_resize(raster, sw, sh, small, tw, th)) {
+        free(small), free(upright);
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    orient(small, tw, th, orientation, upright);
+    free(small);
+    out->rgb = upright;
+    out->width = swap ? th : tw;
+    out->height = swap ? tw : th;
+    rc = JPEG_DIRECT_OK;
+done:
+    free(raster);
+    jpeg_destroy_decompress(&c);
+    return rc;
+}
