@@ -9,8 +9,9 @@
 #   3. train   — 25,000 labelled rows through what `cull train` runs, lite-sized and 1792-d rows,
 #                with the OpenBLAS kernels cull picks, then 1792-d again on other kernel sets
 #   4. scale   — a synthetic library of SCALE_N (default 100,000) small images in folders of 100
-#                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status;
-#                time, peak memory and library bytes per image (targets: DESIGN §5)
+#                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status, dupes;
+#                time, peak memory and library bytes per image (targets: DESIGN §5); then the
+#                near-duplicate search over as many synthetic 1792-d embeddings (bench/dupes.c)
 #   5. vit     — ViT-B/32 (random weights) model-only images/s at batch 1 and 16 (bench/vit.c) against
 #                PyTorch on the same shapes and threads (bench/vit_torch.py, Debian's python3-torch
 #                with the OpenBLAS kernels cull picks), the machine's GEMM rate and the share of it
@@ -40,7 +41,7 @@ MOBILENET_DIM=1792
 
 SCALE_N=${SCALE_N:-100000}
 
-for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$B/vit" "$CULL"; do
+for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$B/vit" "$B/dupes" "$B/mobilenet" "$CULL"; do
     [ -x "$t" ] || { echo "bench/run.sh: $t is missing; run 'make bench'" >&2; exit 2; }
 done
 
@@ -173,6 +174,10 @@ scale_bench() {
     timed "rank all unlabelled (target ≤ 2 s)" "$CULL" --db "$lib" rank --encoder lite || return
     echo "    $(wc -l <"$WORK/cmd.out") images ranked"
     timed "status" "$CULL" --db "$lib" status || return
+    timed "dupes (exact + near groups)" "$CULL" --db "$lib" dupes --encoder lite || return
+    echo "    $(cut -f1 "$WORK/cmd.out" | sort -u | wc -l) groups, $(wc -l <"$WORK/cmd.out") files in them"
+    echo "  near-duplicate search at this size with a 1792-d encoder (synthetic embeddings, bench/dupes.c):"
+    "$B/dupes" "$SCALE_N" "$MOBILENET_DIM" | sed 's/^/  /' || return
     "$CULL" --db "$lib" index --quiet --encoder lite "$dir" >/dev/null 2>&1   # leaves the WAL checkpointed
     bytes=$(stat -c %s "$lib")
     echo "  library: $((bytes / 1048576)) MB, $((bytes / SCALE_N)) bytes per image (lite: 48 values; target ≤ 4 KB per image per 1792-d encoder)"
@@ -273,7 +278,6 @@ mobilenet_bench() {
         echo "  skipped: the mobilenet model is not installed (cull model fetch mobilenet)"
         return 0
     fi
-    [ -x "$B/mobilenet" ] || { echo "$B/mobilenet is missing; run 'make bench'" >&2; return 2; }
     load0=$(cut -d' ' -f1-3 /proc/loadavg)
     "$B/mobilenet" >"$WORK/mn.out" || return
     grep -v '^[a-z0-9_]*: ' "$WORK/mn.out"
