@@ -41,11 +41,11 @@
 
 #include "encoders/tfjs_graph.h"
 #include "media/media.h"
+#include "encoders/state_stash.h"
 #include "nn/parallel.h"
 #include "nn/resize.h"
 
 #define FEATURE_SUFFIX "feature_vector/SpatialSqueeze"
-#define MAX_IDLE_STATES 16
 
 typedef struct {
     encoder base;
@@ -53,9 +53,7 @@ typedef struct {
     tfjs_model model;
     tfjs_plan plan;
     int in_h, in_w;             /* the Placeholder's image size */
-    pthread_mutex_t mu;         /* guards idle */
-    tfjs_state *idle[MAX_IDLE_STATES];
-    int n_idle;
+    state_stash idle;           /* working states for encode() */
     pthread_mutex_t batch_mu;   /* one encode_batch at a time: it owns pool and per_thread */
     nn_pool *pool;
     tfjs_state *per_thread;     /* one per pool thread */
@@ -64,27 +62,9 @@ typedef struct {
 
 /* ---- working states --------------------------------------------------------------------------- */
 
-static tfjs_state *take_state(tfjs_enc *e)
+static void release_state(void *s)
 {
-    tfjs_state *s = NULL;
-    pthread_mutex_lock(&e->mu);
-    if (e->n_idle > 0) s = e->idle[--e->n_idle];
-    pthread_mutex_unlock(&e->mu);
-    return s ? s : calloc(1, sizeof *s);
-}
-
-static void give_state(tfjs_enc *e, tfjs_state *s)
-{
-    pthread_mutex_lock(&e->mu);
-    if (e->n_idle < MAX_IDLE_STATES) {
-        e->idle[e->n_idle++] = s;
-        s = NULL;
-    }
-    pthread_mutex_unlock(&e->mu);
-    if (s) {
-        tfjs_state_free(s);
-        free(s);
-    }
+    tfjs_state_free(s);
 }
 
 /* ---- one image in, one vector out -------------------------------------------------------------- */
@@ -119,16 +99,16 @@ static int tfjs_encode(const encoder *enc, const rgb_image *img, float *out, cha
 {
     tfjs_enc *e = enc->state;
     if (check_image(img, -1, err, errlen)) return -1;
-    tfjs_state *s = take_state(e);
+    tfjs_state *s = stash_take(&e->idle);
     if (!s || tfjs_state_reserve(s, &e->plan, 1, 1)) {
         snprintf(err, errlen, "%s: out of memory for the network's tensors", enc->name);
-        if (s) give_state(e, s);
+        if (s) stash_give(&e->idle, s);
         return -1;
     }
     load_input(e, s, 1, 0, img);
     tfjs_run(&e->plan, s, 1, NULL, NULL);
     store_output(e, s, 1, 0, out);
-    give_state(e, s);
+    stash_give(&e->idle, s);
     return 0;
 }
 
@@ -207,11 +187,7 @@ static void tfjs_close(encoder *enc)
     nn_pool_destroy(e->pool);
     for (int t = 0; t < e->n_per_thread; t++) tfjs_state_free(&e->per_thread[t]);
     free(e->per_thread);
-    for (int i = 0; i < e->n_idle; i++) {
-        tfjs_state_free(e->idle[i]);
-        free(e->idle[i]);
-    }
-    pthread_mutex_destroy(&e->mu);
+    stash_destroy(&e->idle);
     pthread_mutex_destroy(&e->batch_mu);
     tfjs_plan_free(&e->plan);
     tfjs_model_free(&e->model);
@@ -246,7 +222,7 @@ static encoder *open_folder(const char *dir, const char *name, char *err, size_t
         return NULL;
     }
     e->dir = dir_copy;
-    pthread_mutex_init(&e->mu, NULL);
+    stash_init(&e->idle, sizeof(tfjs_state), release_state);
     pthread_mutex_init(&e->batch_mu, NULL);
     e->base.state = e;
     e->base.close = tfjs_close;

@@ -30,9 +30,9 @@
 #include "encoders/vit.h"
 #include "encoders/weights_sum.h"
 #include "nn/gemm.h"
+#include "encoders/state_stash.h"
 #include "nn/parallel.h"
 
-#define MAX_IDLE_STATES 16
 #define BATCH_TOKENS 1600       /* GEMM rows per thread at once: 32 images of ViT-B/32, 8 of B/16 */
 
 typedef struct {
@@ -40,9 +40,7 @@ typedef struct {
     char *dir;
     vit_model model;
     int chunk;                  /* most images a thread runs at once (BATCH_TOKENS' worth) */
-    pthread_mutex_t mu;         /* guards idle */
-    vit_state *idle[MAX_IDLE_STATES];
-    int n_idle;
+    state_stash idle;           /* working states for encode() */
     pthread_mutex_t batch_mu;   /* one encode_batch at a time: it owns what follows */
     nn_pool *pool;
     vit_state batch;            /* for a few images, each step across the threads */
@@ -52,41 +50,23 @@ typedef struct {
 
 /* ---- one image ---------------------------------------------------------------------------------- */
 
-static vit_state *take_state(vit_enc *e)
+static void release_state(void *s)
 {
-    vit_state *s = NULL;
-    pthread_mutex_lock(&e->mu);
-    if (e->n_idle > 0) s = e->idle[--e->n_idle];
-    pthread_mutex_unlock(&e->mu);
-    return s ? s : calloc(1, sizeof *s);
-}
-
-static void give_state(vit_enc *e, vit_state *s)
-{
-    pthread_mutex_lock(&e->mu);
-    if (e->n_idle < MAX_IDLE_STATES) {
-        e->idle[e->n_idle++] = s;
-        s = NULL;
-    }
-    pthread_mutex_unlock(&e->mu);
-    if (s) {
-        vit_state_free(s);
-        free(s);
-    }
+    vit_state_free(s);
 }
 
 static int vit_encode(const encoder *enc, const rgb_image *img, float *out, char *err, size_t errlen)
 {
     vit_enc *e = enc->state;
-    vit_state *s = take_state(e);
+    vit_state *s = stash_take(&e->idle);
     if (!s || vit_state_reserve(s, &e->model.cfg, 1, 1)) {
         snprintf(err, errlen, "%s: out of memory for the network's working buffers", enc->name);
-        if (s) give_state(e, s);
+        if (s) stash_give(&e->idle, s);
         return -1;
     }
     int rc = vit_preprocess(img, e->model.cfg.image_size, s->pixels, err, errlen);
     if (rc == 0) vit_forward(&e->model, s, 1, NULL, out);
-    give_state(e, s);
+    stash_give(&e->idle, s);
     return rc;
 }
 
@@ -212,11 +192,7 @@ static void vit_close(encoder *enc)
     vit_state_free(&e->batch);
     for (int t = 0; t < e->n_per_thread; t++) vit_state_free(&e->per_thread[t]);
     free(e->per_thread);
-    for (int i = 0; i < e->n_idle; i++) {
-        vit_state_free(e->idle[i]);
-        free(e->idle[i]);
-    }
-    pthread_mutex_destroy(&e->mu);
+    stash_destroy(&e->idle);
     pthread_mutex_destroy(&e->batch_mu);
     vit_model_free(&e->model);
     free(e->dir);
@@ -252,7 +228,7 @@ encoder *vit_encoder_open(const char *dir, const char *name, char *err, size_t e
         return NULL;
     }
     e->dir = dir_copy;
-    pthread_mutex_init(&e->mu, NULL);
+    stash_init(&e->idle, sizeof(vit_state), release_state);
     pthread_mutex_init(&e->batch_mu, NULL);
     e->base.state = e;
     e->base.close = vit_close;
