@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 #include "encoders/safetensors.h"
-#include "fetch/fetch_bar.h"
+#include "util/progress.h"
 #include "fetch/http_get.h"
 
 #define READ_CHUNK (1 << 20)
@@ -42,7 +42,7 @@ typedef struct {
     int fd;
     const char *path;
     EVP_MD_CTX *md;
-    fetch_bar *bar;
+    progress *bar;
 } file_sink;
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -65,7 +65,7 @@ static int to_file(void *ctx, const uint8_t *data, size_t n, char *err, size_t e
         return -1;
     }
     EVP_DigestUpdate(f->md, data, n);
-    if (f->bar) fetch_bar_add(f->bar, (int64_t)n);
+    if (f->bar) progress_add(f->bar, (int64_t)n);
     return 0;
 }
 
@@ -224,19 +224,19 @@ static int fetch_whole(const char *url, const remote_file *rf, const part_paths 
     int fd = open_part(p, NULL, 0, &have, err, errlen);
     if (fd < 0) return -1;
     EVP_MD_CTX *md = EVP_MD_CTX_new();
-    fetch_bar bar;
+    progress bar;
     int rc = -1;
     if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL) || hash_prefix(fd, have, md)) {
         snprintf(err, errlen, "%s: cannot read back the partial download", p->part);
         goto out;
     }
     if (have > 0) fprintf(stderr, "  resuming after %.1f MB\n", have / 1e6);
-    fetch_bar_start(&bar, "model.safetensors", rf->size, have);
+    progress_start_bytes(&bar, "  model.safetensors", rf->size, have);
     file_sink fs = {fd, p->part, md, &bar};
     if (have < rf->size) {
         http_info info;
         rc = http_get(url, have, rf->size - 1, to_file, &fs, &info, err, errlen);
-        fetch_bar_end(&bar);
+        progress_finish(&bar);
         if (rc) goto out;
         rc = -1;
         if (info.range_total != rf->size) {
@@ -294,8 +294,8 @@ static int fetch_vision(const char *url, const remote_file *rf, st_tensor *keep,
             "range request%s\n", rf->size / 1e6, n, rf->st.n_tensors, (total - (int64_t)hlen) / 1e6, runs,
             runs == 1 ? "" : "s");
     if (have > (int64_t)hlen) fprintf(stderr, "  resuming after %.1f MB\n", (have - (int64_t)hlen) / 1e6);
-    fetch_bar bar;
-    fetch_bar_start(&bar, "vision tower", total - (int64_t)hlen, have - (int64_t)hlen);
+    progress bar;
+    progress_start_bytes(&bar, "  vision tower", total - (int64_t)hlen, have - (int64_t)hlen);
     file_sink fs = {fd, p->part, md, &bar};
     uint64_t data_start = 8 + rf->header_len;
     char first_etag[160] = "";
@@ -310,17 +310,17 @@ static int fetch_vision(const char *url, const remote_file *rf, st_tensor *keep,
             http_info info;
             if (http_get(url, (int64_t)(data_start + src0 + skip), (int64_t)(data_start + src1 - 1), to_file, &fs, &info,
                          err, errlen)) {
-                fetch_bar_end(&bar);
+                progress_finish(&bar);
                 goto out;
             }
             if (info.range_total != rf->size) {
-                fetch_bar_end(&bar);
+                progress_finish(&bar);
                 snprintf(err, errlen, "%s: the file changed size on the server during the download", url);
                 goto out;
             }
             if (!first_etag[0]) snprintf(first_etag, sizeof first_etag, "%s", info.etag);
             else if (strcmp(first_etag, info.etag) != 0) {
-                fetch_bar_end(&bar);
+                progress_finish(&bar);
                 snprintf(err, errlen, "%s: the file changed on the server during the download (ETag %s, then %s)", url,
                          first_etag, info.etag);
                 goto out;
@@ -330,7 +330,7 @@ static int fetch_vision(const char *url, const remote_file *rf, st_tensor *keep,
         out_at = out_end;
         i = j;
     }
-    fetch_bar_end(&bar);
+    progress_finish(&bar);
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size != total) {
         snprintf(err, errlen, "%s: %lld bytes written, %lld expected", p->part, (long long)st.st_size, (long long)total);

@@ -14,11 +14,19 @@ double now_monotonic(void)
 void progress_start(progress *p, const char *label, int64_t total)
 {
     p->enabled = isatty(STDERR_FILENO);
+    p->bytes = 0;
     p->total = total;
-    p->done = 0;
+    p->done = p->resumed = 0;
     p->started = now_monotonic();
     p->last_draw = 0;
     p->label = label;
+}
+
+void progress_start_bytes(progress *p, const char *label, int64_t total, int64_t already)
+{
+    progress_start(p, label, total);
+    p->bytes = 1;
+    p->done = p->resumed = already;
 }
 
 void progress_set_total(progress *p, int64_t total) { p->total = total; }
@@ -30,7 +38,7 @@ static void draw(progress *p, double now)
     if (frac > 1) frac = 1;
     int fill = (int)(frac * width);
     double elapsed = now - p->started;
-    double rate = elapsed > 0 ? (double)p->done / elapsed : 0;
+    double rate = elapsed > 0 ? (double)(p->done - p->resumed) / elapsed : 0;
     char eta[32] = "--:--";
     if (rate > 0 && p->total >= p->done) {
         long s = (long)((double)(p->total - p->done) / rate);
@@ -38,7 +46,8 @@ static void draw(progress *p, double now)
     }
     fprintf(stderr, "\r%s [", p->label);
     for (int i = 0; i < width; i++) fputc(i < fill ? '=' : i == fill ? '>' : ' ', stderr);
-    fprintf(stderr, "] %lld/%lld  %.1f images/s  ETA %s \033[K", (long long)p->done, (long long)p->total, rate, eta);
+    if (p->bytes) fprintf(stderr, "] %.1f/%.1f MB  %.1f MB/s  ETA %s \033[K", p->done / 1e6, p->total / 1e6, rate / 1e6, eta);
+    else fprintf(stderr, "] %lld/%lld  %.1f images/s  ETA %s \033[K", (long long)p->done, (long long)p->total, rate, eta);
     fflush(stderr);
     p->last_draw = now;
 }
@@ -49,6 +58,11 @@ void progress_step(progress *p, int64_t done)
     if (!p->enabled) return;
     double now = now_monotonic();
     if (now - p->last_draw >= 0.1) draw(p, now);
+}
+
+void progress_add(progress *p, int64_t n)
+{
+    progress_step(p, p->done + n);
 }
 
 void progress_finish(progress *p)
