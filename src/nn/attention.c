@@ -66,69 +66,38 @@ void nn_softmax_scaled(float *x, size_t rows, size_t cols, size_t ld, float scal
     }
 }
 
-/* s[0..tp) = qᵀ · kt (kt: d × tp). */
+/* out[0..width) = Σ_i coef[i] · rows[i][0..width), n rows at stride ld, width a multiple of 16:
+   the scores (q against the transposed keys) and the weighted sum of the values alike. */
 NN_CLONES
-static void scores(const float *q, const float *kt, size_t d, size_t tp, float *s)
-{
-    size_t j = 0;
-    for (; j + 64 <= tp; j += 64) {
-        nn_v16 a0 = NN_SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        size_t c = 0;
-        for (; c + 2 <= d; c += 2) {
-            nn_v16 q0 = NN_SPLAT(q[c]), q1 = NN_SPLAT(q[c + 1]);
-            const float *r0 = kt + c * tp + j, *r1 = r0 + tp;
-            a0 += q0 * NN_V16C(r0), a1 += q0 * NN_V16C(r0 + 16), a2 += q0 * NN_V16C(r0 + 32), a3 += q0 * NN_V16C(r0 + 48);
-            b0 += q1 * NN_V16C(r1), b1 += q1 * NN_V16C(r1 + 16), b2 += q1 * NN_V16C(r1 + 32), b3 += q1 * NN_V16C(r1 + 48);
-        }
-        if (c < d) {
-            nn_v16 q0 = NN_SPLAT(q[c]);
-            const float *r0 = kt + c * tp + j;
-            a0 += q0 * NN_V16C(r0), a1 += q0 * NN_V16C(r0 + 16), a2 += q0 * NN_V16C(r0 + 32), a3 += q0 * NN_V16C(r0 + 48);
-        }
-        NN_V16(s + j) = a0 + b0, NN_V16(s + j + 16) = a1 + b1, NN_V16(s + j + 32) = a2 + b2, NN_V16(s + j + 48) = a3 + b3;
-    }
-    for (; j < tp; j += 16) {
-        nn_v16 a = NN_SPLAT(0.0f), b = a;
-        size_t c = 0;
-        for (; c + 2 <= d; c += 2) {
-            a += NN_SPLAT(q[c]) * NN_V16C(kt + c * tp + j);
-            b += NN_SPLAT(q[c + 1]) * NN_V16C(kt + (c + 1) * tp + j);
-        }
-        if (c < d) a += NN_SPLAT(q[c]) * NN_V16C(kt + c * tp + j);
-        NN_V16(s + j) = a + b;
-    }
-}
-
-/* o[0..d) = Σ_j p[j] · v[j][0..d), d a multiple of 16. */
-NN_CLONES
-static void weighted_rows(const float *p, const float *v, size_t ld, size_t t, size_t d, float *o)
+static void combine_rows(const float *coef, size_t n, const float *rows, size_t ld, size_t width, float *out)
 {
     size_t c = 0;
-    for (; c + 64 <= d; c += 64) {
+    for (; c + 64 <= width; c += 64) {
         nn_v16 a0 = NN_SPLAT(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        size_t j = 0;
-        for (; j + 2 <= t; j += 2) {
-            nn_v16 p0 = NN_SPLAT(p[j]), p1 = NN_SPLAT(p[j + 1]);
-            const float *r0 = v + j * ld + c, *r1 = r0 + ld;
-            a0 += p0 * NN_V16C(r0), a1 += p0 * NN_V16C(r0 + 16), a2 += p0 * NN_V16C(r0 + 32), a3 += p0 * NN_V16C(r0 + 48);
-            b0 += p1 * NN_V16C(r1), b1 += p1 * NN_V16C(r1 + 16), b2 += p1 * NN_V16C(r1 + 32), b3 += p1 * NN_V16C(r1 + 48);
+        size_t i = 0;
+        for (; i + 2 <= n; i += 2) {
+            nn_v16 k0 = NN_SPLAT(coef[i]), k1 = NN_SPLAT(coef[i + 1]);
+            const float *r0 = rows + i * ld + c, *r1 = r0 + ld;
+            a0 += k0 * NN_V16C(r0), a1 += k0 * NN_V16C(r0 + 16), a2 += k0 * NN_V16C(r0 + 32), a3 += k0 * NN_V16C(r0 + 48);
+            b0 += k1 * NN_V16C(r1), b1 += k1 * NN_V16C(r1 + 16), b2 += k1 * NN_V16C(r1 + 32), b3 += k1 * NN_V16C(r1 + 48);
         }
-        if (j < t) {
-            nn_v16 p0 = NN_SPLAT(p[j]);
-            const float *r0 = v + j * ld + c;
-            a0 += p0 * NN_V16C(r0), a1 += p0 * NN_V16C(r0 + 16), a2 += p0 * NN_V16C(r0 + 32), a3 += p0 * NN_V16C(r0 + 48);
+        if (i < n) {
+            nn_v16 k0 = NN_SPLAT(coef[i]);
+            const float *r0 = rows + i * ld + c;
+            a0 += k0 * NN_V16C(r0), a1 += k0 * NN_V16C(r0 + 16), a2 += k0 * NN_V16C(r0 + 32), a3 += k0 * NN_V16C(r0 + 48);
         }
-        NN_V16(o + c) = a0 + b0, NN_V16(o + c + 16) = a1 + b1, NN_V16(o + c + 32) = a2 + b2, NN_V16(o + c + 48) = a3 + b3;
+        NN_V16(out + c) = a0 + b0, NN_V16(out + c + 16) = a1 + b1, NN_V16(out + c + 32) = a2 + b2,
+                     NN_V16(out + c + 48) = a3 + b3;
     }
-    for (; c < d; c += 16) {
+    for (; c < width; c += 16) {
         nn_v16 a = NN_SPLAT(0.0f), b = a;
-        size_t j = 0;
-        for (; j + 2 <= t; j += 2) {
-            a += NN_SPLAT(p[j]) * NN_V16C(v + j * ld + c);
-            b += NN_SPLAT(p[j + 1]) * NN_V16C(v + (j + 1) * ld + c);
+        size_t i = 0;
+        for (; i + 2 <= n; i += 2) {
+            a += NN_SPLAT(coef[i]) * NN_V16C(rows + i * ld + c);
+            b += NN_SPLAT(coef[i + 1]) * NN_V16C(rows + (i + 1) * ld + c);
         }
-        if (j < t) a += NN_SPLAT(p[j]) * NN_V16C(v + j * ld + c);
-        NN_V16(o + c) = a + b;
+        if (i < n) a += NN_SPLAT(coef[i]) * NN_V16C(rows + i * ld + c);
+        NN_V16(out + c) = a + b;
     }
 }
 
@@ -145,11 +114,11 @@ void nn_attention_head(const float *q, const float *k, const float *v, size_t ld
     }
     for (size_t c = 0; c < d; c++) memset(kt + c * tp + t, 0, (tp - t) * sizeof *kt);
     for (size_t i = 0; i < t; i++) {
-        scores(q + i * ld_qkv, kt, d, tp, s);
+        combine_rows(q + i * ld_qkv, d, kt, tp, tp, s); /* the scores */
         softmax_padded(s, t, tp, scale);
         float *o = out + i * ld_out;
         if (d % 16 == 0) {
-            weighted_rows(s, vc, d, t, d, o);
+            combine_rows(s, t, vc, d, d, o);
         } else {
             for (size_t c = 0; c < d; c++) {
                 float acc = 0;
