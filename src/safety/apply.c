@@ -23,6 +23,7 @@ static trash_slot slot_of(const library_action *a)
     trash_slot t;
     snprintf(t.files, sizeof t.files, "%s", a->trash_path);
     snprintf(t.info, sizeof t.info, "%s", a->info_path);
+    t.top[0] = 0;
     return t;
 }
 
@@ -80,9 +81,16 @@ typedef struct {
     int settled, failed;
 } reconcile_ctx;
 
+/* The log row and the path's presence in one transaction: a crash between them would leave the
+   next run believing a moved file had vanished by itself. */
 static int settle(library *lib, const library_action *a, const char *event, int present, const char *detail)
 {
-    return library_log_action(lib, a, event, detail) || library_set_path_present(lib, a->path, present);
+    if (library_begin(lib)) return -1;
+    if (library_log_action(lib, a, event, detail) || library_set_path_present(lib, a->path, present)) {
+        library_rollback(lib);
+        return -1;
+    }
+    return library_commit(lib);
 }
 
 static int reconcile_one(const library_action *a, void *ctx)
@@ -90,21 +98,23 @@ static int reconcile_one(const library_action *a, void *ctx)
     reconcile_ctx *r = ctx;
     int planned = strcmp(a->event, "planned") == 0, restoring = strcmp(a->event, "restoring") == 0;
     if (!planned && !restoring) return 0;
-    int at_origin = trash_exists(a->path), in_trash = trash_exists(a->trash_path);
     trash_slot slot = slot_of(a);
+    /* A planned row may predate its claim (apply logs first): what is at the Trash name is this
+       file's only if the .trashinfo there records its path. */
+    int at_origin = trash_exists(a->path),
+        in_trash = trash_exists(a->trash_path) && (!planned || trash_owns(&slot, a->path));
     int rc = 0;
     if (in_trash && !at_origin) {
         rc = settle(r->lib, a, "moved", 0, "settled after an interrupted run");
     } else if (at_origin && !in_trash) {
-        if (planned) trash_release(&slot);
-        else unlink(slot.info);
+        trash_release(&slot, a->path);
         rc = settle(r->lib, a, planned ? "aborted" : "restored", 1, "settled after an interrupted run");
     } else if (at_origin && in_trash) {
         /* A cross-device copy was cut short. The side that is not the verified original is the
            partial copy: for apply that is the Trash copy; for undo, keep the Trash copy. */
         if (planned) {
             unlink(slot.files);
-            trash_release(&slot);
+            trash_release(&slot, a->path);
             rc = settle(r->lib, a, "aborted", 1, "removed a partial Trash copy after an interrupted run");
         } else {
             rc = settle(r->lib, a, "moved", 0, "interrupted restore: the file stays in the Trash");
@@ -162,20 +172,37 @@ static int collect(const char *path, int64_t image_id, const uint8_t sha[32], co
     return 0;
 }
 
+/* Picks a Trash slot, logs it as planned, then claims it (in that order: a crash at any point
+   leaves a planned row that apply_reconcile settles, never a .trashinfo no row knows about). A
+   name another process takes in between is picked again. 0 with the slot claimed, 1 when the
+   file cannot go to the Trash (err says why), -1 on a library error. */
+static int claim_slot(library *lib, library_action *a, trash_slot *slot, char *err, size_t errlen)
+{
+    for (int tries = 0; tries < 16; tries++) {
+        if (trash_pick(a->path, slot, err, errlen)) return 1;
+        if (library_log_action(lib, a, "planned", NULL)) return -1; /* never claim what is not logged */
+        int taken = trash_claim(a->path, slot, err, errlen);
+        if (taken == 0) return 0;
+        if (library_log_action(lib, a, "aborted", taken > 0 ? "the Trash name was taken meanwhile" : err))
+            return -1;
+        if (taken < 0) return 1;
+    }
+    snprintf(err, errlen, "the Trash names for this file kept being taken by another process");
+    return 1;
+}
+
 static int move_one(library *lib, int64_t batch, const candidate *k, apply_summary *s)
 {
     char err[600];
     trash_slot slot;
-    if (trash_reserve(k->path, &slot, err, sizeof err)) {
+    library_action a = {.batch = batch, .image_id = k->image_id, .bytes = k->bytes, .path = k->path,
+                        .trash_path = slot.files, .info_path = slot.info};
+    int claimed = claim_slot(lib, &a, &slot, err, sizeof err);
+    if (claimed < 0) return -1;
+    if (claimed > 0) {
         report(k->path, err);
         s->failed++;
         return 0;
-    }
-    library_action a = {.batch = batch, .image_id = k->image_id, .bytes = k->bytes, .path = k->path,
-                        .trash_path = slot.files, .info_path = slot.info};
-    if (library_log_action(lib, &a, "planned", NULL)) { /* never move what is not logged */
-        trash_release(&slot);
-        return -1;
     }
     if (trash_move(k->path, &slot, k->sha256, err, sizeof err)) {
         report(k->path, err);

@@ -176,54 +176,99 @@ static void candidate_name(const char *base, int n, char *out, size_t cap)
     snprintf(out, cap, "%.*s.%d%s", (int)(dot - base), base, n, dot);
 }
 
-int trash_reserve(const char *path, trash_slot *slot, char *err, size_t errlen)
+int trash_pick(const char *path, trash_slot *slot, char *err, size_t errlen)
 {
-    char trash[FS_PATH_MAX], top[FS_PATH_MAX];
-    if (choose_trash(path, trash, sizeof trash, top, sizeof top, err, errlen)) return -1;
-    const char *shown = path;
-    size_t tl = strlen(top);
-    if (tl && fs_is_under(path, top)) shown = path + tl + (strcmp(top, "/") != 0);
-    char escaped[FS_PATH_MAX * 3], date[32], body[FS_PATH_MAX * 3 + 128];
-    url_escape(shown, escaped, sizeof escaped);
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    int blen = snprintf(body, sizeof body, "[Trash Info]\nPath=%s\nDeletionDate=%s\n", escaped, date);
+    char trash[FS_PATH_MAX];
+    if (choose_trash(path, trash, sizeof trash, slot->top, sizeof slot->top, err, errlen)) return -1;
     const char *base = fs_basename(path);
     for (int n = 1; n <= MAX_NAME_TRIES; n++) {
         char name[NAME_MAX + 1];
         candidate_name(base, n, name, sizeof name);
+        if (strlen(name) + strlen(".trashinfo") > NAME_MAX) continue;
         if (snprintf(slot->info, sizeof slot->info, "%s/info/%s.trashinfo", trash, name) >= (int)sizeof slot->info ||
             snprintf(slot->files, sizeof slot->files, "%s/files/%s", trash, name) >= (int)sizeof slot->files) {
             snprintf(err, errlen, "Trash path too long");
             return -1;
         }
-        int fd = open(slot->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            if (errno == EEXIST || errno == ENAMETOOLONG) continue;
-            snprintf(err, errlen, "cannot write %s: %s", slot->info, strerror(errno));
-            return -1;
-        }
-        if (trash_exists(slot->files)) { /* a file with no .trashinfo: leave both alone */
-            close(fd);
-            unlink(slot->info);
-            continue;
-        }
-        int bad = write_all(fd, body, (size_t)blen) || fsync(fd);
-        bad |= close(fd);
-        if (bad) {
-            snprintf(err, errlen, "cannot write %s: %s", slot->info, strerror(errno));
-            unlink(slot->info);
-            return -1;
-        }
-        return 0;
+        if (!trash_exists(slot->info) && !trash_exists(slot->files)) return 0;
     }
     snprintf(err, errlen, "no free name in the Trash for %s", base);
     return -1;
 }
 
-void trash_release(const trash_slot *slot) { unlink(slot->info); }
+/* The path a .trashinfo records for path: relative to the slot's top dir, or absolute. */
+static const char *recorded_path(const char *path, const char *top)
+{
+    size_t tl = strlen(top);
+    return tl && fs_is_under(path, top) ? path + tl + (strcmp(top, "/") != 0) : path;
+}
+
+int trash_claim(const char *path, const trash_slot *slot, char *err, size_t errlen)
+{
+    char escaped[FS_PATH_MAX * 3], date[32], body[FS_PATH_MAX * 3 + 128];
+    url_escape(recorded_path(path, slot->top), escaped, sizeof escaped);
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    int blen = snprintf(body, sizeof body, "[Trash Info]\nPath=%s\nDeletionDate=%s\n", escaped, date);
+    int fd = open(slot->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) return 1;
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", slot->info, strerror(errno));
+        return -1;
+    }
+    if (trash_exists(slot->files)) { /* a file with no .trashinfo appeared: leave it alone */
+        close(fd);
+        unlink(slot->info);
+        return 1;
+    }
+    int bad = write_all(fd, body, (size_t)blen) || fsync(fd);
+    bad |= close(fd);
+    if (bad) {
+        snprintf(err, errlen, "cannot write %s: %s", slot->info, strerror(errno));
+        unlink(slot->info);
+        return -1;
+    }
+    return 0;
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int trash_owns(const trash_slot *slot, const char *path)
+{
+    const char *info = slot->info;
+    char text[FS_PATH_MAX * 3 + 128], got[FS_PATH_MAX];
+    FILE *f = fopen(info, "re");
+    if (!f) return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    const char *p = strstr(text, "\nPath=");
+    if (!p) return 0;
+    size_t o = 0;
+    for (p += 6; *p && *p != '\n' && o + 1 < sizeof got; p++) {
+        int hi, lo;
+        if (*p == '%' && (hi = hex_value(p[1])) >= 0 && (lo = hex_value(p[2])) >= 0) {
+            got[o++] = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            got[o++] = *p;
+        }
+    }
+    got[o] = 0;
+    if (got[0] == '/') return strcmp(got, path) == 0;
+    size_t lp = strlen(path), lg = strlen(got);
+    return lg > 0 && lg < lp && path[lp - lg - 1] == '/' && strcmp(path + lp - lg, got) == 0;
+}
+
+void trash_release(const trash_slot *slot, const char *path)
+{
+    if (trash_owns(slot, path)) unlink(slot->info);
+}
 
 int trash_exists(const char *path)
 {
@@ -320,7 +365,7 @@ static int move_verified(const char *from, const char *to, const uint8_t sha[32]
 int trash_move(const char *path, const trash_slot *slot, const uint8_t sha[32], char *err, size_t errlen)
 {
     if (!content_is(path, sha, err, errlen) || move_verified(path, slot->files, sha, err, errlen)) {
-        trash_release(slot);
+        trash_release(slot, path);
         return -1;
     }
     return 0;

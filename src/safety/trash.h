@@ -18,12 +18,20 @@
 
 typedef struct {
     char files[FS_PATH_MAX];    /* where the file will be: TRASH/files/NAME */
-    char info[FS_PATH_MAX];     /* TRASH/info/NAME.trashinfo, already created (the reservation) */
+    char info[FS_PATH_MAX];     /* TRASH/info/NAME.trashinfo: its creation claims the name */
+    char top[FS_PATH_MAX];      /* set by trash_pick for trash_claim: the top dir the .trashinfo's
+                                   path is relative to, "" for an absolute one */
 } trash_slot;
 
-/* Picks the Trash for path, creates its folders if needed, and reserves a free name by writing
-   the .trashinfo (O_EXCL: two processes never get one name). 0, or -1 with err. */
-int trash_reserve(const char *path, trash_slot *slot, char *err, size_t errlen);
+/* Picks the Trash for path (creating its folders if needed) and a name free in it: neither
+   files/NAME nor info/NAME.trashinfo exists. Nothing is claimed yet, so the caller can log the
+   slot first: a crash then never leaves a .trashinfo that no log row knows about. 0, or -1 with
+   err. */
+int trash_pick(const char *path, trash_slot *slot, char *err, size_t errlen);
+
+/* Claims a picked slot by writing its .trashinfo (O_EXCL: two processes never get one name).
+   0; 1 when the name was taken since it was picked (pick again); -1 with err. */
+int trash_claim(const char *path, const trash_slot *slot, char *err, size_t errlen);
 
 /* Moves path into its reserved slot. expected_sha256 is the content the caller means to trash:
    the file is hashed first, and a file whose content differs is left alone (-1, err says so).
@@ -36,8 +44,13 @@ int trash_move(const char *path, const trash_slot *slot, const uint8_t expected_
 int trash_restore(const char *path, const trash_slot *slot, const uint8_t expected_sha256[32], char *err,
                   size_t errlen);
 
-/* Releases a reservation whose move never happened (removes the .trashinfo only). */
-void trash_release(const trash_slot *slot);
+/* 1 when the slot's .trashinfo records path (absolute, or relative to a top dir above it): the
+   name was claimed for this file. */
+int trash_owns(const trash_slot *slot, const char *path);
+
+/* Releases a claim whose move never happened: removes the .trashinfo, and only when it records
+   path (after a crash the slot may never have been claimed, and the name may now be another's). */
+void trash_release(const trash_slot *slot, const char *path);
 
 /* 1 if path exists (as anything, even a dangling link). */
 int trash_exists(const char *path);

@@ -134,3 +134,24 @@ if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$T")" ] && mk
 else
     pass "# SKIP no second filesystem to test cross-device moves"
 fi
+
+# A crash between logging a Trash slot as planned and claiming it (apply logs first), after which
+# another program trashed a file of the same name there: the next run settles the row and leaves
+# the other program's file and .trashinfo alone.
+D=$T/own db=$T/own.db
+mkdir -p "$D" "$TRASH/files" "$TRASH/info"
+make_screenshot "$D/victim.png" 9
+"$CULL" --db "$db" label --quiet delete "$D/victim.png"
+id=$(sqlite3 "$db" "select image_id from paths where path = cast('$D/victim.png' as blob)")
+sqlite3 "$db" "insert into action_log (batch, image_id, path, trash_path, info_path, bytes, event, detail, at)
+    values (1, $id, cast('$D/victim.png' as blob), cast('$TRASH/files/victim.png' as blob),
+            cast('$TRASH/info/victim.png.trashinfo' as blob), 1, 'planned', '', 0)"
+echo "another program's file" >"$TRASH/files/victim.png"
+printf '[Trash Info]\nPath=/elsewhere/victim.png\nDeletionDate=2026-01-01T00:00:00\n' >"$TRASH/info/victim.png.trashinfo"
+run_cull --db "$db" apply --yes
+expect_rc "apply after an interrupted claim exits 0" 0
+check "another program's file under the planned name is left alone" grep -qx "another program's file" "$TRASH/files/victim.png"
+check "... and its .trashinfo" grep -qx "Path=/elsewhere/victim.png" "$TRASH/info/victim.png.trashinfo"
+check "our file went to the Trash under the next name" test ! -e "$D/victim.png" -a -e "$TRASH/files/victim.2.png"
+check "the interrupted row was settled (aborted), then the move logged" \
+    test "$(sqlite3 "$db" "select group_concat(event) from (select event from action_log order by id)")" = "planned,aborted,planned,moved"
