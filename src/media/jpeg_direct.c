@@ -47,65 +47,73 @@ static int has_icc_profile(j_decompress_ptr c)
 }
 
 /* One dimension of an area-average resize: output i covers source [i·r, (i+1)·r), r = n_in / n_out
-   ≥ 1; each source sample counts by how much of it lies inside. */
+   ≥ 1, and each source sample counts by how much of it lies inside, divided by r. */
 typedef struct {
-    int first, count;
-    float w_first, w_last; /* weights of the first and last source sample; the others weigh 1 */
-} span;
+    int *first, *count;   /* per output: its first source sample, and how many */
+    float *w;             /* per output, from offset[i]: the weights */
+    int *offset;
+} spans;
 
-static span *spans(int n_in, int n_out)
+static void spans_free(spans *s)
 {
-    span *s = malloc((size_t)n_out * sizeof *s);
-    if (!s) return NULL;
+    free(s->first), free(s->count), free(s->w), free(s->offset);
+}
+
+static int spans_make(spans *s, int n_in, int n_out)
+{
     double r = (double)n_in / n_out;
+    int most = (int)ceil(r) + 1;
+    s->first = malloc((size_t)n_out * sizeof *s->first);
+    s->count = malloc((size_t)n_out * sizeof *s->count);
+    s->offset = malloc((size_t)n_out * sizeof *s->offset);
+    s->w = malloc((size_t)n_out * (size_t)most * sizeof *s->w);
+    if (!s->first || !s->count || !s->offset || !s->w) return -1;
+    int o = 0;
     for (int i = 0; i < n_out; i++) {
         double a = i * r, b = (i + 1) * r;
         int j0 = (int)a, j1 = (int)ceil(b) - 1;
         if (j1 >= n_in) j1 = n_in - 1;
         if (j1 < j0) j1 = j0;
-        s[i].first = j0;
-        s[i].count = j1 - j0 + 1;
-        s[i].w_first = (float)(fmin(j0 + 1, b) - a);
-        s[i].w_last = s[i].count > 1 ? (float)(b - j1) : s[i].w_first;
+        s->first[i] = j0;
+        s->count[i] = j1 - j0 + 1;
+        s->offset[i] = o;
+        for (int j = j0; j <= j1; j++) s->w[o++] = (float)((fmin(j + 1, b) - fmax(j, a)) / r);
     }
-    return s;
-}
-
-static float weight(const span *s, int k)
-{
-    return k == 0 ? s->w_first : k == s->count - 1 ? s->w_last : 1.0f;
+    return 0;
 }
 
 /* src sw×sh RGB → dst dw×dh RGB (dw ≤ sw, dh ≤ sh), rows then columns. */
 static int area_resize(const uint8_t *src, int sw, int sh, uint8_t *dst, int dw, int dh)
 {
-    span *sx = spans(sw, dw), *sy = spans(sh, dh);
+    spans sx = {0}, sy = {0};
     float *rows = malloc((size_t)sh * dw * 3 * sizeof *rows);
-    if (!sx || !sy || !rows) {
-        free(sx), free(sy), free(rows);
-        return -1;
+    int rc = -1;
+    if (!rows || spans_make(&sx, sw, dw) || spans_make(&sy, sh, dh)) goto done;
+    for (int y = 0; y < sh; y++) {
+        const uint8_t *line = src + (size_t)y * sw * 3;
+        float *o = rows + (size_t)y * dw * 3;
+        for (int x = 0; x < dw; x++, o += 3) {
+            const uint8_t *p = line + (size_t)sx.first[x] * 3;
+            const float *w = sx.w + sx.offset[x];
+            float r = 0, g = 0, b = 0;
+            for (int k = 0; k < sx.count[x]; k++, p += 3) r += w[k] * p[0], g += w[k] * p[1], b += w[k] * p[2];
+            o[0] = r, o[1] = g, o[2] = b;
+        }
     }
-    float kx = (float)dw / sw, ky = (float)dh / sh;
-    for (int y = 0; y < sh; y++)
-        for (int x = 0; x < dw; x++) {
-            float acc[3] = {0, 0, 0};
-            const uint8_t *p = src + ((size_t)y * sw + sx[x].first) * 3;
-            for (int k = 0; k < sx[x].count; k++, p += 3) {
-                float w = weight(&sx[x], k);
-                acc[0] += w * p[0], acc[1] += w * p[1], acc[2] += w * p[2];
-            }
-            float *o = rows + ((size_t)y * dw + x) * 3;
-            o[0] = acc[0] * kx, o[1] = acc[1] * kx, o[2] = acc[2] * kx;
+    size_t stride = (size_t)dw * 3;
+    for (int y = 0; y < dh; y++) {
+        const float *w = sy.w + sy.offset[y], *in = rows + (size_t)sy.first[y] * stride;
+        uint8_t *out = dst + (size_t)y * stride;
+        for (size_t x = 0; x < stride; x++) {
+            float acc = 0.5f;
+            for (int k = 0; k < sy.count[y]; k++) acc += w[k] * in[(size_t)k * stride + x];
+            out[x] = (uint8_t)(acc < 0 ? 0 : acc > 255 ? 255 : acc);
         }
-    for (int y = 0; y < dh; y++)
-        for (int x = 0; x < dw * 3; x++) {
-            float acc = 0;
-            for (int k = 0; k < sy[y].count; k++) acc += weight(&sy[y], k) * rows[((size_t)(sy[y].first + k) * dw) * 3 + x];
-            float v = acc * ky + 0.5f;
-            dst[(size_t)y * dw * 3 + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
-    free(sx), free(sy), free(rows);
-    return 0;
+    }
+    rc = 0;
+done:
+    spans_free(&sx), spans_free(&sy), free(rows);
+    return rc;
 }
 
 /* The stored sw×sh raster turned upright for EXIF orientation o (1–8) into dst. */
