@@ -42,7 +42,9 @@ for build in "$@"; do
     for r in "$build"/tests/replay_*; do
         [ -x "$r" ] || continue
         name=$(basename "$r"); name=${name#replay_}
-        run_suite "$build/$(basename "$r")" "$r" "tests/fuzz/seeds/$name" "tests/fuzz/regressions/$name"
+        seeds=tests/fuzz/seeds/$name
+        if [ "$name" = fuzz_decode ]; then seeds=$log_dir/decode-seeds; tests/fuzz/decode_seeds.sh "$seeds"; fi
+        run_suite "$build/$(basename "$r")" "$r" "$seeds" "tests/fuzz/regressions/$name"
     done
     for s in tests/e2e/*.sh; do
         run_suite "$build/e2e/$(basename "$s" .sh)" env CULL="$PWD/$build/cull" CULL_BUILD="$build" bash "$s"

@@ -13,16 +13,7 @@ for bin in "$build"/fuzz/fuzz_*; do
     name=$(basename "$bin")
     corpus="$work/$name" && mkdir -p "$corpus" "tests/fuzz/regressions/$name"
     [ -d "tests/fuzz/seeds/$name" ] && cp -r "tests/fuzz/seeds/$name/." "$corpus/"
-    if [ "$name" = fuzz_decode ]; then
-        for fmt in jpg png gif webp heic tif; do
-            convert -size 24x16 plasma:fractal -seed 1 "$corpus/seed.$fmt" 2>/dev/null
-        done
-        # JPEGs that take the direct libjpeg path scaled in the DCT (1/4), turned by EXIF,
-        # progressive, and greyscale
-        convert -size 1100x700 plasma:fractal -seed 2 -quality 60 -orient RightTop "$corpus/dct.jpg" 2>/dev/null
-        convert -size 600x520 plasma:fractal -seed 3 -quality 50 -interlace Plane "$corpus/progressive.jpg" 2>/dev/null
-        convert -size 640x300 plasma:fractal -seed 4 -colorspace Gray -quality 50 "$corpus/grey.jpg" 2>/dev/null
-    fi
+    [ "$name" = fuzz_decode ] && tests/fuzz/decode_seeds.sh "$corpus"
     echo "== $name: $seconds s"
     "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -artifact_prefix="$work/$name-" \
         "$corpus" "tests/fuzz/regressions/$name" 2>"$work/$name.log"
