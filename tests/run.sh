@@ -18,19 +18,19 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 run_suite() { # name, command...
     local name=$1; shift
-    local log="$log_dir/${name//\//_}.log"
+    local log="$log_dir/${name//\//_}.log" t0=$SECONDS
     "$@" >"$log" 2>&1
-    local rc=$?
+    local rc=$? took=$((SECONDS - t0))
     local ok bad
     ok=$(grep -c '^ok ' "$log")
     bad=$(grep -c '^not ok ' "$log")
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
     passed=$((passed + ok)); failed=$((failed + bad))
     if [ "$bad" -gt 0 ]; then
-        printf 'FAIL %-40s %d passed, %d failed (exit %d)\n' "$name" "$ok" "$bad" "$rc"
+        printf 'FAIL %-40s %d passed, %d failed (exit %d, %d s)\n' "$name" "$ok" "$bad" "$rc" "$took"
         grep -E '^not ok|ERROR|runtime error|Sanitizer|^#' "$log" | head -30 | sed 's/^/    /'
     else
-        printf 'ok   %-40s %d passed\n' "$name" "$ok"
+        printf 'ok   %-40s %d passed (%d s)\n' "$name" "$ok" "$took"
     fi
 }
 
