@@ -36,8 +36,8 @@ const cli_command cmd_apply = {
 
 static int confirm(const apply_summary *plan)
 {
-    fprintf(stderr, "move %lld files (%.1f MB) labelled delete to the Trash? [y/N] ", (long long)plan->files,
-            plan->bytes / 1e6);
+    fprintf(stderr, "move %lld %s (%.1f MB) labelled delete to the Trash? [y/N] ", (long long)plan->files,
+            plan->files == 1 ? "file" : "files", plan->bytes / 1e6);
     char line[16];
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
@@ -81,10 +81,11 @@ static int run_apply(int argc, char **argv, const cli_globals *g)
         goto out;
     }
     if (dry_run)
-        fprintf(stderr, "would move %lld files (%.1f MB) to the Trash\n", (long long)s.files, s.bytes / 1e6);
+        fprintf(stderr, "would move %lld %s (%.1f MB) to the Trash\n", (long long)s.files,
+                s.files == 1 ? "file" : "files", s.bytes / 1e6);
     else if (s.files || s.failed)
-        fprintf(stderr, "moved %lld files (%.1f MB) to the Trash%s; `cull undo` puts them back\n", (long long)s.files,
-                s.bytes / 1e6, s.failed ? ", some failed (listed above)" : "");
+        fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts them back\n", (long long)s.files,
+                s.files == 1 ? "file" : "files", s.bytes / 1e6, s.failed ? ", some failed (listed above)" : "");
     else
         fprintf(stderr, "nothing to move: no file on disk is labelled delete\n");
     if (s.gone) fprintf(stderr, "%lld files labelled delete were already gone from disk\n", (long long)s.gone);

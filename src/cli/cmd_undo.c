@@ -39,7 +39,7 @@ static int run_undo(int argc, char **argv, const cli_globals *g)
     if (rc) return EXIT_SOME_FAILED;
     if (s.batch == 0) fprintf(stderr, "nothing to undo: no apply has files in the Trash\n");
     else
-        fprintf(stderr, "put back %lld files (%.1f MB)%s\n", (long long)s.files, s.bytes / 1e6,
-                s.failed ? "; some could not be put back (listed above)" : "");
+        fprintf(stderr, "put back %lld %s (%.1f MB)%s\n", (long long)s.files, s.files == 1 ? "file" : "files",
+                s.bytes / 1e6, s.failed ? "; some could not be put back (listed above)" : "");
     return s.failed ? EXIT_SOME_FAILED : EXIT_OK;
 }

@@ -203,6 +203,30 @@ static const char *recorded_path(const char *path, const char *top)
     return tl && fs_is_under(path, top) ? path + tl + (strcmp(top, "/") != 0) : path;
 }
 
+/* Creates the file path with its whole content at once: written and fsynced unnamed (O_TMPFILE)
+   in path's folder, then linked in, which fails if the name exists. A crash never leaves a
+   half-written claim. 0; 1 when the name is taken; -1 when the filesystem cannot do this (the
+   caller falls back to O_EXCL). */
+static int link_new_file(const char *path, const char *body, size_t len)
+{
+    char dir[FS_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= sizeof dir) return -1;
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = 0;
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    int rc = -1;
+    if (write_all(fd, body, len) == 0 && fsync(fd) == 0) {
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) rc = 0;
+        else if (errno == EEXIST) rc = 1;
+    }
+    close(fd);
+    return rc;
+}
+
 int trash_claim(const char *path, const trash_slot *slot, char *err, size_t errlen)
 {
     char escaped[FS_PATH_MAX * 3], date[32], body[FS_PATH_MAX * 3 + 128];
@@ -212,6 +236,16 @@ int trash_claim(const char *path, const trash_slot *slot, char *err, size_t errl
     localtime_r(&now, &tm);
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
     int blen = snprintf(body, sizeof body, "[Trash Info]\nPath=%s\nDeletionDate=%s\n", escaped, date);
+    int linked = link_new_file(slot->info, body, (size_t)blen);
+    if (linked == 0 || linked == 1) {
+        if (linked == 0 && trash_exists(slot->files)) { /* a file with no .trashinfo: leave it alone */
+            unlink(slot->info);
+            return 1;
+        }
+        return linked;
+    }
+    /* No O_TMPFILE here: create, then write. A crash in between leaves an empty .trashinfo, which
+       trash_release also removes. */
     int fd = open(slot->info, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno == EEXIST) return 1;
     if (fd < 0) {
@@ -267,7 +301,10 @@ int trash_owns(const trash_slot *slot, const char *path)
 
 void trash_release(const trash_slot *slot, const char *path)
 {
-    if (trash_owns(slot, path)) unlink(slot->info);
+    struct stat st;
+    /* empty: a claim cut short between its create and its write (where O_TMPFILE is missing) */
+    if (trash_owns(slot, path) || (lstat(slot->info, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0))
+        unlink(slot->info);
 }
 
 int trash_exists(const char *path)
