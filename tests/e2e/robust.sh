@@ -3,7 +3,12 @@
 . "$(dirname "$0")/../e2e_lib.sh"
 
 mkdir -p "$T/many"
-for i in $(seq 1 60); do make_photo "$T/many/p$i.jpg" "$i" 1600x1200; done
+# 60 distinct photos, big enough for an index to be caught mid-run: 4 made from scratch (slow),
+# the rest copies of them with a mark of their own.
+for i in 1 2 3 4; do make_photo "$T/base$i.jpg" "$i" 1600x1200; done
+for i in $(seq 1 60); do
+    convert "$T/base$((i % 4 + 1)).jpg" -fill "rgb($i,$((i * 3 % 256)),0)" -draw "rectangle 0,0 3,3" "$T/many/p$i.jpg"
+done
 
 "$CULL" index --jobs 1 "$T/many" >"$T/out" 2>"$T/err" &
 pid=$!
