@@ -23,16 +23,14 @@
 #include "learn/dupes.h"
 #include "util/blas_setup.h"
 #include "timing.h"
+#include "util/splitmix.h"
 
 
 static uint64_t rng_state = 0x5eed;
 
 static uint64_t rnd(void)
 {
-    uint64_t x = (rng_state += 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    return splitmix_next(&rng_state);
 }
 
 /* Roughly standard normal: four 16-bit uniforms, centred and scaled (cheap for 10⁸ draws). */

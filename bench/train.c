@@ -37,6 +37,7 @@
 #include "pipeline/trainer.h"
 #include "util/blas_setup.h"
 #include "timing.h"
+#include "util/splitmix.h"
 
 #define TARGET_SECONDS 10.0      /* --model logreg (DESIGN.md §5) */
 #define TARGET_AUTO_SECONDS 20.0 /* --model auto, which also cross-validates an MLP */
@@ -48,10 +49,7 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-    uint64_t x = (rng_state += 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    return splitmix_next(&rng_state);
 }
 
 static double uniform(void) { return (rnd() >> 11) * (1.0 / 9007199254740992.0); }

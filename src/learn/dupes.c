@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/splitmix.h"
+
 #define RESIDUAL_SLACK 1e-5
 #define BOUND_MARGIN 1e-4f
 #define SAMPLE_ROWS 4096          /* rows the basis is estimated from */
@@ -55,14 +57,6 @@ float dupes_default_threshold(const char *encoder_id)
 }
 
 /* ---- the first-pass basis ---- */
-
-static uint64_t mix64(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
 
 /* Modified Gram–Schmidt, twice, in double, on the k rows of A (k × dim, one basis vector per
    row); writes Q (dim × k, one per column). A vector that vanishes is replaced by a coordinate

@@ -14,25 +14,7 @@
 #include <string.h>
 
 #include "learn/dupes.h"
-
-typedef struct {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t x = (r->s += 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-static double rng_normal(rng *r)
-{
-    double u = ((rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
-    double v = ((rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
-    return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
-}
+#include "unit/rng.h"
 
 static void normalise(float *x, int d)
 {

@@ -17,6 +17,7 @@
 #include "learn/features.h"
 #include "learn/logreg.h"
 #include "learn/metrics.h"
+#include "unit/rng.h"
 
 /* ---- helpers ---- */
 
@@ -27,28 +28,6 @@
         if (!(fabs(got_ - want_) <= (tol)))                                                 \
             fail_msg("%s = %.17g, expected %.17g +- %g", #a, got_, want_, (double)(tol));   \
     } while (0)
-
-typedef struct {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t x = (r->s += 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-static double rng_uniform(rng *r)
-{
-    return ((rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double rng_normal(rng *r)
-{
-    return sqrt(-2 * log(rng_uniform(r))) * cos(6.283185307179586 * rng_uniform(r));
-}
 
 static double sigmoid(double t)
 {

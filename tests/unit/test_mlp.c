@@ -16,20 +16,7 @@
 #include "learn/logreg.h"
 #include "learn/metrics.h"
 #include "learn/mlp.h"
-
-typedef struct {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t x = (r->s += 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-static double rng_uniform(rng *r) { return ((rng_next(r) >> 11) + 0.5) / 9007199254740992.0; }
+#include "unit/rng.h"
 
 enum { N = 2000, D = 8, N_TRAIN = 1200, N_VAL = 400 };   /* the rest is test */
 

@@ -20,25 +20,7 @@
 #include "learn/model.h"
 #include "learn/select.h"
 #include "learn/skinny.h"
-
-typedef struct {
-    uint64_t s;
-} rng;
-
-static uint64_t rng_next(rng *r)
-{
-    uint64_t x = (r->s += 0x9e3779b97f4a7c15ULL);
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-static double rng_uniform(rng *r) { return ((rng_next(r) >> 11) + 0.5) / 9007199254740992.0; }
-
-static double rng_normal(rng *r)
-{
-    return sqrt(-2 * log(rng_uniform(r))) * cos(6.283185307179586 * rng_uniform(r));
-}
+#include "unit/rng.h"
 
 /* ---- skinny products ---- */
 
