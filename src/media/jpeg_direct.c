@@ -137,6 +137,12 @@ static void orient(const uint8_t *src, int sw, int sh, int o, uint8_t *dst)
         }
 }
 
+int jpeg_dct_shrink(int w, int h, int bw, int bh)
+{
+    double need = fmax((double)w / bw, (double)h / bh);
+    return need >= 8 ? 8 : need >= 4 ? 4 : need >= 2 ? 2 : 1;
+}
+
 int jpeg_direct_decode(const uint8_t *data, size_t len, int w, int h, int orientation, int bw, int bh,
                        rgb_image *out, char *err, size_t errlen)
 {
@@ -163,9 +169,8 @@ int jpeg_direct_decode(const uint8_t *data, size_t len, int w, int h, int orient
         rc = JPEG_DIRECT_DECLINED;
         goto done;
     }
-    double need = fmax((double)w / bw, (double)h / bh);
     c.scale_num = 1;
-    c.scale_denom = need >= 8 ? 8 : need >= 4 ? 4 : need >= 2 ? 2 : 1;
+    c.scale_denom = (unsigned)jpeg_dct_shrink(w, h, bw, bh);
     c.out_color_space = JCS_RGB;
     jpeg_start_decompress(&c);
     int sw = (int)c.output_width, sh = (int)c.output_height;

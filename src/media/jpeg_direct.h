@@ -16,6 +16,11 @@
 
 #include "media/image.h"
 
+/* The largest DCT scale-down, 8, 4 or 2 (else 1), that keeps a w×h JPEG at least as big as the
+   bw×bh box asks: a DCT-scaled decode is an exact 8×8 (4×4, 2×2) box average, so no margin for
+   a later resize is needed. Both JPEG paths decode at it. */
+int jpeg_dct_shrink(int w, int h, int bw, int bh);
+
 enum { JPEG_DIRECT_OK = 0, JPEG_DIRECT_FAILED = -1, JPEG_DIRECT_DECLINED = 1 };
 
 /* Decodes data (a JPEG of upright size w×h, EXIF orientation 1–8) to an upright 8-bit RGB raster
