@@ -130,21 +130,6 @@ static void image_task(void *ctx, size_t i, int thread)
     store_output(j->e, s, 1, 0, j->out + i * (size_t)j->e->base.dim);
 }
 
-static int start_pool(tfjs_enc *e)
-{
-    if (e->pool) return 0;
-    int threads = nn_cpu_count();
-    e->per_thread = calloc((size_t)threads, sizeof *e->per_thread);
-    e->pool = e->per_thread ? nn_pool_create(threads) : NULL;
-    if (!e->pool) {
-        free(e->per_thread);
-        e->per_thread = NULL;
-        return -1;
-    }
-    e->n_per_thread = threads; /* the pool may have started fewer: it never uses more */
-    return 0;
-}
-
 static int tfjs_encode_batch(const encoder *enc, const rgb_image *imgs, int n, float *out, char *err, size_t errlen)
 {
     tfjs_enc *e = enc->state;
@@ -153,7 +138,8 @@ static int tfjs_encode_batch(const encoder *enc, const rgb_image *imgs, int n, f
     if (n <= 0) return 0;
     pthread_mutex_lock(&e->batch_mu);
     int rc = -1;
-    if (start_pool(e)) goto oom;
+    if (!e->pool) e->per_thread = batch_states_start(&e->pool, sizeof *e->per_thread, &e->n_per_thread);
+    if (!e->pool) goto oom;
     int threads = nn_pool_threads(e->pool);
     if (n >= threads) { /* whole images per thread */
         for (int t = 0; t < threads; t++)

@@ -45,3 +45,16 @@ void stash_destroy(state_stash *s)
     s->n_idle = 0;
     pthread_mutex_destroy(&s->mu);
 }
+
+void *batch_states_start(nn_pool **pool, size_t size, int *count)
+{
+    int threads = nn_cpu_count();
+    void *states = calloc((size_t)threads, size);
+    *pool = states ? nn_pool_create(threads) : NULL;
+    if (!*pool) {
+        free(states);
+        return NULL;
+    }
+    *count = threads; /* the pool may have started fewer: it never uses more */
+    return states;
+}

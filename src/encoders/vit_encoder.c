@@ -113,21 +113,6 @@ static void prep_task(void *ctx, size_t i, int thread)
     j->failed[i] = vit_preprocess(&j->imgs[i], (int)side, j->e->batch.pixels + i * 3 * side * side, why, sizeof why);
 }
 
-static int start_pool(vit_enc *e)
-{
-    if (e->pool) return 0;
-    int threads = nn_cpu_count();
-    e->per_thread = calloc((size_t)threads, sizeof *e->per_thread);
-    e->pool = e->per_thread ? nn_pool_create(threads) : NULL;
-    if (!e->pool) {
-        free(e->per_thread);
-        e->per_thread = NULL;
-        return -1;
-    }
-    e->n_per_thread = threads;
-    return 0;
-}
-
 /* The first failed image's reason, from the same function. */
 static int say_failed(const vit_enc *e, const rgb_image *imgs, const int *failed, int n, int base, char *err,
                       size_t errlen)
@@ -152,7 +137,8 @@ static int vit_encode_batch(const encoder *enc, const rgb_image *imgs, int n, fl
     pthread_mutex_lock(&e->batch_mu);
     int rc = -1;
     int *failed = calloc((size_t)n, sizeof *failed);
-    if (!failed || start_pool(e)) {
+    if (failed && !e->pool) e->per_thread = batch_states_start(&e->pool, sizeof *e->per_thread, &e->n_per_thread);
+    if (!failed || !e->pool) {
         snprintf(err, errlen, "%s: out of memory or threads", enc->name);
         goto out;
     }
