@@ -105,12 +105,18 @@ $(BUILD)/tests/change_shim.so: tests/tools/change_shim.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -fPIC -shared $< -ldl -o $@
 
+# An LD_PRELOAD library for tests/e2e/crash.sh and apply.sh: stops cull at a chosen step (a write
+# or a move), so kills land at the same point on any machine. Built like change_shim.so.
+$(BUILD)/tests/stop_shim.so: tests/tools/stop_shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -D_GNU_SOURCE -O2 -g -Wall -Wextra -fPIC -shared $< -ldl -o $@
+
 # What cull decodes from a file, as a PPM, for tests/e2e/raw.sh to look at pixels.
 $(BUILD)/tests/decode_dump: tests/tools/decode_dump.c $(BUILD)/libcull.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -o $@
 
-tests: $(BUILD)/cull $(TESTS) $(REPLAYS) $(BUILD)/tests/change_shim.so $(BUILD)/tests/decode_dump
+tests: $(BUILD)/cull $(TESTS) $(REPLAYS) $(BUILD)/tests/change_shim.so $(BUILD)/tests/stop_shim.so $(BUILD)/tests/decode_dump
 
 fuzzers: $(FUZZERS)
 
@@ -125,7 +131,7 @@ deps:
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 tests
 
-# All tests, on the plain and the sanitizer build; ends with "N passed, N failed".
+# All tests, on the plain and the sanitizer build; ends with "N passed, N failed, N skipped".
 check: deps
 	scripts/setup-browser-tests.sh
 	$(MAKE) tests

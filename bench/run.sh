@@ -42,9 +42,18 @@ MOBILENET_DIM=1792
 
 SCALE_N=${SCALE_N:-100000}
 
-for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$B/vit" "$B/dupes" "$B/mobilenet" "$CULL"; do
+for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$B/sgemm" "$B/vit" "$B/dupes" "$B/mobilenet" "$CULL"; do
     [ -x "$t" ] || { echo "bench/run.sh: $t is missing; run 'make bench'" >&2; exit 2; }
 done
+
+# cull is measured as a user runs it: choosing its own OpenBLAS kernels. Some machines set
+# OPENBLAS_CORETYPE (and OPENBLAS_L2_SIZE) in the environment, which cull would obey; they are left
+# out here, and the header says so. BENCH_KEEP_BLAS_ENV=1 keeps them.
+BLAS_ENV_NOTE=
+if [ -z "${BENCH_KEEP_BLAS_ENV:-}" ] && [ -n "${OPENBLAS_CORETYPE:-}${OPENBLAS_L2_SIZE:-}" ]; then
+    BLAS_ENV_NOTE="OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE:-} from the environment left out"
+    unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE
+fi
 
 TMP=${TMPDIR:-/tmp}
 CACHE=$TMP/cull-bench-cache
@@ -257,7 +266,10 @@ index_runs() {
     echo "libvips:   $(info libvips); JPEG codec: $(jpeg_version)"
     echo "OpenBLAS:  $(info openblas)"
     echo "           core $(info openblas-core) as detected; cull runs $(info openblas-core --cull)" \
-        "(util/blas_setup); $(info openblas-threads) threads"
+        "(util/blas_setup); $(info openblas-threads) threads${BLAS_ENV_NOTE:+; $BLAS_ENV_NOTE}"
+    echo "sgemm 1024³ (bench/sgemm.c), the kernels OpenBLAS detects, then those cull runs:"
+    "$B/sgemm" | grep -v '^[a-z0-9_]*: '
+    "$B/sgemm" --cull | grep -v '^[a-z0-9_]*: '
     echo "compiler:  $(info compiler) (optimised: $(info optimised))"
     echo "load:      $(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min, at the start)"
 } >"$OUT"

@@ -255,16 +255,18 @@ int main(int argc, char **argv)
     printf("  (batch 16 with each step split across the threads instead: %.2f images/s)\n", ips16_steps);
     printf("gemm_gflops: %.1f\nips_b1: %.3f\nips_b16: %.3f\nips_b16_steps: %.3f\ngflop_per_image: %.3f\n", rate, ips1,
            ips16, ips16_steps, gflop);
-    /* The same network with its linear layers in bf16 on AMX (cull's default where it exists). */
-    if (!nn_bf16_supported()) {
-        printf("  bf16: no AMX here (oneDNN), so cull runs float32 as above\n");
+    /* The same network with its linear layers in bf16 (cull's default where oneDNN has a native
+       bf16 kernel: AMX or AVX512-BF16). */
+    const char *isa = nn_bf16_native_isa();
+    if (!isa) {
+        printf("  bf16: no native bf16 kernel here (oneDNN), so cull runs float32 as above\n");
     } else if (vit_model_use_bf16(&m, err, sizeof err)) {
         printf("  bf16: %s\n", err);
     } else {
         double b1 = 1 / forward_time(&m, &s, 1, pool, out, seconds);
         double b16 = 16 / split_time(&m, 16, pool, out, seconds);
         double b16_steps = 16 / forward_time(&m, &s, 16, pool, out, seconds);
-        printf("  cull bf16 (AMX via oneDNN, CULL_PRECISION=auto here):\n");
+        printf("  cull bf16 (oneDNN %s, CULL_PRECISION=auto here):\n", isa);
         printf("    batch  1: %6.2f images/s  (%6.1f ms per image, %6.1f GFLOP/s)\n", b1, 1e3 / b1, b1 * gflop);
         printf("    batch 16: %6.2f images/s  (%6.1f ms per image, %6.1f GFLOP/s = %.1f× the float32 GEMM rate)\n",
                b16, 1e3 / b16, b16 * gflop, b16 * gflop / rate);

@@ -2,6 +2,11 @@
 # Each script sources this, then calls check/expect; $CULL is the binary under test.
 set -u
 : "${CULL:?set CULL to the cull binary}"
+# The user's models folder as cull finds it, before XDG_DATA_HOME points at a temp folder below:
+# scripts that need an installed model (scripts/fetch-models.sh) take it from here.
+if [ -n "${CULL_MODELS:-}" ]; then USER_MODELS=$CULL_MODELS
+elif [ "${XDG_DATA_HOME:-}" != "" ] && [ "${XDG_DATA_HOME#/}" != "$XDG_DATA_HOME" ]; then USER_MODELS=$XDG_DATA_HOME/cull/models
+else USER_MODELS=${HOME:-.}/.local/share/cull/models; fi
 T=$(mktemp -d /tmp/cull-e2e.XXXXXX)
 export CULL_DB="$T/library.db"
 export XDG_DATA_HOME="$T/xdg"
@@ -36,6 +41,30 @@ expect_match() {
 }
 
 sql() { sqlite3 "$CULL_DB" "$@"; }
+
+# stopped_at STEP [CALLS] ARGS...: starts cull ARGS in the background under tests/tools/stop_shim,
+# which stops it at the entry of its STEP-th write or move (of CALLS only, when given as
+# calls=LIST), and returns once it has stopped or ended, with its pid in $STOPPED. The caller
+# reads what it needs, then kill -9 $STOPPED. The point is the same on any machine speed.
+stopped_at() {
+    local step=$1 calls=; shift
+    case $1 in calls=*) calls=${1#calls=}; shift ;; esac
+    # The shim is preloaded ahead of the ASan runtime, which ASan refuses unless told it may.
+    case "${CULL_BUILD:-}" in *asan*) export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" ;; esac
+    if [ -n "$calls" ]; then export STOP_SHIM_CALLS=$calls; else unset STOP_SHIM_CALLS; fi
+    STOP_SHIM_AT=$step LD_PRELOAD="$(dirname "$CULL")/tests/stop_shim.so" "$CULL" "$@" >"$T/kout" 2>"$T/kerr" </dev/null &
+    STOPPED=$!
+    unset STOP_SHIM_CALLS
+    # State T: stopped; Z or gone: it finished before reaching the step.
+    until case "$(ps -o stat= -p "$STOPPED")" in T*|Z*|"") true ;; *) false ;; esac; do sleep 0.01; done
+}
+
+# steps_of ARGS...: how many writes and moves an uninterrupted cull ARGS takes (it runs it).
+steps_of() {
+    case "${CULL_BUILD:-}" in *asan*) export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" ;; esac
+    STOP_SHIM_COUNT="$T/steps" LD_PRELOAD="$(dirname "$CULL")/tests/stop_shim.so" "$CULL" "$@" >/dev/null 2>&1 </dev/null
+    cat "$T/steps"
+}
 
 # Test images. photo: smooth, noisy, colourful; screenshot: flat white with dark text-like bars.
 make_photo() { # path seed [WxH]

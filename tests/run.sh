@@ -1,13 +1,15 @@
 #!/bin/bash
 # Runs every test suite against each build folder given (e.g. build build-asan) and ends with
-# one line "N passed, N failed" over all of them.
+# one line "N passed, N failed, N skipped" over all of them.
 #
 # Unit tests are cmocka programs (TAP output); end-to-end tests are tests/e2e/*.sh scripts that
 # drive the cull binary and print TAP lines too. A suite that dies without reporting (a crash, a
-# sanitizer abort) counts as one failure.
+# sanitizer abort) counts as one failure. A TAP line with "# SKIP" (cmocka writes "not ok N # SKIP"
+# for skip(), the scripts "ok N - # SKIP reason") is a test that cannot run on this machine: it
+# counts as skipped, and its reason is shown.
 set -u
 cd "$(dirname "$0")/.."
-passed=0 failed=0
+passed=0 failed=0 skipped=0
 log_dir=${TEST_LOG_DIR:-$(mktemp -d /tmp/cull-tests.XXXXXX)}
 mkdir -p "$log_dir"
 
@@ -21,16 +23,19 @@ run_suite() { # name, command...
     local log="$log_dir/${name//\//_}.log" t0=$SECONDS
     "$@" >"$log" 2>&1
     local rc=$? took=$((SECONDS - t0))
-    local ok bad
-    ok=$(grep -c '^ok ' "$log")
-    bad=$(grep -c '^not ok ' "$log")
+    local ok bad skip
+    skip=$(grep -cE '^(not )?ok .*# SKIP' "$log")
+    ok=$(grep '^ok ' "$log" | grep -vc '# SKIP')
+    bad=$(grep '^not ok ' "$log" | grep -vc '# SKIP')
     if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then bad=1; fi
-    passed=$((passed + ok)); failed=$((failed + bad))
+    passed=$((passed + ok)); failed=$((failed + bad)); skipped=$((skipped + skip))
     if [ "$bad" -gt 0 ]; then
-        printf 'FAIL %-40s %d passed, %d failed (exit %d, %d s)\n' "$name" "$ok" "$bad" "$rc" "$took"
+        printf 'FAIL %-40s %d passed, %d failed, %d skipped (exit %d, %d s)\n' "$name" "$ok" "$bad" "$skip" "$rc" "$took"
         grep -E '^not ok|ERROR|runtime error|Sanitizer|^#' "$log" | head -30 | sed 's/^/    /'
     else
-        printf 'ok   %-40s %d passed (%d s)\n' "$name" "$ok" "$took"
+        printf 'ok   %-40s %d passed%s (%d s)\n' "$name" "$ok" "$([ "$skip" -gt 0 ] && echo ", $skip skipped")" "$took"
+        # A skip's reason: on its own line (scripts) or on the comment line before it (cmocka).
+        awk '/^(not )?ok .*# SKIP/ { if (prev ~ /^# /) print "    " prev; print "    " $0 } { prev = $0 }' "$log"
     fi
 }
 
@@ -51,5 +56,5 @@ for build in "$@"; do
     done
 done
 echo "logs: $log_dir"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -43,8 +43,27 @@ int cli_help(const cli_command *cmd);
 /* Opens the library or prints why not (NULL). */
 library *cli_open_library(const cli_globals *g);
 
-/* The library id of the encoder called name (NULL: the default), or an error printed (-1). */
-int cli_encoder_id(const char *name, char *id, size_t cap);
+/* The encoder a command on lib uses: named (--encoder) when given, else the library's choice
+   (`cull model use`), else the encoder of its newest model, else the one that embedded most of
+   its images, else (a new library) the best one installed: installing a model never changes what
+   an existing library uses. why (may be NULL) gets which of these it was. 0, or -1 printed. */
+int cli_encoder_name(library *lib, const char *named, char *out, size_t cap, const char **why);
+
+/* Opens the encoder cli_encoder_name picks, and first embeds what it lacks: every labelled image
+   (and with all, every unlabelled one on disk: what rank, review and dupes show), read from disk
+   or, for files `cull apply` moved, from the Trash, with a progress bar on a terminal. With
+   no_index, a missing embedding is an error saying how many and the command that makes them.
+   id gets the encoder's library id. 0, or -1 with the error printed. */
+int cli_prepare_encoder(library *lib, const char *named, int all, int no_index, char *id, size_t cap);
+
+/* For status and model list: the encoder in use and why, then for it and every installed encoder
+   how many labelled images it has embedded and what `cull model use` would embed. 0 or -1. */
+int cli_print_encoders(library *lib, FILE *out);
+/* For status: the labelled images the encoder in use lacks and whose bytes are gone, named. */
+int cli_print_gone(library *lib);
+/* `cull model use NAME`: records NAME as the library's encoder, then embeds the labelled images
+   it lacks (from disk and the Trash). An exit status. */
+int cli_model_use(const cli_globals *g, const char *name);
 
 /* The model rank, suspects and report score with: the stored one for encoder_id, retrained first
    when the labels changed since (or, with need_out_of_fold, when it predates stored out-of-fold

@@ -84,8 +84,9 @@ static int run_apply(int argc, char **argv, const cli_globals *g)
         fprintf(stderr, "would move %lld %s (%.1f MB) to the Trash\n", (long long)s.files,
                 s.files == 1 ? "file" : "files", s.bytes / 1e6);
     else if (s.files || s.failed)
-        fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts them back\n", (long long)s.files,
-                s.files == 1 ? "file" : "files", s.bytes / 1e6, s.failed ? ", some failed (listed above)" : "");
+        fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts them back%s\n", (long long)s.files,
+                s.files == 1 ? "file" : "files", s.bytes / 1e6, s.failed ? ", some failed (listed above)" : "",
+                s.resumed ? " with those the interrupted apply before this one moved" : "");
     else
         fprintf(stderr, "nothing to move: no file on disk is labelled delete\n");
     if (s.gone) fprintf(stderr, "%lld files labelled delete were already gone from disk\n", (long long)s.gone);

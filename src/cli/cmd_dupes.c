@@ -26,7 +26,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g);
 const cli_command cmd_dupes = {
     "dupes",
     "exact and near-duplicate groups, with the copy to keep",
-    "usage: cull dupes [--format tsv|json] [--threshold T] [--encoder NAME]\n"
+    "usage: cull dupes [--format tsv|json] [--threshold T] [--encoder NAME] [--no-index]\n"
     "\n"
     "Lists groups of files that hold the same picture (exact: one content, several paths) or\n"
     "nearly the same (near: resized, re-encoded, cropped copies, bursts; the cosine similarity of\n"
@@ -54,7 +54,8 @@ const cli_command cmd_dupes = {
     "                      are harder: different screenshots of one app can group, heavily\n"
     "                      re-encoded ones can be missed (lite, which sees colour and texture\n"
     "                      statistics only, more so)\n"
-    "  --encoder NAME      whose embeddings to compare (default: the best one installed)\n"
+    "  --encoder NAME      whose embeddings to compare (default: the library's, see cull status)\n"
+    "  --no-index         embed nothing: fail, saying what is missing, instead\n"
     "\n"
     "examples:\n"
     "  cull dupes | awk -F'\\t' '$4 == \"dup\"' | cut -f6     # every copy the model would not keep\n"
@@ -315,17 +316,19 @@ static double now(void)
 static int run_dupes(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
+        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"format", required_argument, 0, 'f'},
         {"threshold", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *name = NULL, *format = "tsv";
     double threshold = NAN;
+    int no_index = 0;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+e:f:t:", LONG, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'e': name = optarg; break;
+        case 'N': no_index = 1; break;
         case 'f': format = optarg; break;
         case 't':
             threshold = strtod(optarg, &end);
@@ -340,10 +343,13 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     if (strcmp(format, "tsv") && strcmp(format, "json"))
         return cli_usage_error(&cmd_dupes, "--format is tsv or json, not '%s'", format);
     char id[96], err[512];
-    if (cli_encoder_id(name, id, sizeof id)) return EXIT_SOME_FAILED;
-    if (isnan(threshold)) threshold = dupes_default_threshold(id);
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
+    if (cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id)) {
+        library_close(lib);
+        return EXIT_SOME_FAILED;
+    }
+    if (isnan(threshold)) threshold = dupes_default_threshold(id);
 
     cull_model model;
     int retrained, have_model = trainer_current_model(lib, id, &model, &retrained, err, sizeof err) == 0;

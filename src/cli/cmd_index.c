@@ -33,7 +33,7 @@ static int run_index(int argc, char **argv, const cli_globals *g)
     if (optind >= argc) return cli_usage_error(&cmd_index, "name at least one folder or file");
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
-    rc = index_cli_run(lib, &ic, argv + optind, argc - optind);
+    rc = index_cli_run(lib, &ic, argv + optind, argc - optind, NULL);
     library_close(lib);
     return rc < 0 ? EXIT_SOME_FAILED : rc;
 }

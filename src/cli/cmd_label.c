@@ -67,7 +67,7 @@ static int run_label(int argc, char **argv, const cli_globals *g)
     if (!lib) return EXIT_SOME_FAILED;
     ic.index.on_file = label_one;
     ic.index.ctx = &lr;
-    rc = index_cli_run(lib, &ic, argv + optind + 1, argc - optind - 1);
+    rc = index_cli_run(lib, &ic, argv + optind + 1, argc - optind - 1, NULL);
     library_close(lib);
     if (rc < 0) return EXIT_SOME_FAILED;
     const char *what = lr.label == LABEL_NONE ? "cleared" : lr.label == LABEL_KEEP ? "keep" : "delete";

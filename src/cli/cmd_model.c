@@ -36,6 +36,7 @@ const cli_command cmd_model = {
     "model",
     "fetch, list and describe encoder model files",
     "usage: cull model fetch [--force] NAME\n"
+    "       cull model use NAME|FOLDER\n"
     "       cull model list\n"
     "       cull model info NAME|FOLDER\n"
     "\n"
@@ -51,8 +52,13 @@ const cli_command cmd_model = {
     "                Also: clip-vit-b32, clip-vit-b16, laion-vit-b32 (CLIP vision towers from the\n"
     "                Hugging Face hub, about 350 MB each: downloaded with resume and retries,\n"
     "                size and sha256 verified, only the vision tensors of joint checkpoints).\n"
+    "  use NAME      make NAME the encoder this library's commands use when none is named, and\n"
+    "                embed every labelled image it lacks: from disk, and from the Trash for files\n"
+    "                cull apply moved (read in place), so deleted images keep teaching. Resumable:\n"
+    "                run it again after an interruption. Installing a model never changes what an\n"
+    "                existing library uses; this does.\n"
     "  list          installed models: name, size, sha256 of model.json, and whether the files\n"
-    "                match the pinned checksums\n"
+    "                match the pinned checksums; then the library's encoder and what each covers\n"
     "  info NAME     files, sizes and sha256 sums, input and output shapes, ops and weights of\n"
     "                an installed model, or of a TensorFlow.js graph-model FOLDER\n"
     "\n"
@@ -477,7 +483,7 @@ static char **folder_names(const char *dir, size_t *n)
     return names;
 }
 
-static int list_models(void)
+static int list_models(const cli_globals *g)
 {
     char dirbuf[FS_PATH_MAX];
     const char *dir = encoder_models_dir(dirbuf, sizeof dirbuf);
@@ -514,7 +520,12 @@ static int list_models(void)
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     if (!shown) fprintf(stderr, "no models installed in %s (try: cull model fetch mobilenet)\n", dir);
-    return EXIT_OK;
+    /* The library's side, when there is one (listing models never creates a library). */
+    if (access(g->db_path, F_OK) != 0) return EXIT_OK;
+    library *lib = cli_open_library(g);
+    int rc = lib && cli_print_encoders(lib, stdout) == 0 ? EXIT_OK : EXIT_SOME_FAILED;
+    library_close(lib);
+    return rc;
 }
 
 static void shape_text(json_t *dims, char *out, size_t cap)
@@ -708,7 +719,6 @@ static int info_model(const char *arg)
 
 static int run_model(int argc, char **argv, const cli_globals *g)
 {
-    (void)g;
     static const struct option LONG[] = {{"force", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     int force = 0, c;
     optind = 0;
@@ -719,7 +729,7 @@ static int run_model(int argc, char **argv, const cli_globals *g)
         default: return cli_usage_error(&cmd_model, "unknown option");
         }
     }
-    if (optind >= argc) return cli_usage_error(&cmd_model, "say fetch, list or info");
+    if (optind >= argc) return cli_usage_error(&cmd_model, "say fetch, use, list or info");
     const char *sub = argv[optind++];
     /* Options may also follow the subcommand: cull model fetch --force mobilenet. */
     int first = optind;
@@ -734,7 +744,11 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     }
     if (!strcmp(sub, "list")) {
         if (n_args || force) return cli_usage_error(&cmd_model, "list takes no arguments");
-        return list_models();
+        return list_models(g);
+    }
+    if (!strcmp(sub, "use")) {
+        if (n_args != 1 || force) return cli_usage_error(&cmd_model, "use takes one model name or folder");
+        return cli_model_use(g, args[0]);
     }
     if (!strcmp(sub, "info")) {
         if (n_args != 1 || force) return cli_usage_error(&cmd_model, "info takes one model name or folder");
@@ -757,5 +771,5 @@ static int run_model(int argc, char **argv, const cli_globals *g)
         }
         return fetch(f, force);
     }
-    return cli_usage_error(&cmd_model, "unknown subcommand '%s' (fetch, list or info)", sub);
+    return cli_usage_error(&cmd_model, "unknown subcommand '%s' (fetch, use, list or info)", sub);
 }

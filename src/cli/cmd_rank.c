@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/index_options.h"
 #include "learn/features.h"
 #include "pipeline/trainer.h"
 #include "util/fsutil.h"
@@ -23,7 +24,9 @@ const cli_command cmd_rank = {
     "\n"
     "Scores images with the stored model (retraining first, and saying so, when labels changed since\n"
     "it was trained) and prints them most likely delete first. By default only unlabelled images;\n"
-    "PATH limits the list to images at or under those paths.\n"
+    "PATH limits the list to images at or under those paths, and what is new there is indexed\n"
+    "first. Images the encoder has not embedded yet (after a switch of encoder, say) are embedded\n"
+    "first too, labelled ones from disk or from the Trash where cull apply moved them.\n"
     "\n"
     "options:\n"
     "  --format tsv|json|paths   tsv (default): P_DELETE<TAB>ABSOLUTE_PATH per line, no header;\n"
@@ -33,7 +36,8 @@ const cli_command cmd_rank = {
     "  --all                     include labelled images\n"
     "  --links DIR               also fill DIR (new or empty) with numbered symlinks in rank order,\n"
     "                            so any image viewer shows the likely deletes first\n"
-    "  --encoder NAME            whose model to use (default: the best one installed)\n"
+    "  --encoder NAME            whose model to use (default: the library's, see cull status)\n"
+    "  --no-index                index and embed nothing: fail, saying what is missing, instead\n"
     "\n"
     "examples:\n"
     "  cull rank ~/Pictures/incoming | head\n"
@@ -141,10 +145,12 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     static const struct option LONG[] = {
         {"encoder", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
         {"limit", required_argument, 0, 'n'},   {"all", no_argument, 0, 'a'},
-        {"links", required_argument, 0, 'L'},   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"links", required_argument, 0, 'L'},   {"no-index", no_argument, 0, 'N'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
     };
     const char *name = NULL, *format = "tsv", *links = NULL;
     int64_t limit = -1;
+    int no_index = 0;
     rank_run r = {0};
     optind = 0;
     int c;
@@ -157,6 +163,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
             break;
         case 'a': r.all = 1; break;
         case 'L': links = optarg; break;
+        case 'N': no_index = 1; break;
         case 'h': return cli_help(&cmd_rank);
         default: return cli_usage_error(&cmd_rank, "unknown option");
         }
@@ -166,11 +173,11 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     if (links && !folder_is_empty_or_missing(links))
         return cli_usage_error(&cmd_rank, "--links folder %s is not empty", links);
     char id[96];
-    if (cli_encoder_id(name, id, sizeof id)) return EXIT_SOME_FAILED;
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
-    if (cli_current_model(lib, id, 0, &model, NULL)) {
+    if ((!no_index && optind < argc && index_cli_new_under(lib, name, argv + optind, argc - optind)) ||
+        cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) || cli_current_model(lib, id, 0, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }

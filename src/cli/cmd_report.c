@@ -32,7 +32,7 @@ static int run_report(int argc, char **argv, const cli_globals *g);
 const cli_command cmd_report = {
     "report",
     "an HTML page on the model: curves, calibration, weak spots, top suspects",
-    "usage: cull report [-o FILE.html] [--encoder NAME]\n"
+    "usage: cull report [-o FILE.html] [--encoder NAME] [--no-index]\n"
     "\n"
     "Writes one self-contained HTML page (inline styles and SVG charts, thumbnails embedded; no\n"
     "scripts, nothing loaded from the network) about the model and the labels:\n"
@@ -47,7 +47,8 @@ const cli_command cmd_report = {
     "\n"
     "options:\n"
     "  -o, --output FILE  where to write (default ./cull-report.html); its path is printed\n"
-    "  --encoder NAME     whose model to use (default: the best one installed)\n"
+    "  --encoder NAME     whose model to use (default: the library's, see cull status)\n"
+    "  --no-index         embed nothing: fail, saying what is missing, instead\n"
     "\n"
     "examples:\n"
     "  cull report && xdg-open cull-report.html\n"
@@ -532,15 +533,17 @@ static int write_page(const char *out, library *lib, const cli_globals *g, const
 static int run_report(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"output", required_argument, 0, 'o'},
+        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"output", required_argument, 0, 'o'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *name = NULL, *out = "cull-report.html";
+    int no_index = 0;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+e:o:", LONG, NULL)) != -1) {
         switch (c) {
         case 'e': name = optarg; break;
+        case 'N': no_index = 1; break;
         case 'o': out = optarg; break;
         case 'h': return cli_help(&cmd_report);
         default: return cli_usage_error(&cmd_report, "unknown option");
@@ -549,12 +552,11 @@ static int run_report(int argc, char **argv, const cli_globals *g)
     if (optind < argc) return cli_usage_error(&cmd_report, "unexpected argument '%s'", argv[optind]);
     if (!*out) return cli_usage_error(&cmd_report, "-o wants a file name");
     char id[96], err[512];
-    if (cli_encoder_id(name, id, sizeof id)) return EXIT_SOME_FAILED;
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     int retrained;
-    if (cli_current_model(lib, id, 1, &model, &retrained)) {
+    if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, id, 1, &model, &retrained)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }

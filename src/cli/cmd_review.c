@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/index_options.h"
 #include "review/review.h"
 #include "util/fsutil.h"
 
@@ -21,7 +22,8 @@ const cli_command cmd_review = {
     "P(delete), name, folder, size, dimensions, date and camera. Every decision is stored in the\n"
     "library at once; after every N decisions the model retrains in the background and the queue\n"
     "re-orders. The Apply button does what `cull apply` does. PATH limits the review (and Apply)\n"
-    "to images at or under those paths. Ctrl-C stops the server.\n"
+    "to images at or under those paths; what is new there is indexed first, and images the encoder\n"
+    "has not embedded yet are embedded first. Ctrl-C stops the server.\n"
     "\n"
     "keys: d or Left = delete, k or Right = keep, s = skip, u or z = undo, ? = help\n"
     "      (on a phone: swipe left = delete, right = keep, up = skip)\n"
@@ -35,7 +37,8 @@ const cli_command cmd_review = {
     "                      phone on your network); anyone who can reach it and has the URL can\n"
     "                      label and trash your images\n"
     "  --retrain-every N   decisions between background retrainings (default 20)\n"
-    "  --encoder NAME      whose embeddings and model to use (default: the best one installed)\n"
+    "  --encoder NAME      whose embeddings and model to use (default: the library's, see cull status)\n"
+    "  --no-index          index and embed nothing: fail, saying what is missing, instead\n"
     "\n"
     "Thumbnails are cached in $XDG_CACHE_HOME/cull/thumbs (~/.cache/cull/thumbs).\n"
     "\n"
@@ -50,12 +53,13 @@ static int run_review(int argc, char **argv, const cli_globals *g)
     static const struct option LONG[] = {
         {"port", required_argument, 0, 'p'},          {"open", no_argument, 0, 'o'},
         {"listen", required_argument, 0, 'l'},        {"retrain-every", required_argument, 0, 'r'},
-        {"encoder", required_argument, 0, 'e'},       {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
+        {"encoder", required_argument, 0, 'e'},       {"no-index", no_argument, 0, 'N'},
+        {"help", no_argument, 0, 'h'},                {0, 0, 0, 0},
     };
     review_options o = {.db_path = g->db_path, .retrain_every = 20};
-    const char *encoder = NULL;
+    const char *encoder_name = NULL;
     int64_t v;
+    int no_index = 0;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "p:ol:r:e:", LONG, NULL)) != -1) {
@@ -70,13 +74,19 @@ static int run_review(int argc, char **argv, const cli_globals *g)
             if (cli_parse_int(optarg, 1, 1000000, &v)) return cli_usage_error(&cmd_review, "--retrain-every wants a number");
             o.retrain_every = (int)v;
             break;
-        case 'e': encoder = optarg; break;
+        case 'e': encoder_name = optarg; break;
+        case 'N': no_index = 1; break;
         case 'h': return cli_help(&cmd_review);
         default: return cli_usage_error(&cmd_review, "unknown option");
         }
     }
     char id[96];
-    if (cli_encoder_id(encoder, id, sizeof id)) return EXIT_SOME_FAILED;
+    library *lib = cli_open_library(g);
+    if (!lib) return EXIT_SOME_FAILED;
+    int ready = (no_index || optind == argc || index_cli_new_under(lib, encoder_name, argv + optind, argc - optind) == 0) &&
+                cli_prepare_encoder(lib, encoder_name, 1, no_index, id, sizeof id) == 0;
+    library_close(lib);
+    if (!ready) return EXIT_SOME_FAILED;
     o.encoder_id = id;
     o.n_roots = argc - optind;
     o.roots = calloc((size_t)o.n_roots + 1, sizeof *o.roots);

@@ -16,9 +16,11 @@ const cli_command cmd_status = {
     "counts, encoders, labels, model age and metrics",
     "usage: cull status\n"
     "\n"
-    "Shows where the library is, how many images, files and labels it holds, the embeddings per\n"
-    "encoder, and for each trained model its age, whether labels changed since, and its\n"
-    "cross-validated metrics.\n",
+    "Shows where the library is, how many images, files and labels it holds, the encoder its\n"
+    "commands use (and why), how many labelled images each installed encoder has embedded and what\n"
+    "a switch (cull model use) would embed, labelled images whose bytes are gone everywhere, the\n"
+    "embeddings per encoder, and for each trained model its age, whether labels changed since, and\n"
+    "its cross-validated metrics.\n",
     run_status,
 };
 
@@ -88,7 +90,7 @@ static int run_status(int argc, char **argv, const cli_globals *g)
     printf("labels: %lld keep, %lld delete; %lld images on disk unlabelled\n", (long long)k.keep, (long long)k.del,
            (long long)k.unlabeled_present);
     status_ctx s = {lib, library_label_version(lib)};
-    int rc = library_each_encoder(lib, show_encoder, &s);
+    int rc = cli_print_encoders(lib, stdout) || cli_print_gone(lib) || library_each_encoder(lib, show_encoder, &s);
     library_close(lib);
     return rc ? EXIT_SOME_FAILED : EXIT_OK;
 }

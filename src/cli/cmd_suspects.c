@@ -18,7 +18,7 @@ static int run_suspects(int argc, char **argv, const cli_globals *g);
 const cli_command cmd_suspects = {
     "suspects",
     "labels the model disagrees with, most doubtful first",
-    "usage: cull suspects [--limit N] [--format tsv|json] [--encoder NAME]\n"
+    "usage: cull suspects [--limit N] [--format tsv|json] [--encoder NAME] [--no-index]\n"
     "\n"
     "Ranks labelled images by how strongly the cross-validated model disagrees with their label,\n"
     "so that mistakes (a keeper labelled delete, a forgotten reject) come first. Each image is\n"
@@ -33,7 +33,8 @@ const cli_command cmd_suspects = {
     "options:\n"
     "  --limit N          print the first N only\n"
     "  --format tsv|json  output format (default tsv)\n"
-    "  --encoder NAME     whose model to use (default: the best one installed)\n"
+    "  --encoder NAME     whose model to use (default: the library's, see cull status)\n"
+    "  --no-index         embed nothing: fail, saying what is missing, instead\n"
     "\n"
     "examples:\n"
     "  cull suspects --limit 20\n"
@@ -98,16 +99,18 @@ static void print_json(const suspect *items, size_t n)
 static int run_suspects(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
+        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"format", required_argument, 0, 'f'},
         {"limit", required_argument, 0, 'n'},   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *name = NULL, *format = "tsv";
     int64_t limit = -1;
+    int no_index = 0;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+e:f:n:", LONG, NULL)) != -1) {
         switch (c) {
         case 'e': name = optarg; break;
+        case 'N': no_index = 1; break;
         case 'f': format = optarg; break;
         case 'n':
             if (cli_parse_int(optarg, 0, INT64_MAX, &limit)) return cli_usage_error(&cmd_suspects, "--limit wants a number");
@@ -120,11 +123,10 @@ static int run_suspects(int argc, char **argv, const cli_globals *g)
     if (strcmp(format, "tsv") && strcmp(format, "json"))
         return cli_usage_error(&cmd_suspects, "--format is tsv or json, not '%s'", format);
     char id[96];
-    if (cli_encoder_id(name, id, sizeof id)) return EXIT_SOME_FAILED;
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
-    if (cli_current_model(lib, id, 1, &model, NULL)) {
+    if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, id, 1, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }

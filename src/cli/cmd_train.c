@@ -12,7 +12,7 @@ static int run_train(int argc, char **argv, const cli_globals *g);
 const cli_command cmd_train = {
     "train",
     "learn keep/delete from the labels; print cross-validated metrics",
-    "usage: cull train [--model logreg|mlp|auto] [--encoder NAME]\n"
+    "usage: cull train [--model logreg|mlp|auto] [--encoder NAME] [--no-index]\n"
     "\n"
     "Learns keep/delete from every labelled image's embedding, metadata (size, pixels, aspect,\n"
     "format, camera) and file-name tokens (never folder names). 5-fold cross-validation measures how\n"
@@ -34,7 +34,8 @@ const cli_command cmd_train = {
     "\n"
     "options:\n"
     "  --model KIND       logreg, mlp or auto (default: auto)\n"
-    "  --encoder NAME     whose embeddings to learn from (default: the best one installed)\n"
+    "  --encoder NAME     whose embeddings to learn from (default: the library's, see cull status)\n"
+    "  --no-index         embed nothing: fail, saying what is missing, instead\n"
     "\n"
     "example:\n"
     "  cull train\n"
@@ -45,16 +46,19 @@ const cli_command cmd_train = {
 static int run_train(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"model", required_argument, 0, 'm'},
+        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"model", required_argument, 0, 'm'},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
     const char *name = NULL;
     train_options opt = {.kind = SELECT_AUTO, .compare_grouping = 1};
+    int no_index = 0;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+e:m:", LONG, NULL)) != -1) {
         if (c == 'e') {
             name = optarg;
+        } else if (c == 'N') {
+            no_index = 1;
         } else if (c == 'm') {
             if (strcmp(optarg, "auto") == 0) opt.kind = SELECT_AUTO;
             else if (strcmp(optarg, "logreg") == 0) opt.kind = SELECT_LOGREG;
@@ -68,9 +72,12 @@ static int run_train(int argc, char **argv, const cli_globals *g)
     }
     if (optind < argc) return cli_usage_error(&cmd_train, "unexpected argument '%s'", argv[optind]);
     char id[96], err[512];
-    if (cli_encoder_id(name, id, sizeof id)) return EXIT_SOME_FAILED;
     library *lib = cli_open_library(g);
     if (!lib) return EXIT_SOME_FAILED;
+    if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id)) {
+        library_close(lib);
+        return EXIT_SOME_FAILED;
+    }
     cull_model m;
     train_report rep;
     int rc = trainer_train_with(lib, id, &opt, &m, &rep, err, sizeof err);

@@ -82,19 +82,6 @@ json_t *cli_json_path(const char *path)
     return j;
 }
 
-int cli_encoder_id(const char *name, char *id, size_t cap)
-{
-    char err[512];
-    encoder *enc = encoder_open(name, err, sizeof err);
-    if (!enc) {
-        cli_error("%s", err);
-        return -1;
-    }
-    snprintf(id, cap, "%s", enc->id);
-    encoder_close(enc);
-    return 0;
-}
-
 int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained)
 {
     char err[512];

@@ -1,11 +1,14 @@
 #include "cli/index_options.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "encoders/encoder.h"
 #include "media/media.h"
+#include "util/fsutil.h"
 
 int index_cli_parse(const cli_command *cmd, int argc, char **argv, index_cli *out)
 {
@@ -48,26 +51,72 @@ static void on_signal(int sig)
     index_request_stop();
 }
 
-int index_cli_run(library *lib, index_cli *ic, char *const *roots, int n_roots)
+/* index_paths over roots, or with roots NULL index_missing; SIGINT/SIGTERM stop it cleanly. */
+static int run_stoppable(library *lib, encoder *enc, char *const *roots, int n_roots, int all, const index_options *o,
+                         index_summary *sum)
 {
-    char err[512];
-    encoder *enc = encoder_open(ic->encoder, err, sizeof err);
-    if (!enc) {
-        cli_error("%s", err);
-        return -1;
-    }
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    index_summary sum;
-    int rc = index_paths(lib, enc, roots, n_roots, &ic->index, &sum);
+    int rc = roots ? index_paths(lib, enc, roots, n_roots, o, sum) : index_missing(lib, enc, all, o, sum);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    return rc;
+}
+
+static int exit_status(const index_summary *sum) { return sum->interrupted ? 130 : sum->failed ? EXIT_SOME_FAILED : EXIT_OK; }
+
+int index_cli_run(library *lib, index_cli *ic, char *const *roots, int n_roots, index_summary *out)
+{
+    char err[512], name[FS_PATH_MAX];
+    if (cli_encoder_name(lib, ic->encoder, name, sizeof name, NULL)) return -1;
+    encoder *enc = encoder_open(name, err, sizeof err);
+    if (!enc) {
+        cli_error("%s", err);
+        return -1;
+    }
+    index_summary sum;
+    int rc = run_stoppable(lib, enc, roots, n_roots, 0, &ic->index, &sum);
     encoder_close(enc);
     if (rc != 0) return -1;
     if (!ic->quiet || sum.failed) index_print_summary(&sum);
-    if (sum.interrupted) return 130;
-    return sum.failed ? EXIT_SOME_FAILED : EXIT_OK;
+    if (out) *out = sum;
+    return exit_status(&sum);
+}
+
+int index_cli_new_under(library *lib, const char *encoder_name, char *const *paths, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) {
+            cli_error("%s: %s", paths[i], strerror(errno));
+            return -1;
+        }
+    }
+    index_cli ic = {.encoder = encoder_name, .quiet = 1,
+                    .index = {.jobs = cli_default_jobs(), .max_pixels = MEDIA_DEFAULT_MAX_PIXELS,
+                              .max_bytes = MEDIA_DEFAULT_MAX_BYTES, .show_progress = 1}};
+    index_summary sum;
+    int rc = index_cli_run(lib, &ic, paths, n, &sum);
+    if (rc < 0 || rc == 130) return -1;
+    if (sum.found == 0) {
+        fputs("cull: no images under ", stderr);
+        for (int i = 0; i < n; i++) {
+            if (i) fputs(n > 2 ? ", " : " or ", stderr);
+            cli_put_path(stderr, paths[i]);
+        }
+        fputc('\n', stderr);
+    }
+    return 0;
+}
+
+int index_cli_missing(library *lib, encoder *enc, int all, index_summary *sum)
+{
+    index_options o = {.jobs = cli_default_jobs(), .max_pixels = MEDIA_DEFAULT_MAX_PIXELS,
+                       .max_bytes = MEDIA_DEFAULT_MAX_BYTES, .show_progress = 1};
+    if (run_stoppable(lib, enc, NULL, 0, all, &o, sum)) return -1;
+    if (sum->found || sum->failed) index_print_summary(sum);
+    return exit_status(sum);
 }

@@ -25,8 +25,20 @@ typedef struct {
    operand. Returns 0, 1 when --help was asked (usage printed), or EXIT_USAGE. */
 int index_cli_parse(const cli_command *cmd, int argc, char **argv, index_cli *out);
 
-/* Opens the encoder, runs the index, prints the summary; installs SIGINT/SIGTERM handlers for the
-   run's duration. Returns EXIT_OK, EXIT_SOME_FAILED, or -1 on library or encoder failure. */
-int index_cli_run(library *lib, index_cli *ic, char *const *roots, int n_roots);
+/* Opens the encoder (--encoder, else the library's: cli_encoder_name), runs the index, prints the
+   summary; installs SIGINT/SIGTERM handlers for the run's duration. Returns EXIT_OK,
+   EXIT_SOME_FAILED, 130 when interrupted, or -1 on library or encoder failure. out (may be
+   NULL) gets the summary. */
+int index_cli_run(library *lib, index_cli *ic, char *const *roots, int n_roots, index_summary *out);
+
+/* What rank PATH and review PATH do first: each path must exist (else an error naming it), and
+   what is new under them is indexed (progress bar on a terminal, failures named); when there is
+   no image under them at all, stderr says so. 0, or -1 with the error printed. */
+int index_cli_new_under(library *lib, const char *encoder_name, char *const *paths, int n);
+
+/* Embeds with enc what it lacks (index_missing, all as there), with a progress bar on a terminal,
+   every core, and Ctrl-C stopping cleanly; prints the summary when anything was read. Same
+   returns as index_cli_run. */
+int index_cli_missing(library *lib, encoder *enc, int all, index_summary *sum);
 
 #endif

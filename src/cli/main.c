@@ -68,8 +68,9 @@ int main(int argc, char **argv)
             print_help(stdout);
             return EXIT_OK;
         } else if (strcmp(argv[i], "--version") == 0) {
-            printf("cull %s (libvips %s, OpenBLAS kernels %s, ViT in %s)\n", CULL_VERSION, vips_version_string(),
-                   blas_core_name(), nn_bf16_supported() ? "bf16 on AMX (oneDNN)" : "float32: no AMX");
+            const char *bf16 = nn_bf16_native_isa();
+            printf("cull %s (libvips %s, OpenBLAS kernels %s, ViT in %s%s)\n", CULL_VERSION, vips_version_string(),
+                   blas_core_name(), bf16 ? "bf16, oneDNN " : "float32: no native bf16 kernel", bf16 ? bf16 : "");
             return EXIT_OK;
         } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
             g.db_path = argv[++i];

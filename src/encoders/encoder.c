@@ -13,6 +13,9 @@ typedef struct {
     const char *name;
     /* NULL with a reason in err on failure (missing weights, out of memory, ...). */
     encoder *(*open)(char *err, size_t errlen);
+    /* Whether its files are installed (NULL: built in, always). */
+    int (*installed)(const char *name);
+    double images_per_second;   /* rough end-to-end rate on 2 cores (bench/results.txt), for estimates */
 } encoder_entry;
 
 static encoder *open_lite(char *err, size_t errlen)
@@ -23,13 +26,35 @@ static encoder *open_lite(char *err, size_t errlen)
     return enc;
 }
 
+/* models folder/name in dir. */
+static void model_folder(const char *name, char *dir, size_t cap)
+{
+    char models[4096];
+    snprintf(dir, cap, "%s/%s", encoder_models_dir(models, sizeof models), name);
+}
+
+static int tfjs_installed(const char *name)
+{
+    char dir[4200], probe[4300];
+    model_folder(name, dir, sizeof dir);
+    snprintf(probe, sizeof probe, "%s/model.json", dir);
+    return access(probe, F_OK) == 0;
+}
+
+static int vit_installed(const char *name)
+{
+    char dir[4200];
+    model_folder(name, dir, sizeof dir);
+    return vit_folder_looks_like(dir);
+}
+
 /* The nsfwjs MobileNetV2 model, from the models folder (`cull model fetch mobilenet`). */
 static encoder *open_mobilenet(char *err, size_t errlen)
 {
-    char models[4096], dir[4200], probe[4300];
-    snprintf(dir, sizeof dir, "%s/mobilenet", encoder_models_dir(models, sizeof models));
+    char dir[4200], probe[4300];
+    model_folder("mobilenet", dir, sizeof dir);
     snprintf(probe, sizeof probe, "%s/model.json", dir);
-    if (access(probe, F_OK) != 0) {
+    if (!tfjs_installed("mobilenet")) {
         snprintf(err, errlen, "mobilenet: not installed (no %s); run `cull model fetch mobilenet`", probe);
         return NULL;
     }
@@ -39,9 +64,9 @@ static encoder *open_mobilenet(char *err, size_t errlen)
 /* A CLIP-family ViT from the models folder (`cull model fetch NAME`, src/fetch/hf_fetch.c). */
 static encoder *open_vit(const char *name, char *err, size_t errlen)
 {
-    char models[4096], dir[4200];
-    snprintf(dir, sizeof dir, "%s/%s", encoder_models_dir(models, sizeof models), name);
-    if (!vit_folder_looks_like(dir)) {
+    char dir[4200];
+    model_folder(name, dir, sizeof dir);
+    if (!vit_installed(name)) {
         snprintf(err, errlen, "%s: not installed (no model.safetensors in %s); run `cull model fetch %s`", name, dir,
                  name);
         return NULL;
@@ -54,11 +79,11 @@ static encoder *open_clip_b16(char *err, size_t errlen) { return open_vit("clip-
 static encoder *open_laion_b32(char *err, size_t errlen) { return open_vit("laion-vit-b32", err, errlen); }
 
 static const encoder_entry encoders[] = {
-    {"lite", open_lite},
-    {"mobilenet", open_mobilenet},
-    {"clip-vit-b32", open_clip_b32},
-    {"clip-vit-b16", open_clip_b16},
-    {"laion-vit-b32", open_laion_b32},
+    {"lite", open_lite, NULL, 200},
+    {"mobilenet", open_mobilenet, tfjs_installed, 35},
+    {"clip-vit-b32", open_clip_b32, vit_installed, 18},
+    {"clip-vit-b16", open_clip_b16, vit_installed, 5},
+    {"laion-vit-b32", open_laion_b32, vit_installed, 18},
 };
 
 #define N_ENCODERS (sizeof encoders / sizeof encoders[0])
@@ -79,12 +104,38 @@ const char *encoder_models_dir(char *buf, size_t cap)
 
 const char *encoder_default_name(void)
 {
-    char models[4096], probe[4200];
-    const char *dir = encoder_models_dir(models, sizeof models);
-    snprintf(probe, sizeof probe, "%s/clip-vit-b32", dir);
-    if (vit_folder_looks_like(probe)) return "clip-vit-b32";
-    snprintf(probe, sizeof probe, "%s/mobilenet/model.json", dir);
-    return access(probe, F_OK) == 0 ? "mobilenet" : "lite";
+    if (encoder_installed("clip-vit-b32")) return "clip-vit-b32";
+    return encoder_installed("mobilenet") ? "mobilenet" : "lite";
+}
+
+const char *encoder_known_name(size_t i) { return i < N_ENCODERS ? encoders[i].name : NULL; }
+
+static const encoder_entry *entry_of(const char *name)
+{
+    for (size_t i = 0; i < N_ENCODERS; i++)
+        if (strcmp(encoders[i].name, name) == 0) return &encoders[i];
+    return NULL;
+}
+
+int encoder_installed(const char *name)
+{
+    const encoder_entry *e = entry_of(name);
+    return e && (!e->installed || e->installed(name));
+}
+
+double encoder_rough_rate(const char *name)
+{
+    const encoder_entry *e = entry_of(name);
+    return e ? e->images_per_second : 18;
+}
+
+const char *encoder_name_of_id(const char *id)
+{
+    for (size_t i = 0; i < N_ENCODERS; i++) {
+        size_t len = strlen(encoders[i].name);
+        if (strncmp(id, encoders[i].name, len) == 0 && id[len] == '-') return encoders[i].name;
+    }
+    return NULL;
 }
 
 /* "a, b, c": the known names, for the unknown-encoder message. */
@@ -110,9 +161,8 @@ encoder *encoder_open(const char *name, char *err, size_t errlen)
     if (strchr(name, '/'))
         return vit_folder_looks_like(name) ? vit_encoder_open(name, NULL, err, errlen)
                                            : tfjs_encoder_open(name, err, errlen);
-    for (size_t i = 0; i < N_ENCODERS; i++)
-        if (strcmp(encoders[i].name, name) == 0)
-            return encoders[i].open(err, errlen);
+    const encoder_entry *e = entry_of(name);
+    if (e) return e->open(err, errlen);
     char known[256];
     known_names(known, sizeof known);
     snprintf(err, errlen, "unknown encoder '%s' (known: %s, or the path of a model folder: config.json + model.safetensors, or a tfjs graph model)", name, known);

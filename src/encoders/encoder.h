@@ -36,6 +36,16 @@ void encoder_close(encoder *enc);
    installed (models folder/mobilenet/model.json exists), else "lite". */
 const char *encoder_default_name(void);
 
+/* The registry's names, for i = 0, 1, ... until NULL. */
+const char *encoder_known_name(size_t i);
+/* Whether the registry encoder called name can be opened here (its files are installed). */
+int encoder_installed(const char *name);
+/* The registry name whose encoders' ids this id is one of ("mobilenet" for "mobilenet-1a2b…"), or
+   NULL (a model folder's id, "vit-…" or "tfjs-…", names no registry encoder). */
+const char *encoder_name_of_id(const char *id);
+/* A rough end-to-end rate (images/s on 2 cores) for the time a switch will take. */
+double encoder_rough_rate(const char *name);
+
 /* The folder installed models live in: $CULL_MODELS if set, else $XDG_DATA_HOME/cull/models, else
    $HOME/.local/share/cull/models. Returns buf (or the variable's value). */
 const char *encoder_models_dir(char *buf, size_t cap);

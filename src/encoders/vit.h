@@ -98,7 +98,7 @@ int vit_model_load(vit_model *m, const char *dir, char *err, size_t errlen);
 int vit_model_from_st(vit_model *m, const vit_config *cfg, const st_file *f, char *err, size_t errlen);
 void vit_model_free(vit_model *m);
 /* Adds bf16 copies of the linear layers' weights, which vit_forward then uses (nn/gemm_bf16.h:
-   AMX only). 0, or -1 with a reason and the model unchanged. */
+   AMX or AVX512-BF16 only). 0, or -1 with a reason and the model unchanged. */
 int vit_model_use_bf16(vit_model *m, char *err, size_t errlen);
 
 /* Sizes s for n images on threads threads (growing only). 0, or -1 when out of memory. */

@@ -185,7 +185,8 @@ static void vit_close(encoder *enc)
     free(e);
 }
 
-/* CULL_PRECISION: "bf16" (AMX required), "f32", or "auto"/unset: bf16 where AMX runs it. bf16
+/* CULL_PRECISION: "bf16" (a native oneDNN bf16 kernel required: AMX or AVX512-BF16), "f32", or
+   "auto"/unset: bf16 where such a kernel runs it. bf16
    moves a CLIP embedding by a few 10⁻³ relative (tests/e2e/vit.sh measures it against PyTorch)
    and makes the encoder several times faster; "f32" reproduces the reference to 1e-4. */
 static int choose_precision(vit_model *m, char *err, size_t errlen)
@@ -193,7 +194,7 @@ static int choose_precision(vit_model *m, char *err, size_t errlen)
     const char *p = getenv("CULL_PRECISION");
     if (!p || !*p || !strcmp(p, "auto")) {
         char ignored[256];
-        if (nn_bf16_supported()) vit_model_use_bf16(m, ignored, sizeof ignored);
+        if (nn_bf16_native_isa()) vit_model_use_bf16(m, ignored, sizeof ignored);
         return 0;
     }
     if (!strcmp(p, "f32")) return 0;

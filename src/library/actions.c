@@ -10,11 +10,21 @@
 
 int64_t library_new_batch(library *lib)
 {
-    sqlite3_stmt *st = library_prepare(lib, "SELECT COALESCE(MAX(batch), 0) + 1 FROM action_log");
+    return library_query_int64(lib, "SELECT COALESCE(MAX(batch), 0) + 1 FROM action_log");
+}
+
+int64_t library_unfinished_batch(library *lib)
+{
+    return library_query_int64(lib, "SELECT COALESCE(MAX(value), 0) FROM meta WHERE key = 'unfinished_apply'");
+}
+
+int library_set_unfinished_batch(library *lib, int64_t batch)
+{
+    sqlite3_stmt *st = library_prepare(lib, batch ? "INSERT OR REPLACE INTO meta VALUES ('unfinished_apply', ?1)"
+                                                  : "DELETE FROM meta WHERE key = 'unfinished_apply'");
     if (!st) return -1;
-    int64_t b = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    return b;
+    if (batch) sqlite3_bind_int64(st, 1, batch);
+    return library_step_done(lib, st, "mark apply batch");
 }
 
 static void bind_path(sqlite3_stmt *st, int i, const char *p)
@@ -76,13 +86,9 @@ int library_each_last_action(library *lib, int64_t batch, library_action_fn fn, 
 
 int64_t library_last_trashed_batch(library *lib)
 {
-    sqlite3_stmt *st = library_prepare(lib,
+    return library_query_int64(lib,
         "SELECT COALESCE(MAX(batch), 0) FROM action_log WHERE event = 'moved' AND id IN"
         " (SELECT MAX(id) FROM action_log GROUP BY batch, path)");
-    if (!st) return -1;
-    int64_t b = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    return b;
 }
 
 int library_each_delete_candidate(library *lib, library_delete_fn fn, void *ctx)

@@ -24,6 +24,12 @@ typedef int (*library_action_fn)(const library_action *a, void *ctx);   /* non-z
 /* A new batch number (one per apply run). */
 int64_t library_new_batch(library *lib);
 
+/* The batch of an apply that started moving files and has not finished (it was killed), or 0.
+   Its re-run continues that batch, so one undo puts back what both runs moved. */
+int64_t library_unfinished_batch(library *lib);
+/* Marks batch as started (before its first move) or, with 0, the apply as finished. */
+int library_set_unfinished_batch(library *lib, int64_t batch);
+
 int library_log_action(library *lib, const library_action *a, const char *event, const char *detail);
 
 /* The last event of every file of batch (batch < 0: of every batch), oldest first. */

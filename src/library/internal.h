@@ -19,6 +19,8 @@ sqlite3_stmt *library_prepare(library *lib, const char *sql);
 /* Steps a statement that returns no rows (or ignores them), then finalizes it. */
 int library_step_done(library *lib, sqlite3_stmt *st, const char *what);
 int64_t library_now(void);
+/* The first column of the first row of sql (no parameters) as an integer; -1 on error. */
+int64_t library_query_int64(library *lib, const char *sql);
 /* A BLOB path column as a C string in buf; NULL when it is NULL or does not fit. */
 const char *library_column_path(sqlite3_stmt *st, int col, char *buf, size_t cap);
 

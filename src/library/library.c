@@ -16,7 +16,7 @@
 
 #include "library/internal.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 60000
 
 static const char *SCHEMA_V1 =
@@ -64,6 +64,9 @@ static const char *SCHEMA_V2 =
     "  at INTEGER NOT NULL);"
     "CREATE INDEX action_log_batch ON action_log(batch, path);";
 
+/* v3: the library's own choices, as text (e.g. which encoder its commands use). */
+static const char *SCHEMA_V3 = "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
 int library_fail(library *lib, const char *what)
 {
     snprintf(lib->err, sizeof lib->err, "%s: %s", what, sqlite3_errmsg(lib->db));
@@ -105,6 +108,15 @@ int library_step_done(library *lib, sqlite3_stmt *st, const char *what)
 
 int64_t library_now(void) { return (int64_t)time(NULL); }
 
+int64_t library_query_int64(library *lib, const char *sql)
+{
+    sqlite3_stmt *st = library_prepare(lib, sql);
+    if (!st) return -1;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : library_fail(lib, "query");
+    sqlite3_finalize(st);
+    return v;
+}
+
 static int user_version(library *lib)
 {
     sqlite3_stmt *st = library_prepare(lib, "PRAGMA user_version");
@@ -125,8 +137,10 @@ static int migrate(library *lib)
                  "library schema version %d is newer than this cull understands (%d)", v, SCHEMA_VERSION);
         return -1;
     }
+    char set_version[64];
+    snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", SCHEMA_VERSION);
     if ((v < 1 && library_exec(lib, SCHEMA_V1)) || (v < 2 && library_exec(lib, SCHEMA_V2)) ||
-        (v < SCHEMA_VERSION && library_exec(lib, "PRAGMA user_version = 2"))) {
+        (v < 3 && library_exec(lib, SCHEMA_V3)) || (v < SCHEMA_VERSION && library_exec(lib, set_version))) {
         library_rollback(lib);
         return -1;
     }
@@ -165,6 +179,26 @@ void library_close(library *lib)
     if (!lib) return;
     sqlite3_close(lib->db);
     free(lib);
+}
+
+int library_get_setting(library *lib, const char *key, char *value, size_t cap)
+{
+    sqlite3_stmt *st = library_prepare(lib, "SELECT value FROM settings WHERE key = ?1");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+    if (found) snprintf(value, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return found ? 1 : rc == SQLITE_DONE ? 0 : library_fail(lib, "read setting");
+}
+
+int library_set_setting(library *lib, const char *key, const char *value)
+{
+    sqlite3_stmt *st = library_prepare(lib, "INSERT OR REPLACE INTO settings VALUES (?1, ?2)");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    return library_step_done(lib, st, "write setting");
 }
 
 int library_begin(library *lib) { return library_exec(lib, "BEGIN IMMEDIATE"); }
@@ -326,11 +360,7 @@ int library_set_label(library *lib, int64_t image_id, int label, const char *sou
 
 int64_t library_label_version(library *lib)
 {
-    sqlite3_stmt *st = library_prepare(lib, "SELECT value FROM meta WHERE key = 'label_version'");
-    if (!st) return -1;
-    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    return v;
+    return library_query_int64(lib, "SELECT value FROM meta WHERE key = 'label_version'");
 }
 
 /* --- rows ---------------------------------------------------------------------------------- */

@@ -36,6 +36,15 @@ int library_begin(library *lib);    /* BEGIN IMMEDIATE: waits for other writers 
 int library_commit(library *lib);
 void library_rollback(library *lib);
 
+/* --- settings: the library's own choices ------------------------------------------------ */
+
+/* "encoder": the encoder its commands use when none is named (`cull model use`). */
+#define LIBRARY_SETTING_ENCODER "encoder"
+
+/* 1 with the value in value, 0 when it was never set, -1 on error. */
+int library_get_setting(library *lib, const char *key, char *value, size_t cap);
+int library_set_setting(library *lib, const char *key, const char *value);
+
 /* --- images and paths ------------------------------------------------------------------ */
 
 /* Inserts the image if its content is new, else refreshes its metadata; *id gets its row id. */

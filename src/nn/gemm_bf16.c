@@ -1,10 +1,10 @@
 /*
  * gemm_bf16.c — bf16 fully connected layers on oneDNN's matmul (gemm_bf16.h).
  *
- * The weights are reordered once into the blocked bf16 layout oneDNN's AMX kernel asks for
- * ("format any", asked with 64 rows); the kernels for every row count are then built for that
- * layout. Should oneDNN have none, the run fails and the caller falls back to float32. The activations are rounded to bf16 here,
- * 32 at a time with AVX512-BF16, into the caller's scratch.
+ * The weights are reordered once into the blocked bf16 layout oneDNN's kernel asks for ("format
+ * any", asked with 64 rows); the kernels for every row count are then built for that layout.
+ * Should oneDNN have none, the run fails and the caller falls back to float32. The activations
+ * are rounded to bf16 here, 32 at a time with AVX512-BF16, into the caller's scratch.
  */
 #include "nn/gemm_bf16.h"
 
@@ -34,7 +34,8 @@ struct nn_bf16_linear {
 };
 
 static dnnl_engine_t engine;
-static int amx, avx512bf16;
+static int avx512bf16;
+static char native_isa[64];  /* oneDNN's bf16 implementation when it is bf16-native, else "" */
 
 /* The matmul x[m×k] (bf16) · Wᵀ (W: n×k, bf16, layout left to oneDNN) → y[m×n] (f32), with
    y added in when sum. */
@@ -70,17 +71,20 @@ static void probe(void)
     if (matmul_desc(64, 64, 64, 0, NULL, &pd) != dnnl_success) return;
     const char *impl = NULL;
     dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
-    amx = impl && strstr(impl, "amx") != NULL;
+    /* Native: brgemm on AMX tiles or on AVX512-BF16 dot products. Anything else ("gemm:jit" on
+       plain AVX-512, say) converts to float32 inside and is slower than OpenBLAS's sgemm. */
+    if (impl && (strstr(impl, "amx") || strstr(impl, "avx512_core_bf16")))
+        snprintf(native_isa, sizeof native_isa, "%s", impl);
     dnnl_primitive_desc_destroy(pd);
     __builtin_cpu_init();
     avx512bf16 = __builtin_cpu_supports("avx512bf16");
 }
 
-int nn_bf16_supported(void)
+const char *nn_bf16_native_isa(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, probe);
-    return amx;
+    return native_isa[0] ? native_isa : NULL;
 }
 
 /* Round to nearest even, as the hardware conversion does; NaN stays NaN. */
@@ -136,8 +140,8 @@ out:
 
 nn_bf16_linear *nn_bf16_linear_new(const float *w, size_t n, size_t k, char *err, size_t errlen)
 {
-    if (!nn_bf16_supported()) {
-        snprintf(err, errlen, "bf16 matrix products need AMX (oneDNN found none)");
+    if (!nn_bf16_native_isa()) {
+        snprintf(err, errlen, "bf16 matrix products need AMX or AVX512-BF16 (oneDNN has no native bf16 kernel here)");
         return NULL;
     }
     nn_bf16_linear *l = calloc(1, sizeof *l);

@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "library/actions.h"
+#include "library/coverage.h"
 #include "media/media.h"
 #include "media/scan.h"
 #include "util/fsutil.h"
@@ -39,9 +40,15 @@ typedef struct {
 typedef struct {
     char *path;
     int explicit;
+    /* Embedding an image the library knows (index_missing): its id and content; the file must
+       still hold that content. from_trash: a copy apply moved, read in place, never recorded
+       as one of the image's paths. */
+    int64_t want_id;
+    uint8_t want_sha256[32];
+    int from_trash;
 } job;
 
-enum { R_INDEXED, R_KNOWN, R_IGNORED, R_FAILED, R_DECODED };
+enum { R_INDEXED, R_KNOWN, R_IGNORED, R_FAILED, R_DECODED, R_CHANGED };
 
 typedef struct result {
     struct result *next;
@@ -143,6 +150,15 @@ static int call_on_file(run *r, const char *path, int64_t image_id)
     return -1;
 }
 
+static job *add_job(run *r)
+{
+    if (r->n_jobs == r->cap_jobs) {
+        r->cap_jobs = r->cap_jobs ? r->cap_jobs * 2 : 1024;
+        r->jobs = g_renew(job, r->jobs, r->cap_jobs);
+    }
+    return &r->jobs[r->n_jobs++];
+}
+
 static void found_file(const char *path, const struct stat *st, int explicit, void *ctx)
 {
     run *r = ctx;
@@ -155,11 +171,7 @@ static void found_file(const char *path, const struct stat *st, int explicit, vo
         call_on_file(r, path, k->image_id);
         return;
     }
-    if (r->n_jobs == r->cap_jobs) {
-        r->cap_jobs = r->cap_jobs ? r->cap_jobs * 2 : 1024;
-        r->jobs = g_renew(job, r->jobs, r->cap_jobs);
-    }
-    r->jobs[r->n_jobs++] = (job){g_strdup(path), explicit};
+    *add_job(r) = (job){.path = g_strdup(path), .explicit = explicit};
 }
 
 static void walk_problem(const char *path, const char *reason, void *ctx)
@@ -187,7 +199,7 @@ static void process(run *r, const job *j, result *res)
 {
     char err[256];
     file_buffer fb;
-    if (!j->explicit && !named_like_image(j->path) && !sniff_is_image(j->path)) {
+    if (!j->want_id && !j->explicit && !named_like_image(j->path) && !sniff_is_image(j->path)) {
         res->status = R_IGNORED;
         return;
     }
@@ -198,7 +210,12 @@ static void process(run *r, const job *j, result *res)
     }
     res->st = fb.st;
     media_sha256(fb.data, fb.len, res->sha256);
-    const int64_t *known = g_hash_table_lookup(r->hashes, res->sha256);
+    if (j->want_id && memcmp(res->sha256, j->want_sha256, 32) != 0) {
+        res->status = R_CHANGED;
+        file_buffer_free(&fb);
+        return;
+    }
+    const int64_t *known = j->want_id ? NULL : g_hash_table_lookup(r->hashes, res->sha256);
     if (known) {
         res->status = R_KNOWN;
         res->image_id = *known;
@@ -347,8 +364,14 @@ static int store(run *r, result *res)
     case R_KNOWN:
         s->known++;
         break;
+    case R_CHANGED: /* the labelled picture is no longer in this file */
+        s->unreadable++;
+        report(path, res->job->from_trash ? "the Trash copy no longer holds the indexed picture"
+                                          : "changed since it was indexed (`cull index` records the new content)");
+        return 0;
     }
     s->found++;
+    if (res->job->from_trash) return 0;
     file_stamp st = stamp_of(&res->st);
     if (library_put_path(r->lib, path, res->image_id, &st)) return -1;
     return call_on_file(r, path, res->image_id);
@@ -408,21 +431,82 @@ static void mark_gone(run *r, char *const *roots, int n_roots)
     }
 }
 
-int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, const index_options *o,
-                index_summary *sum)
+static void run_init(run *r, library *lib, encoder *enc, const index_options *o, index_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
     stop_requested = 0;
+    *r = (run){.lib = lib, .enc = enc, .opt = o, .sum = sum};
+    r->paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    r->hashes = g_hash_table_new_full(sha_hash, sha_equal, g_free, g_free);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->ready, NULL);
+    pthread_cond_init(&r->batch_ready, NULL);
+    pthread_cond_init(&r->batch_room, NULL);
+}
+
+static void run_free(run *r)
+{
+    for (size_t i = 0; i < r->n_jobs; i++) g_free(r->jobs[i].path);
+    g_free(r->jobs);
+    g_hash_table_destroy(r->paths);
+    g_hash_table_destroy(r->hashes);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->ready);
+    pthread_cond_destroy(&r->batch_ready);
+    pthread_cond_destroy(&r->batch_room);
+}
+
+/* Runs the collected jobs on the worker threads and stores the results (inside the open
+   transaction, committing as it goes). 0, or -1 when the library failed. */
+static int run_jobs(run *r, const char *what)
+{
+    progress bar;
+    progress_start(&bar, what, (int64_t)r->n_jobs);
+    bar.enabled &= r->opt->show_progress;
+    int nthreads = r->opt->jobs < 1 ? 1 : r->opt->jobs;
+    if ((size_t)nthreads > r->n_jobs) nthreads = r->n_jobs ? (int)r->n_jobs : 0;
+    int batching = r->enc->encode_batch && nthreads > 0;
+    pthread_t *threads = g_new0(pthread_t, nthreads + 1);
+    r->decoders_running = nthreads;
+    r->workers_running = nthreads + batching;
+    int started = 0;
+    for (int i = 0; i < nthreads; i++) {
+        if (pthread_create(&threads[started], NULL, worker, r) == 0) started++;
+        else r->decoders_running--, r->workers_running--;
+    }
+    int encoder_started = batching && pthread_create(&threads[started], NULL, batch_encoder, r) == 0;
+    if (batching && !encoder_started) r->workers_running--;
+    if (started == 0 && r->n_jobs > 0) {
+        fprintf(stderr, "cull: cannot start a worker thread\n");
+        stop_requested = 1;
+    }
+    int drained = drain(r, &bar);
+    if (drained != 0) stop_requested = 1; /* the library failed: finish no more files */
+    for (int i = 0; i < started + encoder_started; i++) pthread_join(threads[i], NULL);
+    g_free(threads);
+    free_results(r->head);
+    r->head = r->tail = NULL;
+    progress_finish(&bar);
+    r->sum->interrupted = stop_requested;
+    return drained;
+}
+
+/* Commits what run_jobs stored (drained: its return). 0, or -1 with the library's error printed. */
+static int commit_run(run *r, int drained)
+{
+    if (drained == 0 && library_commit(r->lib) == 0) return 0;
+    fprintf(stderr, "cull: library: %s\n", library_error(r->lib));
+    library_rollback(r->lib);
+    return -1;
+}
+
+int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, const index_options *o,
+                index_summary *sum)
+{
     double t0 = now_monotonic();
-    run r = {.lib = lib, .enc = enc, .opt = o, .sum = sum};
-    r.paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    r.hashes = g_hash_table_new_full(sha_hash, sha_equal, g_free, g_free);
-    pthread_mutex_init(&r.mu, NULL);
-    pthread_cond_init(&r.ready, NULL);
-    pthread_cond_init(&r.batch_ready, NULL);
-    pthread_cond_init(&r.batch_room, NULL);
-    int rc = -1, nthreads = 0;
-    pthread_t *threads = NULL;
+    run r;
+    run_init(&r, lib, enc, o, sum);
+    int rc = -1;
     char **abs_roots = g_new0(char *, n_roots + 1);
 
     if (library_each_path(lib, enc->id, load_path, &r) || library_each_embedded_hash(lib, enc->id, load_hash, &r) ||
@@ -441,43 +525,50 @@ int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, con
         goto out;
     }
 
-    progress bar;
-    progress_start(&bar, "indexing", (int64_t)r.n_jobs);
-    bar.enabled &= o->show_progress;
-    nthreads = o->jobs < 1 ? 1 : o->jobs;
-    if ((size_t)nthreads > r.n_jobs) nthreads = r.n_jobs ? (int)r.n_jobs : 0;
-    int batching = enc->encode_batch && nthreads > 0;
-    threads = g_new0(pthread_t, nthreads + 1);
-    r.decoders_running = nthreads;
-    r.workers_running = nthreads + batching;
-    for (int i = 0; i < nthreads; i++) pthread_create(&threads[i], NULL, worker, &r);
-    if (batching) pthread_create(&threads[nthreads], NULL, batch_encoder, &r);
-    int drained = drain(&r, &bar);
-    if (drained != 0) stop_requested = 1; /* the library failed: finish no more files */
-    for (int i = 0; i < nthreads + batching; i++) pthread_join(threads[i], NULL);
-    free_results(r.head);
-    progress_finish(&bar);
-    sum->interrupted = stop_requested;
+    int drained = run_jobs(&r, "indexing");
     if (drained == 0 && !sum->interrupted) mark_gone(&r, abs_roots, n_roots);
-    if (drained != 0 || library_commit(lib) != 0) {
-        fprintf(stderr, "cull: library: %s\n", library_error(lib));
-        library_rollback(lib);
-        goto out;
-    }
-    rc = 0;
+    rc = commit_run(&r, drained);
 out:
     sum->seconds = now_monotonic() - t0;
-    for (size_t i = 0; i < r.n_jobs; i++) g_free(r.jobs[i].path);
-    g_free(r.jobs);
-    g_free(threads);
     for (int i = 0; i < n_roots; i++) g_free(abs_roots[i]);
     g_free(abs_roots);
-    g_hash_table_destroy(r.paths);
-    g_hash_table_destroy(r.hashes);
-    pthread_mutex_destroy(&r.mu);
-    pthread_cond_destroy(&r.ready);
-    pthread_cond_destroy(&r.batch_ready);
-    pthread_cond_destroy(&r.batch_room);
+    run_free(&r);
+    return rc;
+}
+
+/* ---- embedding what an encoder lacks ------------------------------------------------------- */
+
+static int add_missing(const library_missing *m, void *ctx)
+{
+    run *r = ctx;
+    const char *from = m->path && access(m->path, F_OK) == 0 ? m->path
+                     : m->trash_path && access(m->trash_path, F_OK) == 0 ? m->trash_path : NULL;
+    if (!from) {
+        r->sum->unreadable++;
+        return 0;
+    }
+    job *j = add_job(r);
+    *j = (job){.path = g_strdup(from), .explicit = 1, .want_id = m->image_id, .from_trash = from != m->path};
+    memcpy(j->want_sha256, m->sha256, 32);
+    return 0;
+}
+
+int index_missing(library *lib, encoder *enc, int all, const index_options *o, index_summary *sum)
+{
+    double t0 = now_monotonic();
+    run r;
+    run_init(&r, lib, enc, o, sum);
+    int rc = -1;
+    if (library_each_missing(lib, enc->id, all, add_missing, &r) || library_begin(lib)) {
+        fprintf(stderr, "cull: library: %s\n", library_error(lib));
+        goto out;
+    }
+    char what[128];
+    snprintf(what, sizeof what, "embedding with %s", enc->name);
+    rc = commit_run(&r, run_jobs(&r, what));
+out:
+    sum->seconds = now_monotonic() - t0;
+    run_free(&r);
     return rc;
 }
 
@@ -489,6 +580,7 @@ void index_print_summary(const index_summary *s)
             (long long)s->failed);
     if (s->ignored) fprintf(stderr, "; %lld other files ignored", (long long)s->ignored);
     if (s->gone) fprintf(stderr, "; %lld no longer on disk", (long long)s->gone);
+    if (s->unreadable) fprintf(stderr, "; %lld whose bytes are gone", (long long)s->unreadable);
     fprintf(stderr, " (%.1f s, %.1f images/s)\n", s->seconds, rate);
     if (s->interrupted)
         fprintf(stderr, "cull: interrupted: finished work is saved; run the same command again to continue\n");

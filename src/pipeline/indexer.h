@@ -36,6 +36,7 @@ typedef struct {
     int64_t ignored;          /* not images (and not named like images) */
     int64_t failed;           /* reported on stderr */
     int64_t gone;             /* library paths under the roots that no longer exist */
+    int64_t unreadable;       /* index_missing: images whose bytes are nowhere (or changed) */
     int interrupted;
     double seconds;
 } index_summary;
@@ -44,6 +45,13 @@ typedef struct {
    library itself failed (reason printed). */
 int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, const index_options *o,
                 index_summary *summary);
+
+/* Embeds with enc every image it lacks (library/coverage.h: the labelled ones, and with all the
+   unlabelled ones that have a present path too), reading each from a present path or, for a file
+   `cull apply` moved, from its Trash copy in place; the content is checked against the image's
+   hash first. Images whose bytes are nowhere are counted in summary.unreadable. Committed as it goes, so an interrupted run keeps its work and a re-run
+   continues. Same returns as index_paths. */
+int index_missing(library *lib, encoder *enc, int all, const index_options *o, index_summary *sum);
 
 /* Prints the summary line(s) to stderr. */
 void index_print_summary(const index_summary *s);

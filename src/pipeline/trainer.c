@@ -11,6 +11,7 @@
 
 #include "learn/dupes.h"
 #include "learn/features.h"
+#include "library/coverage.h"
 #include "util/fsutil.h"
 
 typedef struct {
@@ -148,11 +149,19 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
     int n_delete = 0;
     for (int i = 0; i < s.n; i++) n_delete += s.y[i];
     int n_keep = s.n - n_delete;
+    int64_t embedded = 0, labelled = 0;
     if (n_keep < TRAIN_MIN_PER_CLASS || n_delete < TRAIN_MIN_PER_CLASS) {
-        snprintf(err, errlen,
-                 "too few labels to learn from: %d keep and %d delete with %s embeddings (need at least %d of each;"
-                 " label some with cull label keep|delete PATH)",
-                 n_keep, n_delete, encoder_id, TRAIN_MIN_PER_CLASS);
+        if (library_labelled_coverage(lib, encoder_id, &embedded, &labelled) == 0 && labelled > s.n)
+            snprintf(err, errlen,
+                     "too few labels to learn from with %s: %d keep and %d delete of the %lld labelled images have its"
+                     " embeddings (need at least %d of each); the others' bytes are gone from disk and the Trash (cull"
+                     " status names them), or they were not embedded yet (cull model use NAME embeds them)",
+                     encoder_id, n_keep, n_delete, (long long)labelled, TRAIN_MIN_PER_CLASS);
+        else
+            snprintf(err, errlen,
+                     "too few labels to learn from: %d keep and %d delete with %s embeddings (need at least %d of"
+                     " each; label some with cull label keep|delete PATH)",
+                     n_keep, n_delete, encoder_id, TRAIN_MIN_PER_CLASS);
         row_set_free(&s);
         return 1;
     }

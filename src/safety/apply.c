@@ -214,6 +214,18 @@ static int move_one(library *lib, int64_t batch, const candidate *k, apply_summa
     return settle(lib, &a, "moved", 0, NULL);
 }
 
+/* The batch for this run's moves: the one a killed apply left unfinished, continued, or a new
+   one, marked unfinished before its first move. */
+static int start_batch(library *lib, apply_summary *s)
+{
+    int64_t b = library_unfinished_batch(lib);
+    if (b < 0) return -1;
+    s->resumed = b > 0;
+    s->batch = b > 0 ? b : library_new_batch(lib);
+    if (s->batch <= 0) return -1;
+    return b > 0 ? 0 : library_set_unfinished_batch(lib, s->batch);
+}
+
 int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, FILE *out, apply_summary *s)
 {
     memset(s, 0, sizeof *s);
@@ -232,10 +244,12 @@ int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run
             s->files++;
             s->bytes += k->bytes;
         } else {
-            if (s->batch == 0 && (s->batch = library_new_batch(lib)) < 0) rc = -1;
-            else rc = move_one(lib, s->batch, k, s);
+            if (s->batch == 0) rc = start_batch(lib, s);
+            if (rc == 0) rc = move_one(lib, s->batch, k, s);
         }
     }
+    /* Finished: a later apply is a batch of its own. */
+    if (!dry_run && rc == 0 && library_set_unfinished_batch(lib, 0)) rc = -1;
     for (size_t i = 0; i < c.n; i++) free(c.items[i].path);
     free(c.items);
     return rc;
@@ -275,6 +289,8 @@ int apply_undo(library *lib, apply_summary *s)
 {
     memset(s, 0, sizeof *s);
     if (apply_reconcile(lib) < 0) return -1;
+    /* Whatever a killed apply left unfinished is closed by undoing it. */
+    if (library_set_unfinished_batch(lib, 0)) return -1;
     s->batch = library_last_trashed_batch(lib);
     if (s->batch <= 0) return s->batch < 0 ? -1 : 0;
     undo_ctx u = {lib, s, 0};

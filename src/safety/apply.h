@@ -14,10 +14,12 @@ typedef struct {
     int64_t failed;           /* reported on stderr, left where they were */
     int64_t gone;             /* labelled files already missing from disk */
     int64_t batch;            /* the batch this run wrote (0 for a dry run or nothing moved) */
+    int resumed;              /* the batch is a killed apply's, continued */
 } apply_summary;
 
 /* Files under roots (absolute; none = everywhere) whose image is labelled delete. With dry_run,
-   lists them on out ("BYTES<TAB>PATH") and moves nothing. 0, or -1 when the library failed. */
+   lists them on out ("BYTES<TAB>PATH") and moves nothing. A run after a killed apply continues
+   that apply's batch, so one undo puts back what both moved. 0, or -1 when the library failed. */
 int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, FILE *out, apply_summary *s);
 
 /* Puts back what the newest apply still has in the Trash. 0, or -1 when the library failed. */

@@ -6,24 +6,26 @@
 #include <unistd.h>
 #include <cblas.h>
 
-/* Kernel sets OpenBLAS falls back to when it does not know a newer CPU. */
-static int is_fallback(const char *core)
+/* OpenBLAS kernel sets by the instructions they need. A CPU gets the widest tier whose
+   instructions it has; a core name already in that tier (e.g. Cooperlake for AVX-512) stays. */
+static const char *const AVX512_CORES[] = {"SkylakeX", "Cooperlake", "SapphireRapids", NULL};
+static const char *const AVX2_CORES[] = {"Haswell", "Zen", "SkylakeX", "Cooperlake", "SapphireRapids", NULL};
+
+static int in_list(const char *core, const char *const *list)
 {
-    static const char *const FALLBACK[] = {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Atom",
-                                           "Sandybridge", "Katmai", "Northwood", "Banias"};
-    for (size_t i = 0; i < sizeof FALLBACK / sizeof *FALLBACK; i++)
-        if (strcasecmp(core, FALLBACK[i]) == 0) return 1;
+    for (; *list; list++)
+        if (strcasecmp(core, *list) == 0) return 1;
     return 0;
 }
 
-/* The best kernel set whose instructions this CPU has, or NULL. */
-static const char *best_supported(void)
+const char *blas_wanted_core(const char *current)
 {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-        return "SkylakeX";
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+        return in_list(current, AVX512_CORES) ? NULL : "SkylakeX";
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return in_list(current, AVX2_CORES) ? NULL : "Haswell";
     return NULL;
 }
 
@@ -32,8 +34,8 @@ const char *blas_core_name(void) { return openblas_get_corename(); }
 void blas_setup(char **argv)
 {
     if (getenv("OPENBLAS_CORETYPE") || getenv("CULL_BLAS_SETUP_DONE")) return;
-    const char *want = best_supported();
-    if (!want || !is_fallback(openblas_get_corename())) return;
+    const char *want = blas_wanted_core(openblas_get_corename());
+    if (!want) return;
     setenv("OPENBLAS_CORETYPE", want, 1);
     setenv("CULL_BLAS_SETUP_DONE", "1", 1); /* never loop, whatever OpenBLAS then detects */
     execv("/proc/self/exe", argv);

@@ -41,15 +41,33 @@ check "the vector holds finite numbers" test "$(printf '%s' "$OUT" | jq '[.vecto
 expect_match "embed names the missing file" "$ERR" "missing.jpg: cannot open: No such file"
 check "embed does not create a library" test ! -e "$T/embed.db"
 
-# Debian's OpenBLAS 0.3.21 falls back to SSE3 kernels on CPUs it does not know; cull must not.
-run_cull --version
+# Debian's OpenBLAS 0.3.21 picks kernels by CPU model and gets new CPUs wrong (a fallback on new
+# Intel cores, AVX2 on AMD Zen 4/5); cull picks by CPU features. The environment may set the
+# user's own choice (some machines do), which always wins: cull's choice is checked without it.
+env -u OPENBLAS_CORETYPE "$CULL" --version >"$T/out" 2>"$T/err"
+OUT=$(cat "$T/out")
 flags=$(grep -m1 '^flags' /proc/cpuinfo)
 has() { case " $flags " in *" $1 "*) return 0 ;; esac; return 1; }
-if has avx512f && has avx512bw && has avx512vl && has avx512dq; then want=SkylakeX
+if has avx512f && has avx512bw && has avx512vl && has avx512dq; then want='SkylakeX|Cooperlake|SapphireRapids'
 elif has avx2 && has fma; then want='Haswell|Zen|SkylakeX|Cooperlake|SapphireRapids'
 else want='.'; fi
 expect_match "OpenBLAS runs kernels this CPU supports at speed ($want)" "$OUT" "OpenBLAS kernels ($want)"
-if has amx_bf16 && has avx512_bf16; then want='bf16 on AMX'; else want='float32: no AMX'; fi
+# bf16 where oneDNN has a native kernel (AMX or AVX512-BF16), by CPU feature and ONEDNN_MAX_CPU_ISA.
+isa=${ONEDNN_MAX_CPU_ISA:-ALL}
+if has amx_bf16 && case $isa in ALL|*AMX*) true ;; *) false ;; esac; then want='bf16, oneDNN brg:avx512_core_amx'
+elif has avx512_bf16 && case $isa in ALL|*AMX*|AVX512_CORE_BF16) true ;; *) false ;; esac
+then want='bf16, oneDNN brg:avx512_core_bf16'
+else want='float32: no native bf16 kernel'; fi
 expect_match "the ViT precision follows the CPU ($want)" "$OUT" "ViT in $want"
+ONEDNN_MAX_CPU_ISA=AVX512_CORE "$CULL" --version >"$T/out"
+check "without AVX512-BF16 or AMX (ONEDNN_MAX_CPU_ISA=AVX512_CORE) the ViT runs float32" \
+    grep -q "ViT in float32: no native bf16 kernel" "$T/out"
+if has avx512_bf16; then
+    ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16 "$CULL" --version >"$T/out"
+    check "with AVX512-BF16 and no AMX (ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16) the ViT runs bf16 on it" \
+        grep -q "ViT in bf16, oneDNN brg:avx512_core_bf16" "$T/out"
+else
+    pass "# SKIP this CPU has no AVX512-BF16: the AVX512-BF16 bf16 path cannot run here"
+fi
 OPENBLAS_CORETYPE=Prescott "$CULL" --version >"$T/out"
 check "a user's OPENBLAS_CORETYPE is respected" grep -q "kernels Prescott" "$T/out"

@@ -15,17 +15,10 @@
 # has no mobilenet encoder. The tfjs outputs are cached by the hash of everything they depend on,
 # in ${XDG_CACHE_HOME:-~/.cache}/cull/reference, since the JavaScript CPU backend is slow.
 
-# The models folder as cull finds it, before e2e_lib.sh points XDG_DATA_HOME at a temp folder.
-if [ -n "${CULL_MODELS:-}" ]; then
-    MODELS=$CULL_MODELS
-elif [ "${XDG_DATA_HOME:-}" != "${XDG_DATA_HOME#/}" ]; then
-    MODELS=$XDG_DATA_HOME/cull/models
-else
-    MODELS=${HOME:-.}/.local/share/cull/models
-fi
 CACHE=${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/cull/reference
 REF_DIR=$(cd "$(dirname "$0")/../reference" && pwd)
 . "$(dirname "$0")/../e2e_lib.sh"
+MODELS=$USER_MODELS
 export CULL_MODELS=$MODELS
 MODEL=$MODELS/mobilenet
 

@@ -3,16 +3,9 @@
 # every file, atomic install) runs when npm's cache already holds nsfwjs@4.4.0 (npm --offline),
 # and reports itself skipped otherwise.
 
-# The installed model, if any, before e2e_lib.sh points XDG_DATA_HOME at a temp folder.
-if [ -n "${CULL_MODELS:-}" ]; then
-    INSTALLED=$CULL_MODELS/mobilenet
-elif [ "${XDG_DATA_HOME:-}" != "${XDG_DATA_HOME#/}" ]; then
-    INSTALLED=$XDG_DATA_HOME/cull/models/mobilenet
-else
-    INSTALLED=${HOME:-.}/.local/share/cull/models/mobilenet
-fi
 REAL_NPM=$(command -v npm || true)
 . "$(dirname "$0")/../e2e_lib.sh"
+INSTALLED=$USER_MODELS/mobilenet   # the installed model, if any
 skip() { n_test=$((n_test + 1)); echo "ok $n_test - # SKIP $1"; }
 export CULL_MODELS="$T/models"
 

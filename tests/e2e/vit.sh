@@ -11,8 +11,9 @@
 # alone. Pass: every embedding value within 1e-4 of the reference (float64) for every file type:
 # F16/BF16 weights are widened to float32 by both sides, so the same tolerance applies; what the
 # rounding to 16 bits itself changes is a property of the file, not of cull. These float32 claims
-# run with CULL_PRECISION=f32; where oneDNN has AMX, the bf16 path (cull's default there) is then
-# checked against the reference with the same roundings (vit_reference.py expect --bf16).
+# run with CULL_PRECISION=f32; where oneDNN has a native bf16 kernel (AMX or AVX512-BF16), the bf16
+# path (cull's default there) is then checked against the reference with the same roundings
+# (vit_reference.py expect --bf16), on every ISA this CPU offers.
 #
 # Also: the id ("vit-" + 12 hex of model.safetensors' SHA-256) and its cached checksum, `cull index`
 # with the model (fp16 storage: 1e-3 relative), damaged folders, the named encoders and the default.
@@ -70,30 +71,52 @@ for spec in "${MODELS[@]}"; do
     compare "$name" "$T/want-$name.jsonl" "$T/got-$name.jsonl" 1e-4
 done
 
-# ---- bf16 (AMX): against the reference rounded as cull rounds (each linear layer's input and
-# weights to bf16, float32 sums). Random tiny networks are touchy: a value rounding the other way
-# in one layer moves the next ones, so float32 instead of float64 sums alone move that reference by
-# up to 1% of its largest value. Pass: within 2% of the largest value, and cosine ≥ 0.999 with the
-# float64 reference (real CLIP weights: see the bench). Without AMX, asking for bf16 is an error.
+# ---- bf16: against the reference rounded as cull rounds (each linear layer's input and weights
+# to bf16, float32 sums). Random tiny networks are touchy: a value rounding the other way in one
+# layer moves the next ones, so float32 instead of float64 sums alone move that reference by up to
+# 1% of its largest value. Pass: within 2% of the largest value, and cosine ≥ 0.999 with the
+# float64 reference (real CLIP weights: see the bench). Where oneDNN has no native bf16 kernel,
+# asking for bf16 is an error and float32 is the default.
+#
+# Each path this CPU can take is run: oneDNN's best (AMX where there is one), then capped with
+# ONEDNN_MAX_CPU_ISA at AVX512_CORE_BF16 (the path of AMD Zen 4/5 and Intel Cooper Lake, tested on
+# an AMX machine too) and at AVX512_CORE (no native bf16: the float32 fallback).
 imgs_of() { case $1 in *img64*) echo "$T"/img64/*.png ;; *) echo "${IMGS[@]}" ;; esac; }
-if CULL_PRECISION=bf16 "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[0]}" >/dev/null 2>"$T/bf16.err"; then
-    for spec in "${MODELS[@]}"; do
-        set -- $spec
-        name=$1 dir=$T/models/$1
-        read -ra imgs <<<"$(imgs_of "$name")"
-        "$PY" "$REF" expect --bf16 "$dir" "${imgs[@]}" >"$T/want16-$name.jsonl" 2>"$T/ref.err" ||
-            { fail "$name bf16: reference ran" "$(tail -3 "$T/ref.err")"; continue; }
-        CULL_PRECISION=bf16 "$CULL" embed --encoder "$dir" "${imgs[@]}" >"$T/got16-$name.jsonl" 2>"$T/err" ||
-            { fail "$name: CULL_PRECISION=bf16 cull embed" "$(head -3 "$T/err")"; continue; }
-        compare "$name bf16" "$T/want16-$name.jsonl" "$T/got16-$name.jsonl" 2e-2 --relative
-        compare "$name bf16 vs float64" "$T/want-$name.jsonl" "$T/got16-$name.jsonl" 1 --relative --min-cos 0.999
-    done
-    env -u CULL_PRECISION "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[@]}" >"$T/auto.jsonl" 2>&1
-    check "AMX here: bf16 is the default (CULL_PRECISION unset)" cmp -s "$T/auto.jsonl" "$T/got16-f32-p32-quick.jsonl"
+bf16_checks() { # label; ONEDNN_MAX_CPU_ISA is set (or not) by the caller
+    local label=$1 name dir imgs
+    if CULL_PRECISION=bf16 "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[0]}" >/dev/null 2>"$T/bf16.err"; then
+        for spec in "${MODELS[@]}"; do
+            set -- $spec
+            name=$1 dir=$T/models/$1
+            read -ra imgs <<<"$(imgs_of "$name")"
+            [ -s "$T/want16-$name.jsonl" ] || "$PY" "$REF" expect --bf16 "$dir" "${imgs[@]}" >"$T/want16-$name.jsonl" 2>"$T/ref.err" ||
+                { rm -f "$T/want16-$name.jsonl"; fail "$name bf16: reference ran" "$(tail -3 "$T/ref.err")"; continue; }
+            CULL_PRECISION=bf16 "$CULL" embed --encoder "$dir" "${imgs[@]}" >"$T/got16-$name.jsonl" 2>"$T/err" ||
+                { fail "$label: $name: CULL_PRECISION=bf16 cull embed" "$(head -3 "$T/err")"; continue; }
+            compare "$label: $name bf16" "$T/want16-$name.jsonl" "$T/got16-$name.jsonl" 2e-2 --relative
+            compare "$label: $name bf16 vs float64" "$T/want-$name.jsonl" "$T/got16-$name.jsonl" 1 --relative --min-cos 0.999
+        done
+        env -u CULL_PRECISION "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[@]}" >"$T/auto.jsonl" 2>&1
+        check "$label: native bf16 here, so bf16 is the default (CULL_PRECISION unset)" cmp -s "$T/auto.jsonl" "$T/got16-f32-p32-quick.jsonl"
+    else
+        check "$label: no native bf16 here: CULL_PRECISION=bf16 says why ($(head -1 "$T/bf16.err"))" \
+            grep -q "need AMX or AVX512-BF16" "$T/bf16.err"
+        env -u CULL_PRECISION "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[@]}" >"$T/auto.jsonl" 2>&1
+        check "$label: no native bf16 here, so float32 is the default (CULL_PRECISION unset)" \
+            cmp -s "$T/auto.jsonl" "$T/got-f32-p32-quick.jsonl"
+    fi
+}
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+if [ -n "${ONEDNN_MAX_CPU_ISA:-}" ]; then
+    bf16_checks "ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA (from the caller)"
 else
-    check "no AMX here: CULL_PRECISION=bf16 says why ($(head -1 "$T/bf16.err"))" grep -q "need AMX" "$T/bf16.err"
-    env -u CULL_PRECISION "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[@]}" >"$T/auto.jsonl" 2>&1
-    check "no AMX here: float32 is the default (CULL_PRECISION unset)" cmp -s "$T/auto.jsonl" "$T/got-f32-p32-quick.jsonl"
+    bf16_checks "oneDNN's best ISA"
+    case " $flags " in
+    *" amx_bf16 "*) ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16 bf16_checks "ONEDNN_MAX_CPU_ISA=AVX512_CORE_BF16" ;;
+    esac
+    case " $flags " in
+    *" avx512_bf16 "*) ONEDNN_MAX_CPU_ISA=AVX512_CORE bf16_checks "ONEDNN_MAX_CPU_ISA=AVX512_CORE" ;;
+    esac
 fi
 CULL_PRECISION=f64 "$CULL" embed --encoder "$T/models/f32-p32-quick" "${IMGS[0]}" >/dev/null 2>"$T/err"
 check "CULL_PRECISION=f64: refused with the values allowed" grep -q "expected auto, f32 or bf16" "$T/err"
