@@ -198,7 +198,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     }
     library_close(lib);
     if (rc == EXIT_OK) {
-        qsort(r.items, r.n, sizeof *r.items, by_p_desc);
+        if (r.n) qsort(r.items, r.n, sizeof *r.items, by_p_desc); /* nothing to rank: items is NULL */
         size_t n = limit >= 0 && (size_t)limit < r.n ? (size_t)limit : r.n;
         if (strcmp(format, "json") == 0) {
             print_json(r.items, n);

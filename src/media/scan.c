@@ -85,7 +85,7 @@ static void walk(const char *dir, visited_set *v, const scan_callbacks *cb)
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n) qsort(names, n, sizeof *names, cmp_names); /* an empty folder: names is NULL */
     char path[FS_PATH_MAX];
     size_t dlen = strlen(dir);
     for (size_t i = 0; i < n; i++) {
