@@ -4,7 +4,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/index_options.h"
@@ -61,15 +60,15 @@ failed:
 /* ---- what an encoder lacks ---------------------------------------------------------------- */
 
 typedef struct {
-    int64_t readable, readable_labelled, gone;
+    int64_t readable, readable_labelled;
 } lack;
 
 static int count_lack(const library_missing *m, void *ctx)
 {
     lack *l = ctx;
-    int readable = (m->path && access(m->path, F_OK) == 0) || (m->trash_path && access(m->trash_path, F_OK) == 0);
-    if (!readable) l->gone++;
-    else if (l->readable++, m->labelled) l->readable_labelled++;
+    if (!library_missing_source(m)) return 0;
+    l->readable++;
+    l->readable_labelled += m->labelled;
     return 0;
 }
 
@@ -171,7 +170,7 @@ failed:
 static int name_gone(const library_missing *m, void *ctx)
 {
     int64_t *n = ctx;
-    if ((m->path && access(m->path, F_OK) == 0) || (m->trash_path && access(m->trash_path, F_OK) == 0)) return 0;
+    if (library_missing_source(m)) return 0;
     if ((*n)++ == 0) fprintf(stdout, "labelled images the encoder in use lacks and whose bytes are gone (on disk and in the Trash):\n");
     fputs("  ", stdout);
     cli_put_path(stdout, m->last_path ? m->last_path : "(no known path)");

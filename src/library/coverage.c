@@ -5,9 +5,17 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "library/internal.h"
 #include "util/fsutil.h"
+
+const char *library_missing_source(const library_missing *m)
+{
+    if (m->path && access(m->path, F_OK) == 0) return m->path;
+    if (m->trash_path && access(m->trash_path, F_OK) == 0) return m->trash_path;
+    return NULL;
+}
 
 int library_each_missing(library *lib, const char *encoder_id, int all, library_missing_fn fn, void *ctx)
 {

@@ -24,6 +24,10 @@ typedef struct {
 } library_missing;
 typedef int (*library_missing_fn)(const library_missing *m, void *ctx);   /* non-zero stops */
 
+/* Where m's bytes can be read now: its present path if that exists, else its Trash copy if that
+   exists; NULL when they are gone everywhere. */
+const char *library_missing_source(const library_missing *m);
+
 /* Images that encoder_id has not embedded: every labelled one, and with all also every unlabelled
    one that has a present path (what rank, review and dupes show). Labelled ones first. */
 int library_each_missing(library *lib, const char *encoder_id, int all, library_missing_fn fn, void *ctx);

@@ -541,8 +541,7 @@ out:
 static int add_missing(const library_missing *m, void *ctx)
 {
     run *r = ctx;
-    const char *from = m->path && access(m->path, F_OK) == 0 ? m->path
-                     : m->trash_path && access(m->trash_path, F_OK) == 0 ? m->trash_path : NULL;
+    const char *from = library_missing_source(m);
     if (!from) {
         r->sum->unreadable++;
         return 0;
