@@ -53,8 +53,8 @@ $(BUILD)/gen/nsfwjs_to_tfjs.h: scripts/nsfwjs-to-tfjs.js
 	  echo 'static const unsigned char nsfwjs_to_tfjs_js[] = {'; \
 	  od -An -v -tx1 $< | sed -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '};'; } >$@.tmp && mv $@.tmp $@
-$(BUILD)/src/cli/cmd_model.o: $(BUILD)/gen/nsfwjs_to_tfjs.h
-$(BUILD)/src/cli/cmd_model.o: CFLAGS += -I$(BUILD)/gen
+$(BUILD)/src/fetch/npm_fetch.o: $(BUILD)/gen/nsfwjs_to_tfjs.h
+$(BUILD)/src/fetch/npm_fetch.o: CFLAGS += -I$(BUILD)/gen
 
 # The review page (src/review/assets/: plain HTML, CSS, JavaScript) as byte arrays in one generated
 # C file with a table of {name, data, length}; each array ends in a NUL that the length leaves out.

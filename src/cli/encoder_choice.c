@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/index_options.h"
 #include "encoders/encoder.h"
+#include "encoders/registry.h"
 #include "library/coverage.h"
 #include "util/fsutil.h"
 
@@ -153,8 +154,9 @@ int cli_print_encoders(library *lib, FILE *out)
     if (cli_encoder_name(lib, NULL, name, sizeof name, &why)) return -1;
     fprintf(out, "encoder in use: %s (%s)\n", name, why);
     int in_registry = 0;
-    for (size_t i = 0; encoder_known_name(i); i++) {
-        const char *n = encoder_known_name(i);
+    const model_entry *m;
+    for (size_t i = 0; (m = model_at(i)); i++) {
+        const char *n = m->name;
         int in_use = strcmp(n, name) == 0;
         in_registry |= in_use;
         if ((in_use || encoder_installed(n)) && print_coverage(lib, n, in_use, out)) goto failed;

@@ -36,9 +36,8 @@ void encoder_close(encoder *enc);
    installed (models folder/mobilenet/model.json exists), else "lite". */
 const char *encoder_default_name(void);
 
-/* The registry's names, for i = 0, 1, ... until NULL. */
-const char *encoder_known_name(size_t i);
-/* Whether the registry encoder called name can be opened here (its files are installed). */
+/* Whether the registry's model called name (encoders/registry.h) can be opened here: built in, or
+   its files are in the models folder. */
 int encoder_installed(const char *name);
 /* The registry name whose encoders' ids this id is one of ("mobilenet" for "mobilenet-1a2b…"), or
    NULL (a model folder's id, "vit-…" or "tfjs-…", names no registry encoder). */
@@ -52,10 +51,9 @@ const char *encoder_models_dir(char *buf, size_t cap);
 
 /* The built-in encoders. */
 encoder *lite_encoder_open(void);
-/* A TensorFlow.js graph model in folder dir (mobilenet.c): id "tfjs-" + checksum of its files. */
-encoder *tfjs_encoder_open(const char *dir, char *err, size_t errlen);
-/* The nsfwjs MobileNetV2 model in folder dir: name "mobilenet", id "mobilenet-" + checksum. */
-encoder *mobilenet_encoder_open(const char *dir, char *err, size_t errlen);
+/* A TensorFlow.js graph model in folder dir (mobilenet.c): name (NULL: the folder) and id name +
+   "-" + checksum of its files ("tfjs-" for a folder). */
+encoder *tfjs_encoder_open(const char *dir, const char *name, char *err, size_t errlen);
 /* A CLIP-family vision transformer in folder dir (config.json + model.safetensors; vit_encoder.c):
    name (NULL: the folder) and id name + "-" + checksum of model.safetensors ("vit-" for a folder). */
 encoder *vit_encoder_open(const char *dir, const char *name, char *err, size_t errlen);

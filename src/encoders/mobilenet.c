@@ -245,12 +245,7 @@ fail:
     return NULL;
 }
 
-encoder *tfjs_encoder_open(const char *dir, char *err, size_t errlen)
+encoder *tfjs_encoder_open(const char *dir, const char *name, char *err, size_t errlen)
 {
-    return open_folder(dir, NULL, err, errlen);
-}
-
-encoder *mobilenet_encoder_open(const char *dir, char *err, size_t errlen)
-{
-    return open_folder(dir, "mobilenet", err, errlen);
+    return open_folder(dir, name, err, errlen);
 }

@@ -11,9 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
-#define CHUNK (4 << 20)
+#include "util/file_hash.h"
 
 static void sidecar_path(const char *path, char *out, size_t cap)
 {
@@ -63,41 +61,6 @@ static int store(const char *path, const struct stat *st, const char hex[65])
     return 0;
 }
 
-static int hash_file(const char *path, char hex[65], char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    unsigned char *buf = malloc(CHUNK);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int rc = -1;
-    if (!buf || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto out;
-    }
-    for (;;) {
-        ssize_t n = read(fd, buf, CHUNK);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            snprintf(err, errlen, "%s: %s", path, strerror(errno));
-            goto out;
-        }
-        if (n == 0) break;
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-    }
-    unsigned char md[32];
-    EVP_DigestFinal_ex(ctx, md, NULL);
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    rc = 0;
-out:
-    EVP_MD_CTX_free(ctx);
-    free(buf);
-    close(fd);
-    return rc;
-}
-
 int weights_sha256(const char *path, char hex[65], char *err, size_t errlen)
 {
     struct stat before, after;
@@ -106,7 +69,7 @@ int weights_sha256(const char *path, char hex[65], char *err, size_t errlen)
         return -1;
     }
     if (cached(path, &before, hex) == 0) return 0;
-    if (hash_file(path, hex, err, errlen)) return -1;
+    if (file_sha256_hex(path, hex, NULL, err, errlen)) return -1;
     /* Cache only what was hashed from a file that did not change meanwhile. */
     if (stat(path, &after) == 0 && after.st_size == before.st_size &&
         after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)

@@ -1,39 +1,29 @@
 /*
- * hf_fetch.h — `cull model fetch NAME` for the CLIP-family ViT encoders: download a model from the
- * Hugging Face hub into the models folder (encoder_models_dir()/NAME).
+ * hf_fetch.h — a CLIP-family ViT model from the Hugging Face hub (encoders/registry.h's
+ * hf_source), for fetch/model_fetch.c's routine: download into a staging folder, and the check
+ * that proves a folder holds a whole model.
  *
- * Known names, their repositories and pinned revisions:
- *   clip-vit-b32    openai/clip-vit-base-patch32            (the default encoder once installed)
- *   clip-vit-b16    openai/clip-vit-base-patch16
- *   laion-vit-b32   laion/CLIP-ViT-B-32-laion2B-s34B-b79K
  * Files: https://huggingface.co/REPO/resolve/REVISION/{config.json, model.safetensors}; the base
  * URL can be replaced with the environment variable CULL_HF_ENDPOINT (tests point it at a local
  * server). config.json is checked for size and parsed; model.safetensors is fetched whole (size +
  * SHA-256 from the hub's X-Linked-Size / X-Linked-Etag) or, for a joint CLIP checkpoint, only its
- * vision tower by range requests (fetch/hf_weights.h). The files go to models/.tmp-NAME (kept
- * between runs, so an interrupted download resumes; a lock file keeps two fetches of one model
- * apart), are loaded once as a model to prove them whole, then the folder is renamed into place
- * (an older copy is replaced only after that). Progress goes to stderr; a bar on a terminal.
+ * vision tower by range requests (fetch/hf_weights.h). fetched.json records the repository,
+ * revision, endpoint, sizes and digests. The staging folder is kept between runs, so an interrupted
+ * download resumes where it stopped. Progress goes to stderr; a bar on a terminal.
  */
 #ifndef CULL_FETCH_HF_FETCH_H
 #define CULL_FETCH_HF_FETCH_H
 
 #include <stddef.h>
 
-/* 1 when name is one of the models above. */
-int hf_known_model(const char *name);
-/* "clip-vit-b32, clip-vit-b16, laion-vit-b32": for messages. */
-const char *hf_model_names(void);
-/* One line about name ("openai/clip-vit-base-patch32 at REVISION: OpenAI CLIP ViT-B/32 ..."), or NULL. */
-const char *hf_model_about(const char *name);
+#include "encoders/registry.h"
 
-/* Installs name unless it is installed and loads (then says so and returns 0). 0, or -1 with a
-   reason in err. */
-int hf_fetch_model(const char *name, char *err, size_t errlen);
-/* The same; force fetches anew even when an intact copy is installed. */
-int hf_fetch_model_ex(const char *name, int force, char *err, size_t errlen);
-/* 0 when name is installed and loads as a model (config.json + model.safetensors, every tensor
-   present with the config's shape); -1 with the reason in why. */
-int hf_model_check(const char *name, char *why, size_t cap);
+/* Writes config.json, model.safetensors and fetched.json of src into folder staged, going on from
+   what an earlier run left there. 0, or -1 with the reason in err. */
+int hf_fetch(const char *name, const hf_source *src, const char *staged, char *err, size_t errlen);
+
+/* 0 when folder loads as a model (config.json + model.safetensors, every tensor present with the
+   config's shape); -1 with the reason in why. */
+int hf_check(const char *folder, char *why, size_t cap);
 
 #endif

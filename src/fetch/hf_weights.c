@@ -16,6 +16,7 @@
 #include "encoders/safetensors.h"
 #include "util/progress.h"
 #include "fetch/http_get.h"
+#include "util/fsutil.h"
 
 #define READ_CHUNK (1 << 20)
 
@@ -45,22 +46,10 @@ typedef struct {
     progress *bar;
 } file_sink;
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int to_file(void *ctx, const uint8_t *data, size_t n, char *err, size_t errlen)
 {
     file_sink *f = ctx;
-    if (write_all(f->fd, data, n)) {
+    if (fs_write_all(f->fd, data, n)) {
         snprintf(err, errlen, "%s: %s", f->path, strerror(errno));
         return -1;
     }
@@ -121,7 +110,7 @@ static int open_part(const part_paths *p, const uint8_t *prefix, size_t prefix_l
     fd = open(p->part, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     s = fd >= 0 ? fopen(p->source, "w") : NULL;
     if (!s || fprintf(s, "%s\n", p->identity) < 0 || fclose(s) != 0 ||
-        (prefix_len && write_all(fd, prefix, prefix_len))) {
+        (prefix_len && fs_write_all(fd, prefix, prefix_len))) {
         snprintf(err, errlen, "%s: %s", fd < 0 ? p->part : p->source, strerror(errno));
         if (fd >= 0) close(fd);
         return -1;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "media/media.h"
+#include "util/fsutil.h"
 
 #define MAX_NAME_TRIES 10000
 #define COPY_CHUNK (1 << 20)
@@ -151,19 +152,6 @@ static void url_escape(const char *in, char *out, size_t cap)
     out[o] = 0;
 }
 
-static int write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Splits "name.ext" so collisions become "name.2.ext", as file managers show them. */
 static void candidate_name(const char *base, int n, char *out, size_t cap)
 {
@@ -219,7 +207,7 @@ static int link_new_file(const char *path, const char *body, size_t len)
     char proc[64];
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     int rc = -1;
-    if (write_all(fd, body, len) == 0 && fsync(fd) == 0) {
+    if (fs_write_all(fd, body, len) == 0 && fsync(fd) == 0) {
         if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) rc = 0;
         else if (errno == EEXIST) rc = 1;
     }
@@ -257,7 +245,7 @@ int trash_claim(const char *path, const trash_slot *slot, char *err, size_t errl
         unlink(slot->info);
         return 1;
     }
-    int bad = write_all(fd, body, (size_t)blen) || fsync(fd);
+    int bad = fs_write_all(fd, body, (size_t)blen) || fsync(fd);
     bad |= close(fd);
     if (bad) {
         snprintf(err, errlen, "cannot write %s: %s", slot->info, strerror(errno));
@@ -345,7 +333,7 @@ static int copy_file(const char *src, const char *dst, char *err, size_t errlen)
     if (out < 0) goto done;
     ssize_t n;
     while ((n = read(in, buf, COPY_CHUNK)) > 0)
-        if (write_all(out, buf, (size_t)n)) goto done;
+        if (fs_write_all(out, buf, (size_t)n)) goto done;
     if (n < 0) goto done;
     struct timespec times[2] = {st.st_atim, st.st_mtim};
     futimens(out, times);

@@ -26,4 +26,13 @@ const char *fs_basename(const char *path);
 /* 1 when path equals dir or lies under it (both absolute, normalised). */
 int fs_is_under(const char *path, const char *dir);
 
+/* Writes all n bytes to fd, going on after EINTR and short writes. 0, or -1 with errno. */
+int fs_write_all(int fd, const void *buf, size_t n);
+/* Creates or truncates path (mode 0644), writes the bytes and fsyncs them. 0, or -1 with errno. */
+int fs_write_file(const char *path, const void *data, size_t len);
+/* fsync of a file or folder by name (a folder: so the names in it survive a crash); errors ignored. */
+void fs_sync(const char *path);
+/* rm -rf of a tree cull made itself: symlinks are removed, never followed. */
+void fs_remove_tree(const char *path);
+
 #endif

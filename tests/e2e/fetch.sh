@@ -50,7 +50,7 @@ cdn_bytes() { awk '$2 ~ /^\/cdn\/.*model.safetensors$/ { s += $5 } END { print s
 start_server
 run_cull model fetch clip-vit-b32
 if [ "$RC" -ne 0 ] && printf '%s' "$ERR" | grep -q "unknown model 'clip-vit-b32'"; then
-    skip_all "this cull's \`model fetch\` does not know the ViT models (src/cli/cmd_model.c: call hf_fetch_model_ex)"
+    skip_all "this cull's \`model fetch\` does not know the ViT models (src/fetch/model_fetch.c)"
 fi
 
 # ---- a joint checkpoint: the vision tower only ----
@@ -86,8 +86,14 @@ expect_match "model list shows the ViT as installed and verified" "$OUT" "^clip-
 # ---- installed and intact: nothing to do; --force fetches again ----
 : >"$T/log"
 run_cull model fetch clip-vit-b32
-expect_match "already installed: nothing to do" "$ERR" "installed .* and loads; nothing to do"
+expect_match "already installed: nothing to do" "$ERR" "installed in .* and intact; nothing to do"
 check "... and nothing was downloaded" test ! -s "$T/log"
+# Another fetch holds the models folder: this one stops at once and says why.
+flock "$CULL_MODELS" "$CULL" model fetch --force clip-vit-b32 >"$T/out" 2>"$T/err"
+RC=$?; ERR=$(cat "$T/err")
+expect_rc "a fetch while another holds the models folder fails" 1
+expect_match "... and says another cull is fetching" "$ERR" "another cull is fetching a model into .*models right now"
+check "... the installed copy still loads" test -s "$CULL_MODELS/clip-vit-b32/model.safetensors"
 run_cull model fetch --force clip-vit-b32
 expect_rc "--force fetches again" 0
 check "... downloading again" test -s "$T/log"

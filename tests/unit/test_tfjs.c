@@ -362,7 +362,7 @@ static void run_model(int quantized)
 {
     fixture *fx = new_fixture(quantized);
     char err[512];
-    encoder *enc = tfjs_encoder_open(fx->dir, err, sizeof err);
+    encoder *enc = tfjs_encoder_open(fx->dir, NULL, err, sizeof err);
     if (!enc) fail_msg("%s", err);
     assert_int_equal(enc->dim, DIM);
     assert_true(strncmp(enc->id, "tfjs-", 5) == 0 && strlen(enc->id) == 5 + 12);
@@ -498,7 +498,7 @@ static void test_concurrent_encode(void **state)
     (void)state;
     fixture *fx = new_fixture(1);
     char err[512];
-    encoder *enc = tfjs_encoder_open(fx->dir, err, sizeof err);
+    encoder *enc = tfjs_encoder_open(fx->dir, NULL, err, sizeof err);
     assert_non_null(enc);
     thread_arg args[4];
     pthread_t th[4];
@@ -847,7 +847,7 @@ static void test_files(void **state)
     /* a missing shard */
     snprintf(path, sizeof path, "%s/shard2.bin", fx->dir);
     unlink(path);
-    assert_null(tfjs_encoder_open(fx->dir, err, sizeof err));
+    assert_null(tfjs_encoder_open(fx->dir, NULL, err, sizeof err));
     assert_non_null(strstr(err, "shard2.bin: No such file"));
     /* no model.json */
     snprintf(path, sizeof path, "%s/model.json", fx->dir);
