@@ -33,6 +33,17 @@ extern const cli_command cmd_review;
 extern const cli_command cmd_dupes, cmd_suspects;
 extern const cli_command cmd_report;
 
+/* The help paragraph of every command that prints records holding paths (util/quote.h). */
+#define CLI_HELP_RECORDS                                                                                 \
+    "Paths in tsv and paths output: a path holding a tab, a newline, a double quote, a backslash\n"       \
+    "or bytes that are not UTF-8 is written C-quoted in double quotes, as git writes it (\\t \\n\n"     \
+    "\\\" \\\\ and \\ooo octal for other control bytes and non-UTF-8 bytes); any other path as it is.\n" \
+    "-z ends each record with a NUL instead of a newline and writes paths raw (for xargs -0).\n"        \
+    "In json, bytes of a path that are not UTF-8 become U+FFFD: use -z for the exact bytes.\n"
+
+/* The exit-status line of the commands whose failures are all "1, the reason on stderr". */
+#define CLI_HELP_EXIT "exit status: 0 done, 1 failed (the reason on stderr: no library, too few labels, ...), 2 usage error\n"
+
 /* Prints "cull: " + message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the usage error and a pointer to --help; returns EXIT_USAGE. */
@@ -40,8 +51,10 @@ int cli_usage_error(const cli_command *cmd, const char *fmt, ...) __attribute__(
 /* Prints cmd->usage to stdout; returns EXIT_OK. */
 int cli_help(const cli_command *cmd);
 
-/* Opens the library or prints why not (NULL). */
-library *cli_open_library(const cli_globals *g);
+/* Opens the library or prints why not (NULL). mode: LIBRARY_CREATE for the commands that add to a
+   library (index, label, model use); every other command needs an existing one, so a mistyped --db
+   never leaves an empty library behind. */
+library *cli_open_library(const cli_globals *g, library_mode mode);
 
 /* The encoder a command on lib uses: named (--encoder) when given, else the library's choice
    (`cull model use`), else the encoder of its newest model, else the one that embedded most of
@@ -59,8 +72,24 @@ int cli_prepare_encoder(library *lib, const char *named, int all, int no_index, 
 /* For status and model list: the encoder in use and why, then for it and every installed encoder
    how many labelled images it has embedded and what `cull model use` would embed. 0 or -1. */
 int cli_print_encoders(library *lib, FILE *out);
+/* What cli_print_encoders prints, as data: first the encoder in use with why (nothing counted),
+   then for it and every installed encoder how many labelled images it has embedded and what a
+   switch would embed (to_embed, about minutes); why is NULL on those. 0, or -1 printed. */
+typedef struct {
+    const char *name, *why;
+    int in_use;
+    int64_t embedded, labelled, to_embed;
+    double minutes;
+} cli_coverage;
+int cli_each_coverage(library *lib, void (*fn)(const cli_coverage *c, void *ctx), void *ctx);
+/* The same as JSON: {"encoder_in_use": {"name", "why"}, "coverage": [{"encoder", "in_use",
+   "labelled_embedded", "labelled", "to_embed", "minutes"}]}; NULL printed on failure. */
+struct json_t *cli_encoders_json(library *lib);
 /* For status: the labelled images the encoder in use lacks and whose bytes are gone, named. */
 int cli_print_gone(library *lib);
+/* The same as data: fn gets each one's last known path (NULL: none). 0; 1 when the encoder in use
+   cannot be opened here (why in err); -1 printed. */
+int cli_each_gone(library *lib, void (*fn)(const char *last_path, void *ctx), void *ctx, char *err, size_t errlen);
 /* `cull model use NAME`: records NAME as the library's encoder, then embeds the labelled images
    it lacks (from disk and the Trash). An exit status. */
 int cli_model_use(const cli_globals *g, const char *name);
@@ -70,6 +99,10 @@ int cli_model_use(const cli_globals *g, const char *name);
    scores), saying so on stderr; *retrained (may be NULL) tells whether it was. 0, or -1 with the
    error printed. */
 int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained);
+
+/* ", in memory only: ..." after a message about a model just trained, when lib is read-only (it
+   was not stored); else "". */
+const char *cli_not_saved(const library *lib);
 
 /* Parses a whole decimal integer in [min, max]; 0 or -1. */
 int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
@@ -81,7 +114,24 @@ int cli_default_jobs(void);
 struct json_t;
 struct json_t *cli_json_path(const char *path);
 
-/* Writes bytes as they are (paths are bytes, not text). */
+/* A path for a reader of lines: as it is, or quoted as util/quote.h says when it holds a tab, a
+   newline, a quote, a backslash or bytes that are not UTF-8. */
 void cli_put_path(FILE *f, const char *path);
+/* One record's path: its raw bytes when records end in NUL (-z: nothing needs quoting there), else
+   as cli_put_path. */
+void cli_put_record_path(FILE *f, const char *path, int nul);
+/* Ends a record: a NUL with -z, else a newline. */
+void cli_end_record(FILE *f, int nul);
+
+/* What `apply --dry-run` and `undo --dry-run` print: BYTES<TAB>PATH records (NUL-ended with nul),
+   or with json (set it to json_array()) one object {"files", "bytes", "gone", "items": [{"path",
+   "bytes"}]} printed by cli_file_list_finish, which frees it. */
+typedef struct {
+    int nul;
+    struct json_t *json;
+} cli_file_list;
+/* An apply_item_fn (safety/apply.h); ctx is a cli_file_list. */
+void cli_file_list_item(void *ctx, const char *path, int64_t bytes);
+void cli_file_list_finish(cli_file_list *l, int64_t files, int64_t bytes, int64_t gone);
 
 #endif

@@ -5,17 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <jansson.h>
 
 #include "cli/cli.h"
 #include "safety/apply.h"
 #include "util/fsutil.h"
+#include "util/plural.h"
 
 static int run_apply(int argc, char **argv, const cli_globals *g);
 
 const cli_command cmd_apply = {
     "apply",
     "move files labelled delete to the Trash (logged, undoable)",
-    "usage: cull apply [--dry-run] [--yes] [PATH...]\n"
+    "usage: cull apply [--dry-run [--format tsv|json] [-z]] [--yes] [PATH...]\n"
     "\n"
     "Moves every file whose image is labelled delete (only those under PATH, when given) to the\n"
     "freedesktop.org Trash of its own filesystem, with a .trashinfo so file managers can restore\n"
@@ -26,7 +28,16 @@ const cli_command cmd_apply = {
     "\n"
     "options:\n"
     "  --dry-run     list what would move (BYTES<TAB>PATH) and the total; move nothing\n"
-    "  --yes         do not ask for confirmation (it is asked only on a terminal)\n"
+    "  --format F    with --dry-run: tsv (default) or json, one object {\"files\", \"bytes\",\n"
+    "                \"gone\", \"items\": [{\"path\", \"bytes\"}]}\n"
+    "  -z, --null    with --dry-run: records end in NUL, paths raw\n"
+    "  --yes         move without asking. Without it apply asks on the terminal, and where there\n"
+    "                is no terminal to ask (a script, a pipe, cron) it moves nothing and says so\n"
+    "\n"
+    CLI_HELP_RECORDS
+    "\n"
+    "exit status: 0 done (or nothing to move), 1 some files could not move (named on stderr) or the\n"
+    "library failed, 2 usage error, or no terminal to ask and no --yes (nothing moved)\n"
     "\n"
     "examples:\n"
     "  cull apply --dry-run | sort -n | tail\n"
@@ -37,7 +48,7 @@ const cli_command cmd_apply = {
 static int confirm(const apply_summary *plan)
 {
     fprintf(stderr, "move %lld %s (%.1f MB) labelled delete to the Trash? [y/N] ", (long long)plan->files,
-            plan->files == 1 ? "file" : "files", plan->bytes / 1e6);
+            plural(plan->files, "file", "files"), plan->bytes / 1e6);
     char line[16];
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
@@ -45,16 +56,28 @@ static int confirm(const apply_summary *plan)
 static int run_apply(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
-        {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'},     {"format", required_argument, 0, 'f'},
+        {"null", no_argument, 0, 'z'},    {"help", no_argument, 0, 'h'},    {0, 0, 0, 0},
     };
     int dry_run = 0, yes = 0;
+    const char *format = NULL;
+    cli_file_list list = {0};
     optind = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "ny", LONG, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "nyz", LONG, NULL)) != -1) {
         if (c == 'n') dry_run = 1;
         else if (c == 'y') yes = 1;
+        else if (c == 'f') format = optarg;
+        else if (c == 'z') list.nul = 1;
         else if (c == 'h') return cli_help(&cmd_apply);
         else return cli_usage_error(&cmd_apply, "unknown option");
+    }
+    if ((format || list.nul) && !dry_run) return cli_usage_error(&cmd_apply, "--format and -z go with --dry-run");
+    if (format && strcmp(format, "tsv") && strcmp(format, "json"))
+        return cli_usage_error(&cmd_apply, "--format is tsv or json, not '%s'", format);
+    if (format && !strcmp(format, "json")) {
+        if (list.nul) return cli_usage_error(&cmd_apply, "-z goes with the tsv format");
+        list.json = json_array();
     }
     int n_roots = argc - optind;
     char **roots = calloc((size_t)n_roots + 1, sizeof *roots);
@@ -62,36 +85,48 @@ static int run_apply(int argc, char **argv, const cli_globals *g)
         char abs[FS_PATH_MAX];
         if (fs_absolute(argv[optind + i], abs, sizeof abs) == 0) roots[i] = strdup(abs);
     }
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     int rc = EXIT_SOME_FAILED;
     apply_summary s;
     if (!lib) goto out;
-    if (!dry_run && !yes && isatty(STDIN_FILENO)) {
-        FILE *devnull = fopen("/dev/null", "w");
-        int planned = devnull ? apply_plan_or_run(lib, roots, n_roots, 1, devnull, &s) : -1;
-        if (devnull) fclose(devnull);
+    if (!dry_run && !yes) {
+        int planned = apply_plan_or_run(lib, roots, n_roots, 1, NULL, NULL, &s);
+        if (planned == 0 && s.files > 0 && !isatty(STDIN_FILENO)) {
+            cli_error("%lld %s labelled delete would move to the Trash, and there is no terminal to ask: nothing "
+                      "moved (cull apply --dry-run lists them; cull apply --yes moves them)",
+                      (long long)s.files, plural(s.files, "file", "files"));
+            rc = EXIT_USAGE;
+            goto out;
+        }
         if (planned == 0 && s.files > 0 && !confirm(&s)) {
             fprintf(stderr, "nothing moved\n");
             rc = EXIT_OK;
             goto out;
         }
     }
-    if (apply_plan_or_run(lib, roots, n_roots, dry_run, stdout, &s)) {
+    if (apply_plan_or_run(lib, roots, n_roots, dry_run, cli_file_list_item, &list, &s)) {
         cli_error("library: %s", library_error(lib));
         goto out;
     }
+    cli_file_list_finish(&list, s.files, s.bytes, s.gone);
     if (dry_run)
         fprintf(stderr, "would move %lld %s (%.1f MB) to the Trash\n", (long long)s.files,
-                s.files == 1 ? "file" : "files", s.bytes / 1e6);
-    else if (s.files || s.failed)
-        fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts them back%s\n", (long long)s.files,
-                s.files == 1 ? "file" : "files", s.bytes / 1e6, s.failed ? ", some failed (listed above)" : "",
-                s.resumed ? " with those the interrupted apply before this one moved" : "");
+                plural(s.files, "file", "files"), s.bytes / 1e6);
+    else if (s.files)
+        fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts %s back%s\n", (long long)s.files,
+                plural(s.files, "file", "files"), s.bytes / 1e6, s.failed ? "; the others failed (listed above)" : "",
+                plural(s.files, "it", "them"), s.resumed ? " with those the interrupted apply before this one moved" : "");
+    else if (s.failed)
+        fprintf(stderr, "moved nothing: %lld %s failed (listed above)\n", (long long)s.failed,
+                plural(s.failed, "file", "files"));
     else
         fprintf(stderr, "nothing to move: no file on disk is labelled delete\n");
-    if (s.gone) fprintf(stderr, "%lld files labelled delete were already gone from disk\n", (long long)s.gone);
+    if (s.gone)
+        fprintf(stderr, "%lld %s labelled delete %s already gone from disk\n", (long long)s.gone,
+                plural(s.gone, "file", "files"), plural(s.gone, "was", "were"));
     rc = s.failed ? EXIT_SOME_FAILED : EXIT_OK;
 out:
+    if (list.json) json_decref(list.json);
     library_close(lib);
     for (int i = 0; i < n_roots; i++) free(roots[i]);
     free(roots);

@@ -18,6 +18,7 @@
 #include "learn/features.h"
 #include "pipeline/trainer.h"
 #include "util/fsutil.h"
+#include "util/plural.h"
 
 #define MAX_PAIRS 10000000
 
@@ -26,7 +27,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g);
 const cli_command cmd_dupes = {
     "dupes",
     "exact and near-duplicate groups, with the copy to keep",
-    "usage: cull dupes [--format tsv|json] [--threshold T] [--encoder NAME] [--no-index]\n"
+    "usage: cull dupes [--format tsv|json] [-z] [--threshold T] [--encoder NAME] [--no-index]\n"
     "\n"
     "Lists groups of files that hold the same picture (exact: one content, several paths) or\n"
     "nearly the same (near: resized, re-encoded, cropped copies, bursts; the cosine similarity of\n"
@@ -48,6 +49,7 @@ const cli_command cmd_dupes = {
     "\n"
     "options:\n"
     "  --format tsv|json   output format (default tsv)\n"
+    "  -z, --null          records end in NUL, paths raw (tsv)\n"
     "  --threshold T       near-duplicate cosine, 0 < T <= 1 (default per encoder, measured on\n"
     "                      re-encoded, halved and cropped copies of photos: lite 0.985, mobilenet\n"
     "                      0.90, others 0.95). Copies of photos are found reliably; screenshots\n"
@@ -55,7 +57,11 @@ const cli_command cmd_dupes = {
     "                      re-encoded ones can be missed (lite, which sees colour and texture\n"
     "                      statistics only, more so)\n"
     "  --encoder NAME      whose embeddings to compare (default: the library's, see cull status)\n"
-    "  --no-index         embed nothing: fail, saying what is missing, instead\n"
+    "  --no-index          embed nothing: fail, saying what is missing, instead\n"
+    "\n"
+    CLI_HELP_RECORDS
+    "\n"
+    CLI_HELP_EXIT
     "\n"
     "examples:\n"
     "  cull dupes | awk -F'\\t' '$4 == \"dup\"' | cut -f6     # every copy the model would not keep\n"
@@ -227,7 +233,7 @@ static float cosine(const gather_run *r, int a, int b)
     return (float)s;
 }
 
-static void print_tsv(const gather_run *r, const member *m, const group_span *g, int n_groups)
+static void print_tsv(const gather_run *r, const member *m, const group_span *g, int n_groups, int nul)
 {
     for (int k = 0; k < n_groups; k++)
         for (int i = g[k].start; i < g[k].start + g[k].len; i++) {
@@ -235,8 +241,8 @@ static void print_tsv(const gather_run *r, const member *m, const group_span *g,
             printf("%d\t%s\t%.6f\t%s\t", k + 1, g[k].exact ? "exact" : "near", m[i].cos, m[i].keep ? "keep" : "dup");
             if (isnan(f->p)) printf("-\t");
             else printf("%.6f\t", f->p);
-            cli_put_path(stdout, f->path);
-            putchar('\n');
+            cli_put_record_path(stdout, f->path, nul);
+            cli_end_record(stdout, nul);
         }
 }
 
@@ -317,16 +323,18 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
         {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"format", required_argument, 0, 'f'},
-        {"threshold", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"threshold", required_argument, 0, 't'}, {"null", no_argument, 0, 'z'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *name = NULL, *format = "tsv";
     double threshold = NAN;
-    int no_index = 0;
+    int no_index = 0, nul = 0;
     optind = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+e:f:t:", LONG, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:f:t:z", LONG, NULL)) != -1) {
         char *end;
         switch (c) {
+        case 'z': nul = 1; break;
         case 'e': name = optarg; break;
         case 'N': no_index = 1; break;
         case 'f': format = optarg; break;
@@ -342,8 +350,9 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     if (optind < argc) return cli_usage_error(&cmd_dupes, "unexpected argument '%s'", argv[optind]);
     if (strcmp(format, "tsv") && strcmp(format, "json"))
         return cli_usage_error(&cmd_dupes, "--format is tsv or json, not '%s'", format);
+    if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_dupes, "-z goes with the tsv format");
     char id[96], err[512];
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     if (cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id)) {
         library_close(lib);
@@ -354,7 +363,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     cull_model model;
     int retrained, have_model = trainer_current_model(lib, id, &model, &retrained, err, sizeof err) == 0;
     if (!have_model) fprintf(stderr, "cull: no model (%s): keeping the largest image of each group\n", err);
-    else if (retrained) fprintf(stderr, "cull: the model was older than the labels: retrained\n");
+    else if (retrained) fprintf(stderr, "cull: the model was older than the labels: retrained%s\n", cli_not_saved(lib));
     gather_run r = {.model = have_model ? &model : NULL};
     if (have_model) r.scratch = malloc(sizeof(float) * (size_t)features_dim(model.embed_dim));
     int rc = EXIT_SOME_FAILED;
@@ -384,11 +393,12 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     }
     double t2 = now();
     if (strcmp(format, "json") == 0) print_json(&r, members, spans, n_groups);
-    else print_tsv(&r, members, spans, n_groups);
+    else print_tsv(&r, members, spans, n_groups, nul);
     fprintf(stderr,
-            "%d exact-duplicate groups, %d near-duplicate groups (cosine >= %g, %s) among %d pictures in %zu files;"
+            "%d exact-duplicate %s, %d near-duplicate %s (cosine >= %g, %s) among %d %s in %zu %s;"
             " kept: %s (read %.1f s, compared %.1f s)\n",
-            n_exact, n_near, threshold, id, r.n_pics, r.n_files,
+            n_exact, plural(n_exact, "group", "groups"), n_near, plural(n_near, "group", "groups"), threshold, id, r.n_pics,
+            plural(r.n_pics, "picture", "pictures"), r.n_files, plural((long long)r.n_files, "file", "files"),
             have_model ? "lowest P(delete) of the model" : "the largest image", t1 - t0, t2 - t1);
     rc = EXIT_OK;
 done:

@@ -26,6 +26,8 @@ const cli_command cmd_embed = {
     "  --encoder NAME     encoder to use (default: the best one installed)\n"
     "  --max-pixels N     refuse images declaring more pixels than N (default 300000000)\n"
     "\n"
+    "exit status: 0 all good, 1 some files failed (named on stderr), 2 usage error\n"
+    "\n"
     "example:\n"
     "  cull embed --encoder lite photo.jpg | jq '.vector | length'\n",
     run_embed,

@@ -31,7 +31,7 @@ static int run_index(int argc, char **argv, const cli_globals *g)
     int rc = index_cli_parse(&cmd_index, argc, argv, &ic);
     if (rc) return rc == 1 ? EXIT_OK : rc;
     if (optind >= argc) return cli_usage_error(&cmd_index, "name at least one folder or file");
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_CREATE);
     if (!lib) return EXIT_SOME_FAILED;
     rc = index_cli_run(lib, &ic, argv + optind, argc - optind, NULL);
     library_close(lib);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/index_options.h"
+#include "util/plural.h"
 
 static int run_label(int argc, char **argv, const cli_globals *g);
 
@@ -19,6 +20,9 @@ const cli_command cmd_label = {
     "Labelling changes nothing on disk.\n"
     "\n"
     "options:\n" INDEX_OPTIONS_HELP
+    "\n"
+    "exit status: 0 all good, 1 some files failed (listed on stderr) or no library could be made,\n"
+    "2 usage error\n"
     "\n"
     "examples:\n"
     "  cull label keep ~/Pictures/kept\n"
@@ -63,7 +67,7 @@ static int run_label(int argc, char **argv, const cli_globals *g)
     label_run lr = {parse_label(argv[optind]), 0, 0};
     if (lr.label == -2)
         return cli_usage_error(&cmd_label, "'%s' is not a label (keep, delete or clear)", argv[optind]);
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_CREATE);
     if (!lib) return EXIT_SOME_FAILED;
     ic.index.on_file = label_one;
     ic.index.ctx = &lr;
@@ -73,9 +77,11 @@ static int run_label(int argc, char **argv, const cli_globals *g)
     const char *what = lr.label == LABEL_NONE ? "cleared" : lr.label == LABEL_KEEP ? "keep" : "delete";
     if (!ic.quiet) {
         if (lr.label == LABEL_NONE)
-            fprintf(stderr, "cleared the label of %lld files (%lld had one)\n", (long long)lr.set, (long long)lr.changed);
+            fprintf(stderr, "cleared the label of %lld %s (%lld had one)\n", (long long)lr.set, plural(lr.set, "file", "files"),
+                    (long long)lr.changed);
         else
-            fprintf(stderr, "labelled %lld files %s (%lld changed)\n", (long long)lr.set, what, (long long)lr.changed);
+            fprintf(stderr, "labelled %lld %s %s (%lld changed)\n", (long long)lr.set, plural(lr.set, "file", "files"), what,
+                    (long long)lr.changed);
     }
     return rc;
 }

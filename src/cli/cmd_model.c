@@ -25,7 +25,7 @@ const cli_command cmd_model = {
     "fetch, list and describe encoder model files",
     "usage: cull model fetch [--force] NAME\n"
     "       cull model use NAME|FOLDER\n"
-    "       cull model list\n"
+    "       cull model list [--format text|json]\n"
     "       cull model info NAME|FOLDER\n"
     "\n"
     "Model files live in the models folder: $CULL_MODELS, else $XDG_DATA_HOME/cull/models, else\n"
@@ -45,9 +45,13 @@ const cli_command cmd_model = {
     "                cull apply moved (read in place), so deleted images keep teaching. Resumable:\n"
     "                run it again after an interruption. Installing a model never changes what an\n"
     "                existing library uses; this does.\n"
-    "  list          installed models: name, size, sha256 of model.json, and whether the files\n"
-    "                check out; the known models not installed; then the library's encoder and\n"
-    "                how many of its labelled images each encoder covers\n"
+    "  list          the built-in encoder, the installed models (name, size, sha256 of model.json,\n"
+    "                whether the files check out), the known models not installed; then the\n"
+    "                library's encoder and how many of its labelled images each encoder covers.\n"
+    "                --format json: one object {\"models_folder\", \"models\": [{\"name\",\n"
+    "                \"installed\", \"built_in\", \"folder\",\n"
+    "                \"bytes\", \"model_json_sha256\", \"state\", \"about\"}], \"library\": null or\n"
+    "                {\"encoder_in_use\", \"coverage\"} as cull status --format json has them}\n"
     "  info NAME     files, sizes and sha256 sums, input and output shapes, ops and weights of\n"
     "                an installed model, or of a TensorFlow.js graph-model FOLDER\n"
     "\n"
@@ -142,9 +146,9 @@ static char **folder_names(const char *dir, size_t *n)
     return names;
 }
 
-/* One installed model folder: name, size, what identifies it, whether it checks out. 0 when it is
-   not a model folder. */
-static int list_one(const char *dir, const char *name)
+/* One installed model folder: name, size, what identifies it (sha256 of model.json, or
+   "(safetensors)"), whether it checks out. 0 when it is not a model folder. */
+static int list_one(const char *dir, const char *name, json_t *json)
 {
     char folder[FS_PATH_MAX], mj[FS_PATH_MAX], size[32], why[1024], err[FS_PATH_MAX + 64], id[65];
     if (path_join(folder, sizeof folder, dir, name) || path_join(mj, sizeof mj, folder, "model.json")) return 0;
@@ -154,39 +158,70 @@ static int list_one(const char *dir, const char *name)
     else if (file_sha256_hex(mj, id, NULL, err, sizeof err) != 0) snprintf(id, sizeof id, "unreadable");
     folder_total t;
     total_of(folder, &t);
-    human_size(t.bytes, size, sizeof size);
     const model_entry *m = model_find(name);
-    const char *state = "";
-    if (model_fetchable(m)) state = model_fetch_check(m, folder, why, sizeof why) == 0 ? "verified" : DAMAGED;
-    printf("%-12s %10s  %-64s  %s\n", name, size, id, state);
+    int checked = model_fetchable(m), ok = checked && model_fetch_check(m, folder, why, sizeof why) == 0;
+    if (json) {
+        json_array_append_new(json, json_pack("{s:o, s:b, s:s, s:I, s:s?, s:s?, s:s?, s:s?}", "name", cli_json_path(name),
+                                              "installed", 1, "folder", folder, "bytes", (json_int_t)t.bytes,
+                                              "model_json_sha256", tfjs && strcmp(id, "unreadable") ? id : NULL,
+                                              "state", checked ? (ok ? "verified" : "damaged") : NULL,
+                                              "damage", checked && !ok ? why : NULL, "about", m ? m->about : NULL));
+        return 1;
+    }
+    human_size(t.bytes, size, sizeof size);
+    printf("%-12s %10s  %-64s  %s\n", name, size, id, checked ? (ok ? "verified" : DAMAGED) : "");
     return 1;
 }
 
-static int list_models(const cli_globals *g)
+/* Text: the installed folders, the fetchable models not installed, the library's coverage.
+   json: one object {"models_folder", "models": [...], "library": null or {"encoder_in_use",
+   "coverage"}}; models not installed have "installed": false and their "about" line. */
+static int list_models(const cli_globals *g, int as_json)
 {
     char dirbuf[FS_PATH_MAX];
     const char *dir = encoder_models_dir(dirbuf, sizeof dirbuf);
+    json_t *root = as_json ? json_pack("{s:o, s:[], s:n}", "models_folder", cli_json_path(dir), "models", "library") : NULL;
+    json_t *models = root ? json_object_get(root, "models") : NULL;
     size_t n;
     char **names = folder_names(dir, &n);
     int shown = 0;
+    const model_entry *m;
+    for (size_t i = 0; (m = model_at(i)); i++) {
+        if (m->format != WEIGHTS_BUILT_IN) continue;
+        if (root) json_array_append_new(models, json_pack("{s:s, s:b, s:b, s:s}", "name", m->name, "installed", 1,
+                                                          "built_in", 1, "about", m->about));
+        else printf("%-12s %10s  %-64s  %s\n", m->name, "-", "(built in)", "");
+    }
     for (size_t i = 0; i < n; i++) {
-        if (names[i]) shown += list_one(dir, names[i]);
+        if (names[i]) shown += list_one(dir, names[i], models);
         free(names[i]);
     }
     free(names);
-    if (!shown) fprintf(stderr, "no models installed in %s (try: cull model fetch mobilenet)\n", dir);
-    const model_entry *m;
+    if (!shown && !root) fprintf(stderr, "no models installed in %s (try: cull model fetch mobilenet)\n", dir);
     int header = 0;
     for (size_t i = 0; (m = model_at(i)); i++) {
         if (!model_fetchable(m) || encoder_installed(m->name)) continue;
+        if (root) {
+            json_array_append_new(models, json_pack("{s:s, s:b, s:s}", "name", m->name, "installed", 0, "about", m->about));
+            continue;
+        }
         if (!header++) printf("\nnot installed (cull model fetch NAME):\n");
         printf("  %-14s %s\n", m->name, m->about);
     }
     /* The library's side, when there is one (listing models never creates a library). */
-    if (access(g->db_path, F_OK) != 0) return EXIT_OK;
-    library *lib = cli_open_library(g);
-    int rc = lib && cli_print_encoders(lib, stdout) == 0 ? EXIT_OK : EXIT_SOME_FAILED;
-    library_close(lib);
+    int rc = EXIT_OK;
+    if (access(g->db_path, F_OK) == 0) {
+        library *lib = cli_open_library(g, LIBRARY_EXISTING);
+        json_t *l = lib && root ? cli_encoders_json(lib) : NULL;
+        if (!lib || (root ? !l : cli_print_encoders(lib, stdout) != 0)) rc = EXIT_SOME_FAILED;
+        if (l) json_object_set_new(root, "library", l);
+        library_close(lib);
+    }
+    if (root && rc == EXIT_OK) {
+        json_dumpf(root, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+        putchar('\n');
+    }
+    json_decref(root);
     return rc;
 }
 
@@ -383,7 +418,7 @@ static int info_model(const char *arg)
 static int run_model(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {{"force", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int force = 0, c;
+    int force = 0, as_json = 0, c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "+", LONG, NULL)) != -1) {
         switch (c) {
@@ -400,6 +435,10 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     int n_args = 0;
     for (int i = first; i < argc; i++) {
         if (!strcmp(argv[i], "--force")) force = 1;
+        else if (!strcmp(argv[i], "--format=json") || (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "json") && ++i))
+            as_json = 1;
+        else if (!strcmp(argv[i], "--format=text") || (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "text") && ++i))
+            as_json = 0;
         else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help();
         else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error(&cmd_model, "unknown option '%s'", argv[i]);
         else if (n_args < 8) args[n_args++] = argv[i];
@@ -407,8 +446,9 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     }
     if (!strcmp(sub, "list")) {
         if (n_args || force) return cli_usage_error(&cmd_model, "list takes no arguments");
-        return list_models(g);
+        return list_models(g, as_json);
     }
+    if (as_json) return cli_usage_error(&cmd_model, "--format goes with list");
     if (!strcmp(sub, "use")) {
         if (n_args != 1 || force) return cli_usage_error(&cmd_model, "use takes one model name or folder");
         return cli_model_use(g, args[0]);

@@ -34,13 +34,19 @@ const cli_command cmd_rank = {
     "                            paths: paths only, for image viewers (nsxiv -i, feh -f)\n"
     "  --limit N                 print the first N only\n"
     "  --all                     include labelled images\n"
+    "  -z, --null                records end in NUL, paths raw (tsv and paths formats)\n"
     "  --links DIR               also fill DIR (new or empty) with numbered symlinks in rank order,\n"
     "                            so any image viewer shows the likely deletes first\n"
     "  --encoder NAME            whose model to use (default: the library's, see cull status)\n"
     "  --no-index                index and embed nothing: fail, saying what is missing, instead\n"
     "\n"
+    CLI_HELP_RECORDS
+    "\n"
+    CLI_HELP_EXIT
+    "\n"
     "examples:\n"
     "  cull rank ~/Pictures/incoming | head\n"
+    "  cull rank -z --format paths --limit 100 | xargs -0 ls -l\n"
     "  cull rank --format paths --limit 200 | nsxiv -i\n"
     "  cull rank --links /tmp/review && gthumb /tmp/review\n",
     run_rank,
@@ -146,15 +152,16 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         {"encoder", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
         {"limit", required_argument, 0, 'n'},   {"all", no_argument, 0, 'a'},
         {"links", required_argument, 0, 'L'},   {"no-index", no_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+        {"null", no_argument, 0, 'z'},          {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *name = NULL, *format = "tsv", *links = NULL;
     int64_t limit = -1;
-    int no_index = 0;
+    int no_index = 0, nul = 0;
     rank_run r = {0};
     optind = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "e:f:n:a", LONG, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "e:f:n:az", LONG, NULL)) != -1) {
         switch (c) {
         case 'e': name = optarg; break;
         case 'f': format = optarg; break;
@@ -164,16 +171,18 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         case 'a': r.all = 1; break;
         case 'L': links = optarg; break;
         case 'N': no_index = 1; break;
+        case 'z': nul = 1; break;
         case 'h': return cli_help(&cmd_rank);
         default: return cli_usage_error(&cmd_rank, "unknown option");
         }
     }
     if (strcmp(format, "tsv") && strcmp(format, "json") && strcmp(format, "paths"))
         return cli_usage_error(&cmd_rank, "--format is tsv, json or paths, not '%s'", format);
+    if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_rank, "-z goes with the tsv and paths formats");
     if (links && !folder_is_empty_or_missing(links))
         return cli_usage_error(&cmd_rank, "--links folder %s is not empty", links);
     char id[96];
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     if ((!no_index && optind < argc && index_cli_new_under(lib, name, argv + optind, argc - optind)) ||
@@ -205,8 +214,8 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         } else {
             for (size_t i = 0; i < n; i++) {
                 if (format[0] == 't') printf("%.6f\t", r.items[i].p);
-                cli_put_path(stdout, r.items[i].path);
-                putchar('\n');
+                cli_put_record_path(stdout, r.items[i].path, nul);
+                cli_end_record(stdout, nul);
             }
         }
         if (links && make_links(links, r.items, n)) rc = EXIT_SOME_FAILED;

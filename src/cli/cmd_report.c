@@ -50,6 +50,8 @@ const cli_command cmd_report = {
     "  --encoder NAME     whose model to use (default: the library's, see cull status)\n"
     "  --no-index         embed nothing: fail, saying what is missing, instead\n"
     "\n"
+    CLI_HELP_EXIT
+    "\n"
     "examples:\n"
     "  cull report && xdg-open cull-report.html\n"
     "  cull report -o /tmp/model.html --encoder lite\n",
@@ -94,10 +96,9 @@ static int add_row(const library_row *row, void *ctx)
     memcpy(it->sha, row->sha256, 32);
     it->path = row->path ? g_strdup(row->path) : NULL;
     it->format = g_strdup(row->meta.format[0] ? row->meta.format : "unknown");
-    if (row->meta.make[0] || row->meta.model[0])
-        it->camera = g_strstrip(g_strdup_printf("%s %s", row->meta.make, row->meta.model));
-    else
-        it->camera = g_strdup("none");
+    char camera[160];
+    media_camera_name(&row->meta, camera, sizeof camera);
+    it->camera = g_strdup(camera[0] ? camera : "none");
     return 0;
 }
 
@@ -552,7 +553,7 @@ static int run_report(int argc, char **argv, const cli_globals *g)
     if (optind < argc) return cli_usage_error(&cmd_report, "unexpected argument '%s'", argv[optind]);
     if (!*out) return cli_usage_error(&cmd_report, "-o wants a file name");
     char id[96], err[512];
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     int retrained;

@@ -42,6 +42,8 @@ const cli_command cmd_review = {
     "\n"
     "Thumbnails are cached in $XDG_CACHE_HOME/cull/thumbs (~/.cache/cull/thumbs).\n"
     "\n"
+    CLI_HELP_EXIT
+    "\n"
     "examples:\n"
     "  cull review --open\n"
     "  cull review ~/Pictures/incoming\n",
@@ -81,7 +83,7 @@ static int run_review(int argc, char **argv, const cli_globals *g)
         }
     }
     char id[96];
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     int ready = (no_index || optind == argc || index_cli_new_under(lib, encoder_name, argv + optind, argc - optind) == 0) &&
                 cli_prepare_encoder(lib, encoder_name, 1, no_index, id, sizeof id) == 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <jansson.h>
 
 #include "cli/cli.h"
 #include "pipeline/trainer.h"
@@ -14,19 +15,31 @@ static int run_status(int argc, char **argv, const cli_globals *g);
 const cli_command cmd_status = {
     "status",
     "counts, encoders, labels, model age and metrics",
-    "usage: cull status\n"
+    "usage: cull status [--format text|json]\n"
     "\n"
     "Shows where the library is, how many images, files and labels it holds, the encoder its\n"
     "commands use (and why), how many labelled images each installed encoder has embedded and what\n"
     "a switch (cull model use) would embed, labelled images whose bytes are gone everywhere, the\n"
     "embeddings per encoder, and for each trained model its age, whether labels changed since, and\n"
-    "its cross-validated metrics.\n",
+    "its cross-validated metrics.\n"
+    "\n"
+    "options:\n"
+    "  --format text|json  text (default), or one JSON object: library, bytes, read_only, images,\n"
+    "                      files_on_disk, paths_missing, labels {keep, delete}, unlabelled_on_disk,\n"
+    "                      encoder_in_use {name, why}, coverage [{encoder, in_use, labelled_embedded,\n"
+    "                      labelled, to_embed, minutes}], gone [paths], gone_unknown (why the\n"
+    "                      encoder in use cannot be opened, when it cannot), embeddings [{encoder,\n"
+    "                      count, model}] where model is null or {trained_at, keep, delete,\n"
+    "                      stale, kind, roc_auc, average_precision, balanced_accuracy}\n"
+    "\n"
+    "exit status: 0 done, 1 no library or the library failed, 2 usage error\n",
     run_status,
 };
 
 typedef struct {
     library *lib;
     int64_t label_version;
+    json_t *json;      /* --format json: the embeddings array */
 } status_ctx;
 
 static void describe_age(time_t then, char *out, size_t cap)
@@ -55,8 +68,9 @@ static void show_encoder(const char *encoder_id, int64_t n, void *ctx)
                stored.label_version == s->label_version ? "" : " (labels changed since; rank will retrain)");
         printf("  %s; cross-validated ROC-AUC %.3f, average precision %.3f, balanced accuracy %.3f\n",
                cull_model_kind_name(m.kind), m.cv.auc, m.cv.ap, m.cv.bacc);
-        printf("  deletes found in the first 10%% / 30%% / 50%%: %.0f%% / %.0f%% / %.0f%%\n", 100 * m.cv.found[0],
-               100 * m.cv.found[1], 100 * m.cv.found[2]);
+        char effort[256];
+        trainer_effort_text(&m, effort, sizeof effort);
+        printf("  %s\n", effort);
         cull_model_free(&m);
     } else {
         printf("  model trained %s cannot be read: %s\n", age, err);
@@ -64,17 +78,76 @@ static void show_encoder(const char *encoder_id, int64_t n, void *ctx)
     library_model_free(&stored);
 }
 
+/* ---- --format json ---- */
+
+static void gone_json(const char *last_path, void *ctx)
+{
+    json_array_append_new(ctx, last_path ? cli_json_path(last_path) : json_null());
+}
+
+static void encoder_json(const char *encoder_id, int64_t n, void *ctx)
+{
+    status_ctx *s = ctx;
+    json_t *model = json_null();
+    library_model stored;
+    cull_model m;
+    char err[256];
+    if (library_latest_model(s->lib, encoder_id, &stored) == 1) {
+        if (cull_model_from_json(stored.json, &m, err, sizeof err) == 0) {
+            model = json_pack("{s:I, s:i, s:i, s:b, s:s, s:f, s:f, s:f}", "trained_at", (json_int_t)stored.created_at,
+                              "keep", m.n_keep, "delete", m.n_delete, "stale", stored.label_version != s->label_version,
+                              "kind", cull_model_kind_name(m.kind), "roc_auc", m.cv.auc, "average_precision", m.cv.ap,
+                              "balanced_accuracy", m.cv.bacc);
+            cull_model_free(&m);
+        } else {
+            model = json_pack("{s:I, s:s}", "trained_at", (json_int_t)stored.created_at, "unreadable", err);
+        }
+        library_model_free(&stored);
+    }
+    json_array_append_new(s->json, json_pack("{s:s, s:I, s:o}", "encoder", encoder_id, "count", (json_int_t)n, "model", model));
+}
+
+static int print_json(library *lib, const char *path, long long bytes, const library_counts *k)
+{
+    json_t *o = json_pack("{s:o, s:I, s:b, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:[], s:[]}", "library",
+                          cli_json_path(path), "bytes", (json_int_t)bytes, "read_only", library_read_only(lib), "images",
+                          (json_int_t)k->images, "files_on_disk", (json_int_t)k->paths_present, "paths_missing",
+                          (json_int_t)k->paths_missing, "labels", "keep", (json_int_t)k->keep, "delete", (json_int_t)k->del,
+                          "unlabelled_on_disk", (json_int_t)k->unlabeled_present, "gone", "embeddings");
+    char err[1024];
+    status_ctx s = {lib, library_label_version(lib), json_object_get(o, "embeddings")};
+    int gone = -1;
+    json_t *encoders = cli_encoders_json(lib);
+    if (encoders) json_object_update(o, encoders);
+    json_decref(encoders);
+    if (!encoders || (gone = cli_each_gone(lib, gone_json, json_object_get(o, "gone"), err,
+                                                                         sizeof err)) < 0 ||
+        library_each_encoder(lib, encoder_json, &s)) {
+        json_decref(o);
+        return -1;
+    }
+    if (gone == 1) json_object_set_new(o, "gone_unknown", json_string(err));
+    json_dumpf(o, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+    putchar('\n');
+    json_decref(o);
+    return 0;
+}
+
 static int run_status(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    static const struct option LONG[] = {{"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *format = "text";
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+", LONG, NULL)) != -1) {
-        if (c == 'h') return cli_help(&cmd_status);
-        return cli_usage_error(&cmd_status, "unknown option");
+        if (c == 'f') format = optarg;
+        else if (c == 'h') return cli_help(&cmd_status);
+        else return cli_usage_error(&cmd_status, "unknown option");
     }
     if (optind < argc) return cli_usage_error(&cmd_status, "unexpected argument '%s'", argv[optind]);
-    library *lib = cli_open_library(g);
+    if (strcmp(format, "text") && strcmp(format, "json"))
+        return cli_usage_error(&cmd_status, "--format is text or json, not '%s'", format);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     library_counts k;
     if (library_counts_get(lib, &k)) {
@@ -84,12 +157,18 @@ static int run_status(int argc, char **argv, const cli_globals *g)
     }
     struct stat st;
     long long bytes = stat(g->db_path, &st) == 0 ? (long long)st.st_size : 0;
+    if (!strcmp(format, "json")) {
+        int rc = print_json(lib, g->db_path, bytes, &k);
+        if (rc) cli_error("library: %s", library_error(lib));
+        library_close(lib);
+        return rc ? EXIT_SOME_FAILED : EXIT_OK;
+    }
     printf("library %s (%.1f MB)\n", g->db_path, bytes / 1e6);
     printf("images: %lld (files on disk: %lld, paths no longer on disk: %lld)\n", (long long)k.images,
            (long long)k.paths_present, (long long)k.paths_missing);
     printf("labels: %lld keep, %lld delete; %lld images on disk unlabelled\n", (long long)k.keep, (long long)k.del,
            (long long)k.unlabeled_present);
-    status_ctx s = {lib, library_label_version(lib)};
+    status_ctx s = {lib, library_label_version(lib), NULL};
     int rc = cli_print_encoders(lib, stdout) || cli_print_gone(lib) || library_each_encoder(lib, show_encoder, &s);
     library_close(lib);
     return rc ? EXIT_SOME_FAILED : EXIT_OK;

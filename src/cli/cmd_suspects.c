@@ -18,7 +18,7 @@ static int run_suspects(int argc, char **argv, const cli_globals *g);
 const cli_command cmd_suspects = {
     "suspects",
     "labels the model disagrees with, most doubtful first",
-    "usage: cull suspects [--limit N] [--format tsv|json] [--encoder NAME] [--no-index]\n"
+    "usage: cull suspects [--limit N] [--format tsv|json] [-z] [--encoder NAME] [--no-index]\n"
     "\n"
     "Ranks labelled images by how strongly the cross-validated model disagrees with their label,\n"
     "so that mistakes (a keeper labelled delete, a forgotten reject) come first. Each image is\n"
@@ -33,8 +33,13 @@ const cli_command cmd_suspects = {
     "options:\n"
     "  --limit N          print the first N only\n"
     "  --format tsv|json  output format (default tsv)\n"
+    "  -z, --null         records end in NUL, paths raw (tsv)\n"
     "  --encoder NAME     whose model to use (default: the library's, see cull status)\n"
     "  --no-index         embed nothing: fail, saying what is missing, instead\n"
+    "\n"
+    CLI_HELP_RECORDS
+    "\n"
+    CLI_HELP_EXIT
     "\n"
     "examples:\n"
     "  cull suspects --limit 20\n"
@@ -100,17 +105,19 @@ static int run_suspects(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
         {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"format", required_argument, 0, 'f'},
-        {"limit", required_argument, 0, 'n'},   {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"limit", required_argument, 0, 'n'},   {"null", no_argument, 0, 'z'},  {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *name = NULL, *format = "tsv";
     int64_t limit = -1;
-    int no_index = 0;
+    int no_index = 0, nul = 0;
     optind = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+e:f:n:", LONG, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+e:f:n:z", LONG, NULL)) != -1) {
         switch (c) {
         case 'e': name = optarg; break;
         case 'N': no_index = 1; break;
+        case 'z': nul = 1; break;
         case 'f': format = optarg; break;
         case 'n':
             if (cli_parse_int(optarg, 0, INT64_MAX, &limit)) return cli_usage_error(&cmd_suspects, "--limit wants a number");
@@ -122,8 +129,9 @@ static int run_suspects(int argc, char **argv, const cli_globals *g)
     if (optind < argc) return cli_usage_error(&cmd_suspects, "unexpected argument '%s'", argv[optind]);
     if (strcmp(format, "tsv") && strcmp(format, "json"))
         return cli_usage_error(&cmd_suspects, "--format is tsv or json, not '%s'", format);
+    if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_suspects, "-z goes with the tsv format");
     char id[96];
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, id, 1, &model, NULL)) {
@@ -146,8 +154,8 @@ static int run_suspects(int argc, char **argv, const cli_globals *g)
         } else {
             for (size_t i = 0; i < n; i++) {
                 printf("%.6f\t%s\t", s.items[i].score, s.items[i].label == LABEL_KEEP ? "keep" : "delete");
-                cli_put_path(stdout, s.items[i].path);
-                putchar('\n');
+                cli_put_record_path(stdout, s.items[i].path, nul);
+                cli_end_record(stdout, nul);
             }
         }
         size_t doubtful = 0;

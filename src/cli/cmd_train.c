@@ -39,7 +39,9 @@ const cli_command cmd_train = {
     "\n"
     "example:\n"
     "  cull train\n"
-    "  cull train --model logreg\n",
+    "  cull train --model logreg\n"
+    "\n"
+    CLI_HELP_EXIT,
     run_train,
 };
 
@@ -72,7 +74,7 @@ static int run_train(int argc, char **argv, const cli_globals *g)
     }
     if (optind < argc) return cli_usage_error(&cmd_train, "unexpected argument '%s'", argv[optind]);
     char id[96], err[512];
-    library *lib = cli_open_library(g);
+    library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id)) {
         library_close(lib);
@@ -81,12 +83,14 @@ static int run_train(int argc, char **argv, const cli_globals *g)
     cull_model m;
     train_report rep;
     int rc = trainer_train_with(lib, id, &opt, &m, &rep, err, sizeof err);
+    int read_only = library_read_only(lib);
     library_close(lib);
     if (rc != 0) {
         cli_error("%s", err);
         return EXIT_SOME_FAILED;
     }
     trainer_print_metrics(stdout, &m, &rep);
+    if (read_only) fprintf(stderr, "cull: the library is read-only here: the model was not stored\n");
     cull_model_free(&m);
     return EXIT_OK;
 }

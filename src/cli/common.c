@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "util/quote.h"
 #include "encoders/encoder.h"
 #include "pipeline/trainer.h"
 
@@ -42,11 +43,11 @@ int cli_help(const cli_command *cmd)
     return EXIT_OK;
 }
 
-library *cli_open_library(const cli_globals *g)
+library *cli_open_library(const cli_globals *g, library_mode mode)
 {
     char err[1024];
-    library *lib = library_open(g->db_path, err, sizeof err);
-    if (!lib) cli_error("cannot open library %s", err);
+    library *lib = library_open(g->db_path, mode, err, sizeof err);
+    if (!lib) cli_error("%s%s", strncmp(err, "no library", 10) ? "cannot open library " : "", err);
     return lib;
 }
 
@@ -70,7 +71,18 @@ int cli_default_jobs(void)
 
 void cli_put_path(FILE *f, const char *path)
 {
-    fwrite(path, 1, strlen(path), f);
+    quote_path(f, path);
+}
+
+void cli_put_record_path(FILE *f, const char *path, int nul)
+{
+    if (nul) fwrite(path, 1, strlen(path), f);
+    else quote_path(f, path);
+}
+
+void cli_end_record(FILE *f, int nul)
+{
+    fputc(nul ? '\0' : '\n', f);
 }
 
 json_t *cli_json_path(const char *path)
@@ -80,6 +92,11 @@ json_t *cli_json_path(const char *path)
     json_t *j = json_string(valid);
     g_free(valid);
     return j;
+}
+
+const char *cli_not_saved(const library *lib)
+{
+    return library_read_only(lib) ? ", in memory only: the library is read-only here" : "";
 }
 
 int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained)
@@ -99,7 +116,7 @@ int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold
         return -1;
     }
     if (stale)
-        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)\n",
-                out->n_keep + out->n_delete, out->cv.auc);
+        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)%s\n",
+                out->n_keep + out->n_delete, out->cv.auc, cli_not_saved(lib));
     return 0;
 }

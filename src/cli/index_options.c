@@ -95,6 +95,10 @@ int index_cli_new_under(library *lib, const char *encoder_name, char *const *pat
             return -1;
         }
     }
+    if (library_read_only(lib)) {
+        fprintf(stderr, "cull: the library is read-only here: only what it already holds is shown, nothing new is indexed\n");
+        return 0;
+    }
     index_cli ic = {.encoder = encoder_name, .quiet = 1,
                     .index = {.jobs = cli_default_jobs(), .max_pixels = MEDIA_DEFAULT_MAX_PIXELS,
                               .max_bytes = MEDIA_DEFAULT_MAX_BYTES, .show_progress = 1}};

@@ -72,10 +72,12 @@ int main(int argc, char **argv)
             printf("cull %s (libvips %s, OpenBLAS kernels %s, ViT in %s%s)\n", CULL_VERSION, vips_version_string(),
                    blas_core_name(), bf16 ? "bf16, oneDNN " : "float32: no native bf16 kernel", bf16 ? bf16 : "");
             return EXIT_OK;
-        } else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-            g.db_path = argv[++i];
-        } else if (strncmp(argv[i], "--db=", 5) == 0) {
-            g.db_path = argv[i] + 5;
+        } else if (strcmp(argv[i], "--db") == 0 || strncmp(argv[i], "--db=", 5) == 0) {
+            g.db_path = argv[i][4] == '=' ? argv[i] + 5 : i + 1 < argc ? argv[++i] : "";
+            if (!*g.db_path) {
+                fprintf(stderr, "cull: --db needs the path of a library file (cull --db PATH COMMAND ...)\n");
+                return EXIT_USAGE;
+            }
         } else {
             fprintf(stderr, "cull: unknown option '%s'\n", argv[i]);
             print_help(stderr);

@@ -73,11 +73,23 @@ static double bacc_of(const double *score, const int8_t *y, int n, int n_pos)
     return 0.5 * ((double)tp / n_pos + (double)tn / (n - n_pos));
 }
 
+/* Rows in the first effort_points[j] of a ranking of n. */
+static int effort_cut(int j, int n)
+{
+    return (int)floor(metrics_effort_points[j] * n + 0.5);
+}
+
+double metrics_found_best(const metrics *m, int j)
+{
+    int cut = effort_cut(j, m->n);
+    return m->n_delete <= 0 ? 0 : cut < m->n_delete ? (double)cut / m->n_delete : 1.0;
+}
+
 /* found[j]: deletes within the first round(p_j · n) rows of the ranking, over all deletes. */
 static void effort_of(const ranked *r, int n, int n_pos, double *found)
 {
     for (int j = 0; j < METRICS_EFFORT_POINTS; j++) {
-        int cut = (int)floor(metrics_effort_points[j] * n + 0.5), hits = 0;
+        int cut = effort_cut(j, n), hits = 0;
         for (int i = 0; i < cut; i++)
             hits += r[i].del;
         found[j] = (double)hits / n_pos;

@@ -9,6 +9,8 @@
 
 struct library {
     sqlite3 *db;
+    int read_only;      /* opened read-only: this process may not write the file */
+    char path[4096];
     char err[512];
 };
 

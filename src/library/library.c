@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include "util/fp16.h"
@@ -67,9 +68,18 @@ static const char *SCHEMA_V2 =
 /* v3: the library's own choices, as text (e.g. which encoder its commands use). */
 static const char *SCHEMA_V3 = "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
+/* The words for a write refused because the file was opened read-only. */
+static int refused_read_only(library *lib, const char *what)
+{
+    if (!lib->read_only || (sqlite3_errcode(lib->db) & 0xff) != SQLITE_READONLY) return 0;
+    snprintf(lib->err, sizeof lib->err, "%s: the library file is read-only for this user (its mode or owner), and this "
+             "needs to write it", what);
+    return 1;
+}
+
 int library_fail(library *lib, const char *what)
 {
-    snprintf(lib->err, sizeof lib->err, "%s: %s", what, sqlite3_errmsg(lib->db));
+    if (!refused_read_only(lib, what)) snprintf(lib->err, sizeof lib->err, "%s: %s", what, sqlite3_errmsg(lib->db));
     return -1;
 }
 
@@ -79,7 +89,7 @@ int library_exec(library *lib, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(lib->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(lib->err, sizeof lib->err, "%s", msg ? msg : sqlite3_errmsg(lib->db));
+        if (!refused_read_only(lib, "write")) snprintf(lib->err, sizeof lib->err, "%s", msg ? msg : sqlite3_errmsg(lib->db));
         sqlite3_free(msg);
         return -1;
     }
@@ -129,14 +139,21 @@ static int user_version(library *lib)
 /* Brings an older schema up to SCHEMA_VERSION inside one transaction; refuses a newer one. */
 static int migrate(library *lib)
 {
-    if (library_begin(lib)) return -1;
     int v = user_version(lib);
+    if (v < 0) return library_fail(lib, "read the schema version");
     if (v > SCHEMA_VERSION) {
-        library_rollback(lib);
         snprintf(lib->err, sizeof lib->err,
                  "library schema version %d is newer than this cull understands (%d)", v, SCHEMA_VERSION);
         return -1;
     }
+    if (v == SCHEMA_VERSION) return 0;
+    if (lib->read_only) {
+        snprintf(lib->err, sizeof lib->err, "the library's schema (version %d) needs an upgrade to version %d, and the "
+                 "file is read-only for this user; run a cull command as a user who can write it", v, SCHEMA_VERSION);
+        return -1;
+    }
+    if (library_begin(lib)) return -1;
+    v = user_version(lib); /* another process may have upgraded it meanwhile */
     char set_version[64];
     snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", SCHEMA_VERSION);
     if ((v < 1 && library_exec(lib, SCHEMA_V1)) || (v < 2 && library_exec(lib, SCHEMA_V2)) ||
@@ -147,9 +164,51 @@ static int migrate(library *lib)
     return library_commit(lib);
 }
 
-library *library_open(const char *path, char *err, size_t errlen)
+/* "file:PATH?immutable=1" with PATH percent-encoded as a URI path. */
+static void immutable_uri(const char *path, char *out, size_t cap)
 {
-    if (fs_make_parent_dirs(path) != 0) {
+    size_t o = (size_t)snprintf(out, cap, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && o + 4 < cap; p++) {
+        if (*p == '/' || *p == '-' || *p == '.' || *p == '_' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+            (*p >= 'A' && *p <= 'Z'))
+            out[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(out + o, cap - o, "%%%02X", *p);
+    }
+    snprintf(out + o, cap - o, "?immutable=1");
+}
+
+/* Opens lib->db read-only. A WAL library needs its -shm file to be read; where this user can
+   neither find nor create it (another user's folder), the file is opened as immutable: read as it
+   is now, which is right for a library nobody else is writing at the same moment. */
+static int open_read_only(library *lib)
+{
+    if (sqlite3_open_v2(lib->path, &lib->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK &&
+        sqlite3_exec(lib->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) == SQLITE_OK)
+        return 0;
+    sqlite3_close(lib->db);
+    lib->db = NULL;
+    char uri[3 * sizeof lib->path + 32];
+    immutable_uri(lib->path, uri, sizeof uri);
+    return sqlite3_open_v2(uri, &lib->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK
+               ? 0
+               : -1;
+}
+
+library *library_open(const char *path, library_mode mode, char *err, size_t errlen)
+{
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (!exists && mode == LIBRARY_EXISTING) {
+        snprintf(err, errlen, "no library at %s (cull index or cull label creates one; --db or $CULL_DB names "
+                 "another)", path);
+        return NULL;
+    }
+    if (exists && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s is not a library file (it is a %s)", path, S_ISDIR(st.st_mode) ? "folder" : "special file");
+        return NULL;
+    }
+    if (!exists && fs_make_parent_dirs(path) != 0) {
         snprintf(err, errlen, "%s: cannot create its folder: %s", path, strerror(errno));
         return NULL;
     }
@@ -158,21 +217,32 @@ library *library_open(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (sqlite3_open_v2(path, &lib->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+    if (snprintf(lib->path, sizeof lib->path, "%s", path) >= (int)sizeof lib->path) {
+        snprintf(err, errlen, "%s: path too long", path);
+        library_close(lib);
+        return NULL;
+    }
+    lib->read_only = exists && access(path, W_OK) != 0;
+    int opened = lib->read_only ? open_read_only(lib)
+                                : sqlite3_open_v2(path, &lib->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                                  NULL) == SQLITE_OK ? 0 : -1;
+    if (opened != 0) {
         snprintf(err, errlen, "%s: %s", path, lib->db ? sqlite3_errmsg(lib->db) : "cannot open");
         library_close(lib);
         return NULL;
     }
     sqlite3_busy_timeout(lib->db, BUSY_TIMEOUT_MS);
-    if (library_exec(lib, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;") ||
-        migrate(lib)) {
+    const char *setup = lib->read_only ? "PRAGMA foreign_keys=ON;"
+                                       : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    if (library_exec(lib, setup) || migrate(lib)) {
         snprintf(err, errlen, "%s: %s", path, lib->err);
         library_close(lib);
         return NULL;
     }
     return lib;
 }
+
+int library_read_only(const library *lib) { return lib->read_only; }
 
 void library_close(library *lib)
 {

@@ -26,9 +26,18 @@ typedef struct {
     int64_t size, mtime_ns, inode, dev;
 } file_stamp;
 
-/* Opens (creating if needed, with its parent folder) the library at path and migrates its
-   schema. NULL with a reason in err on failure. */
-library *library_open(const char *path, char *err, size_t errlen);
+typedef enum {
+    LIBRARY_CREATE,     /* create the file (and its folder) when missing: commands that add to it */
+    LIBRARY_EXISTING,   /* the file must exist: "no library at PATH (...)" otherwise */
+} library_mode;
+
+/* Opens the library at path and migrates its schema. A file this process may not write (mode
+   444, another user's) is opened read-only: reads work, and every write fails with a message
+   saying the library is read-only (library_read_only tells callers that can do without writing).
+   NULL with a reason in err on failure. */
+library *library_open(const char *path, library_mode mode, char *err, size_t errlen);
+/* 1 when lib was opened read-only. */
+int library_read_only(const library *lib);
 void library_close(library *lib);
 const char *library_error(library *lib);
 

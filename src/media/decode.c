@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <vips/vips.h>
 #include <vips/vector.h>
@@ -427,4 +428,11 @@ int media_render_jpeg(const uint8_t *data, size_t len, int side, int quality, vo
     if (rc) vips_reason("cannot make a JPEG", err, errlen);
     g_object_unref(im);
     return rc;
+}
+
+void media_camera_name(const image_meta *m, char *out, size_t cap)
+{
+    size_t n = strlen(m->make);
+    if (n && !strncasecmp(m->model, m->make, n)) snprintf(out, cap, "%s", m->model);
+    else snprintf(out, cap, "%s%s%s", m->make, m->make[0] && m->model[0] ? " " : "", m->model);
 }

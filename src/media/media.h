@@ -45,6 +45,11 @@ void media_sha256_hex(const uint8_t sha[32], char out[65]);
 
 /* 1 when the content starts like an image cull can decode, 0 when it does not. Looks at magic
    bytes only: cheap enough to run on every file of a walk. */
+/* The camera as people name it: make and model ("NIKON CORPORATION" + "NIKON D750"), the make left
+   out when the model already starts with it ("Canon" + "Canon EOS 80D" is "Canon EOS 80D"); "" when
+   neither is known. */
+void media_camera_name(const image_meta *m, char *out, size_t cap);
+
 int media_looks_like_image(const uint8_t *data, size_t len);
 
 /* Decodes a file's content into a preview (shortest side ≤ MEDIA_PREVIEW_SIDE) and its metadata.

@@ -20,6 +20,7 @@
 #include "media/scan.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
+#include "util/plural.h"
 
 #define COMMIT_EVERY_SECONDS 0.25
 #define SNIFF_BYTES 4096
@@ -574,10 +575,10 @@ out:
 void index_print_summary(const index_summary *s)
 {
     double rate = s->seconds > 0 ? (double)s->indexed / s->seconds : 0;
-    fprintf(stderr, "%lld images: %lld indexed, %lld moved or copied, %lld unchanged, %lld failed",
-            (long long)s->found, (long long)s->indexed, (long long)s->known, (long long)s->unchanged,
+    fprintf(stderr, "%lld %s: %lld indexed, %lld moved or copied, %lld unchanged, %lld failed",
+            (long long)s->found, plural(s->found, "image", "images"), (long long)s->indexed, (long long)s->known, (long long)s->unchanged,
             (long long)s->failed);
-    if (s->ignored) fprintf(stderr, "; %lld other files ignored", (long long)s->ignored);
+    if (s->ignored) fprintf(stderr, "; %lld other %s ignored", (long long)s->ignored, plural(s->ignored, "file", "files"));
     if (s->gone) fprintf(stderr, "; %lld no longer on disk", (long long)s->gone);
     if (s->unreadable) fprintf(stderr, "; %lld whose bytes are gone", (long long)s->unreadable);
     fprintf(stderr, " (%.1f s, %.1f images/s)\n", s->seconds, rate);

@@ -184,7 +184,7 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
     char *json = NULL;
     if (take_result(out, &r, &s, opt->kind) || !(json = cull_model_to_json(out))) {
         snprintf(err, errlen, "out of memory");
-    } else if (library_put_model(lib, encoder_id, version, json)) {
+    } else if (!library_read_only(lib) && library_put_model(lib, encoder_id, version, json)) {
         snprintf(err, errlen, "storing the model failed: %s", library_error(lib));
     } else {
         rc = 0;
@@ -224,18 +224,27 @@ int trainer_current_model(library *lib, const char *encoder_id, cull_model *out,
     return trainer_train(lib, encoder_id, out, err, errlen);
 }
 
+void trainer_effort_text(const cull_model *m, char *out, size_t cap)
+{
+    const metrics *x = &m->cv;
+    snprintf(out, cap, "deletes found in the first 10%% / 30%% / 50%% of the ranking: %.0f%% / %.0f%% / %.0f%% "
+             "(best possible %.0f%% / %.0f%% / %.0f%%)", 100 * x->found[0], 100 * x->found[1], 100 * x->found[2],
+             100 * metrics_found_best(x, 0), 100 * metrics_found_best(x, 1), 100 * metrics_found_best(x, 2));
+}
+
 void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep)
 {
     fprintf(f, "trained on %d labelled images (%d keep, %d delete), encoder %s\n", m->n_keep + m->n_delete,
             m->n_keep, m->n_delete, m->encoder_id);
-    fprintf(f, "%d-fold cross-validation (a picture and its near-duplicates never in training and test at once):\n",
-            m->folds);
+    fprintf(f, "%d-fold cross-validation (%s never in training and test at once):\n", m->folds,
+            m->near_dropped ? "exact copies of a picture" : "a picture and its near-duplicates");
     fprintf(f, "  ROC-AUC             %.3f\n", m->cv.auc);
     fprintf(f, "  average precision   %.3f   (deletes are %.0f%% of the labels)\n", m->cv.ap,
             100.0 * m->cv.n_delete / (m->cv.n ? m->cv.n : 1));
     fprintf(f, "  balanced accuracy   %.3f\n", m->cv.bacc);
-    fprintf(f, "  deletes found in the first 10%% / 30%% / 50%% of the ranking: %.0f%% / %.0f%% / %.0f%%\n",
-            100 * m->cv.found[0], 100 * m->cv.found[1], 100 * m->cv.found[2]);
+    char effort[256];
+    trainer_effort_text(m, effort, sizeof effort);
+    fprintf(f, "  %s\n", effort);
     char detail[64];
     if (m->kind == MODEL_MLP) snprintf(detail, sizeof detail, "%d hidden units, weight decay %g", m->mlp.hidden, m->weight_decay);
     else snprintf(detail, sizeof detail, "λ = %g", m->lambda);

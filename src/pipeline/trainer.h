@@ -27,7 +27,7 @@ typedef struct {
     double seconds, seconds_dupes, seconds_logreg, seconds_exact, seconds_mlp;
 } train_report;
 
-/* Trains on encoder_id's embeddings and stores the model. opt NULL: the kind the previous model
+/* Trains on encoder_id's embeddings and stores the model (only in out when lib is read-only). opt NULL: the kind the previous model
    of this encoder was asked for (auto when there is none), no grouping comparison. rep may be
    NULL. Returns 0; 1 when there are too few labels (reason in err); -1 on failure (reason in
    err). */
@@ -44,6 +44,9 @@ int trainer_current_model(library *lib, const char *encoder_id, cull_model *out,
 
 /* Prints the report that `train` shows (to f): the metrics block, how the classifier was chosen,
    what near-duplicate grouping changed; rep (may be NULL) adds the time taken. */
+/* "deletes found in the first 10% / 30% / 50% of the ranking: …% (best possible …%)". */
+void trainer_effort_text(const cull_model *m, char *out, size_t cap);
+
 void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep);
 
 #endif

@@ -2,6 +2,7 @@
  * api.c — routing and the review endpoints of the JSON API; see api.h.
  */
 #include "review/api.h"
+#include "media/media.h"
 
 #include <glib.h>
 #include <math.h>
@@ -77,13 +78,6 @@ static void exif_date(const char *in, char *out, size_t cap)
         snprintf(out, cap, "%s", in);
 }
 
-static void camera_name(const image_meta *m, char *out, size_t cap)
-{
-    size_t n = strlen(m->make);
-    if (n && !strncasecmp(m->model, m->make, n)) snprintf(out, cap, "%s", m->model);
-    else snprintf(out, cap, "%s%s%s", m->make, m->make[0] && m->model[0] ? " " : "", m->model);
-}
-
 /* An item's facts for the page; the caller holds db_lock. */
 static json_t *item_json(review_session *s, const review_item *it)
 {
@@ -91,7 +85,7 @@ static json_t *item_json(review_session *s, const review_item *it)
     if (review_image_get(s->lib, it->id, &img) != 1) return NULL;
     char date[32], camera[140], folder[FS_PATH_MAX];
     exif_date(img.meta.datetime, date, sizeof date);
-    camera_name(&img.meta, camera, sizeof camera);
+    media_camera_name(&img.meta, camera, sizeof camera);
     const char *base = fs_basename(it->path);
     size_t dn = (size_t)(base - it->path);
     snprintf(folder, sizeof folder, "%.*s", (int)(dn > 1 ? dn - 1 : dn), it->path);

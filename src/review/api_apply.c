@@ -12,24 +12,12 @@
 
 #define PLAN_LIST_MAX 500    /* paths listed on the page; the totals count them all */
 
-/* "BYTES<TAB>PATH" lines of a dry run → [{"path", "bytes"}] (the first PLAN_LIST_MAX). */
-static json_t *plan_items(const char *text, size_t len)
+/* The dry run's files → [{"path", "bytes"}] (the first PLAN_LIST_MAX). */
+static void plan_item(void *ctx, const char *path, int64_t bytes)
 {
-    json_t *a = json_array();
-    const char *p = text, *end = text + len;
-    while (p < end && json_array_size(a) < PLAN_LIST_MAX) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl) nl = end;
-        const char *tab = memchr(p, '\t', (size_t)(nl - p));
-        if (tab) {
-            char *path = strndup(tab + 1, (size_t)(nl - tab - 1));
-            if (path) json_array_append_new(a, json_pack("{s:o, s:I}", "path", api_path(path), "bytes",
-                                                         (json_int_t)strtoll(p, NULL, 10)));
-            free(path);
-        }
-        p = nl + 1;
-    }
-    return a;
+    json_t *a = ctx;
+    if (json_array_size(a) < PLAN_LIST_MAX)
+        json_array_append_new(a, json_pack("{s:o, s:I}", "path", api_path(path), "bytes", (json_int_t)bytes));
 }
 
 static json_t *summary_json(const apply_summary *sum)
@@ -50,27 +38,24 @@ int api_apply(review_session *s, const review_call *c, review_reply *r)
     }
     char err[1024];
     pthread_mutex_lock(&s->apply_lock);
-    library *lib = library_open(s->db_path, err, sizeof err);
+    library *lib = library_open(s->db_path, LIBRARY_EXISTING, err, sizeof err);
     if (!lib) {
         pthread_mutex_unlock(&s->apply_lock);
         return reply_error(r, 500, "%s", err);
     }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
+    json_t *items = json_array();
     apply_summary sum;
-    int rc = out ? apply_plan_or_run(lib, s->roots, s->n_roots, !run, out, &sum) : -1;
-    if (rc) snprintf(err, sizeof err, "%s", out ? library_error(lib) : "out of memory");
-    if (out) fclose(out);
+    int rc = items ? apply_plan_or_run(lib, s->roots, s->n_roots, !run, plan_item, items, &sum) : -1;
+    if (rc) snprintf(err, sizeof err, "%s", items ? library_error(lib) : "out of memory");
     library_close(lib);
     pthread_mutex_unlock(&s->apply_lock);
     if (rc) {
-        free(text);
+        json_decref(items);
         return reply_error(r, 500, "apply failed: %s", err);
     }
     json_t *j = summary_json(&sum);
-    if (!run) json_object_set_new(j, "items", plan_items(text ? text : "", len));
-    free(text);
+    if (!run) json_object_set_new(j, "items", items);
+    else json_decref(items);
     if (run && sum.files) learner_request(s->learner, 0);    /* moved files leave the snapshot */
     if (run) json_object_set_new(j, "state", api_state(s));
     return reply_json(r, 200, j);

@@ -77,7 +77,7 @@ learner *learner_start(review_session *s, char *err, size_t errlen)
         return NULL;
     }
     l->s = s;
-    if (!(l->lib = library_open(s->db_path, err, errlen))) {
+    if (!(l->lib = library_open(s->db_path, LIBRARY_EXISTING, err, errlen))) {
         free(l);
         return NULL;
     }

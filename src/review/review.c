@@ -21,6 +21,7 @@
 #include "review/server.h"
 #include "review/session.h"
 #include "review/token.h"
+#include "util/plural.h"
 
 extern char **environ;
 
@@ -134,7 +135,8 @@ static void print_summary(review_session *s)
     pthread_mutex_lock(&s->lock);
     size_t unlabelled = 0;
     for (size_t i = 0; i < s->snap.n; i++) unlabelled += s->snap.items[i].label == LABEL_NONE;
-    fprintf(stderr, "cull review: %zu images (%zu unlabelled)", s->snap.n, unlabelled);
+    fprintf(stderr, "cull review: %zu %s (%zu unlabelled)", s->snap.n, plural((long long)s->snap.n, "image", "images"),
+            unlabelled);
     if (s->model.has) fprintf(stderr, ", model ROC-AUC %.3f", s->model.auc);
     fprintf(stderr, "\n");
     pthread_mutex_unlock(&s->lock);

@@ -53,7 +53,7 @@ int session_open(review_session *s, const char *db_path, const char *encoder_id,
         snprintf(err, errlen, "set HOME or XDG_CACHE_HOME: thumbnails are cached there");
         return -1;
     }
-    if (!(s->lib = library_open(db_path, err, errlen))) return -1;
+    if (!(s->lib = library_open(db_path, LIBRARY_EXISTING, err, errlen))) return -1;
     cull_model m;
     int have = stored_model(s->lib, encoder_id, &m, err, errlen);
     if (have < 0) return -1;

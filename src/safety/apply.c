@@ -4,6 +4,7 @@
 #include "safety/apply.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -226,7 +227,8 @@ static int start_batch(library *lib, apply_summary *s)
     return b > 0 ? 0 : library_set_unfinished_batch(lib, s->batch);
 }
 
-int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, FILE *out, apply_summary *s)
+int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
+                      apply_summary *s)
 {
     memset(s, 0, sizeof *s);
     if (!dry_run && apply_reconcile(lib) < 0) return -1;
@@ -238,9 +240,7 @@ int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run
             s->gone++;
             if (!dry_run) rc = library_set_path_present(lib, k->path, 0);
         } else if (dry_run) {
-            fprintf(out, "%lld\t", (long long)k->bytes);
-            fwrite(k->path, 1, strlen(k->path), out);
-            fputc('\n', out);
+            if (each) each(ctx, k->path, k->bytes);
             s->files++;
             s->bytes += k->bytes;
         } else {
@@ -261,12 +261,21 @@ typedef struct {
     library *lib;
     apply_summary *s;
     int db_failed;
+    int dry_run;
+    apply_item_fn each;
+    void *ctx;
 } undo_ctx;
 
 static int restore_one(const library_action *a, void *ctx)
 {
     undo_ctx *u = ctx;
     if (strcmp(a->event, "moved") != 0) return 0;
+    if (u->dry_run) {
+        if (u->each) u->each(u->ctx, a->path, a->bytes);
+        u->s->files++;
+        u->s->bytes += a->bytes;
+        return 0;
+    }
     char err[FS_PATH_MAX + 200];
     trash_slot slot = slot_of(a);
     if (library_log_action(u->lib, a, "restoring", NULL)) goto db_error;
@@ -285,15 +294,15 @@ db_error:
     return 1;
 }
 
-int apply_undo(library *lib, apply_summary *s)
+int apply_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, apply_summary *s)
 {
     memset(s, 0, sizeof *s);
-    if (apply_reconcile(lib) < 0) return -1;
+    if (!dry_run && apply_reconcile(lib) < 0) return -1;
     /* Whatever a killed apply left unfinished is closed by undoing it. */
-    if (library_set_unfinished_batch(lib, 0)) return -1;
+    if (!dry_run && library_set_unfinished_batch(lib, 0)) return -1;
     s->batch = library_last_trashed_batch(lib);
     if (s->batch <= 0) return s->batch < 0 ? -1 : 0;
-    undo_ctx u = {lib, s, 0};
+    undo_ctx u = {lib, s, 0, dry_run, each, ctx};
     if (for_each_action(lib, s->batch, restore_one, &u) || u.db_failed) return -1;
     return 0;
 }

@@ -6,7 +6,6 @@
 #define CULL_SAFETY_APPLY_H
 
 #include <stdint.h>
-#include <stdio.h>
 #include "library/library.h"
 
 typedef struct {
@@ -17,13 +16,19 @@ typedef struct {
     int resumed;              /* the batch is a killed apply's, continued */
 } apply_summary;
 
-/* Files under roots (absolute; none = everywhere) whose image is labelled delete. With dry_run,
-   lists them on out ("BYTES<TAB>PATH") and moves nothing. A run after a killed apply continues
-   that apply's batch, so one undo puts back what both moved. 0, or -1 when the library failed. */
-int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, FILE *out, apply_summary *s);
+/* Receives each file a dry run would move (apply) or put back (undo), in order. */
+typedef void (*apply_item_fn)(void *ctx, const char *path, int64_t bytes);
 
-/* Puts back what the newest apply still has in the Trash. 0, or -1 when the library failed. */
-int apply_undo(library *lib, apply_summary *s);
+/* Files under roots (absolute; none = everywhere) whose image is labelled delete. With dry_run,
+   hands each to each (may be NULL), and moves and writes nothing. A run after a killed apply
+   continues that apply's batch, so one undo puts back what both moved. 0, or -1 when the library
+   failed. */
+int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
+                      apply_summary *s);
+
+/* Puts back what the newest apply still has in the Trash. With dry_run, hands each file it would
+   put back to each (may be NULL), and moves and writes nothing. 0, or -1 when the library failed. */
+int apply_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, apply_summary *s);
 
 /* Settles moves a killed run left half-logged ("planned"/"restoring" as last event). Called by
    both of the above first; returns how many it settled, or -1. */

@@ -19,7 +19,22 @@ check "the dry run lists the 3 delete-labelled files" test "$(printf '%s\n' "$OU
 expect_match "and their total" "$ERR" "would move 3 files"
 check "the dry run moves nothing" test -e "$T/pics/a/shot.png" -a ! -e "$TRASH"
 
-run_cull apply
+# No terminal to ask (a pipe, a script, cron): nothing moves without --yes.
+run_cull apply </dev/null
+expect_rc "apply without a terminal and without --yes is refused" 2
+expect_match "... and says so, and how to go on" "$ERR" "3 files .* no terminal to ask: nothing moved .*cull apply --yes"
+check "... nothing moved" test -e "$T/pics/a/shot.png" -a ! -e "$TRASH"
+# On a terminal it asks; anything but y moves nothing.
+if command -v script >/dev/null; then
+    printf 'n\n' | script -qec "\"$CULL\" apply" /dev/null >"$T/tty" 2>&1
+    check "on a terminal, apply asks before it moves" grep -q "move 3 files .* to the Trash? \[y/N\]" "$T/tty"
+    check "... and an answer of n moves nothing" test -e "$T/pics/a/shot.png" -a ! -e "$TRASH"
+    check "... and says so" grep -q "nothing moved" "$T/tty"
+else
+    pass "# SKIP script(1) from util-linux is not installed: no terminal to test the question on"
+fi
+
+run_cull apply --yes
 expect_rc "apply exits 0" 0
 expect_match "apply reports what it moved" "$ERR" "moved 3 files .* to the Trash"
 check "the delete-labelled files are gone from their folders" \
@@ -39,7 +54,7 @@ check "labels and embeddings stay as training data" test "$(sql 'select count(*)
 run_cull train
 expect_rc "training still works with the files in the Trash" 0
 
-run_cull apply
+run_cull apply --yes
 expect_match "a second apply finds nothing to move" "$ERR" "nothing to move"
 
 run_cull undo
@@ -67,7 +82,7 @@ check "once the path is free, undo puts it back" cmp -s "$T/pics/a/shot.png" "$T
 # A file changed since it was labelled is not trashed.
 "$CULL" label --quiet delete "$T/pics/a/keep2.jpg"
 convert "$T/pics/a/keep2.jpg" -negate "$T/pics/a/keep2.jpg"
-run_cull apply "$T/pics/a/keep2.jpg"
+run_cull apply --yes "$T/pics/a/keep2.jpg"
 expect_rc "a changed file makes apply exit 1" 1
 expect_match "and is named with the reason" "$ERR" "keep2.jpg: content differs from the labelled image"
 check "the changed file is still there" test -e "$T/pics/a/keep2.jpg"
@@ -77,7 +92,7 @@ check "the changed file is still there" test -e "$T/pics/a/keep2.jpg"
 mkdir "$T/ro" && make_screenshot "$T/ro/locked.png" 9 && make_screenshot "$T/ro/../free.png" 10
 "$CULL" label --quiet delete "$T/ro/locked.png" "$T/free.png"
 if [ "$(id -u)" -eq 0 ] && chattr +i "$T/ro" 2>/dev/null; then ro=chattr; else chmod 555 "$T/ro"; ro=chmod; fi
-run_cull apply
+run_cull apply --yes
 [ $ro = chattr ] && chattr -i "$T/ro" || chmod 755 "$T/ro"
 expect_rc "a read-only folder makes apply exit 1" 1
 expect_match "the read-only file is named with the reason" "$ERR" "locked.png: cannot move"

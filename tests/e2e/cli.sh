@@ -5,6 +5,10 @@ for c in index label train rank embed status; do
     run_cull "$c" --help
     if [ "$RC" -eq 0 ] && printf '%s' "$OUT" | grep -q "^usage: cull $c"; then pass "$c --help"; else fail "$c --help" "$OUT"; fi
 done
+for c in index label train rank apply undo embed status model review dupes suspects report; do
+    run_cull "$c" --help
+    expect_match "$c --help says what its exit statuses mean" "$OUT" "^exit status: 0 "
+done
 run_cull --help
 expect_rc "cull --help exits 0" 0
 check "cull --help lists every command" test "$(printf '%s\n' "$OUT" | grep -cE '^  (index|label|train|rank|embed|status) ')" = 6
@@ -23,15 +27,22 @@ run_cull index --encoder nope "$T"
 expect_rc "an unknown encoder fails" 1
 expect_match "and lists the known ones" "$ERR" "unknown encoder 'nope'.*lite"
 
+# Where the library is: status names it (and, with none there, says so and creates nothing).
 unset CULL_DB
 run_cull status
-expect_match "without --db or CULL_DB the library is under XDG_DATA_HOME" "$OUT" "library $XDG_DATA_HOME/cull/library.db"
+expect_match "without --db or CULL_DB the library is under XDG_DATA_HOME" "$ERR" "no library at $XDG_DATA_HOME/cull/library.db"
+"$CULL" --db "$T/env.db" label --quiet keep "$T" 2>/dev/null
+"$CULL" --db "$T/flag.db" label --quiet keep "$T" 2>/dev/null
 CULL_DB="$T/env.db" "$CULL" status >"$T/out" 2>&1
 check "CULL_DB names the library" grep -q "library $T/env.db" "$T/out"
-run_cull --db "$T/flag.db" status
-expect_match "--db wins over CULL_DB" "$OUT" "library $T/flag.db"
+CULL_DB="$T/env.db" "$CULL" --db "$T/flag.db" status >"$T/out" 2>&1
+check "--db wins over CULL_DB" grep -q "library $T/flag.db" "$T/out"
 
 make_photo "$T/p.jpg" 3 200x150
+# Counts read as a careful person writes them.
+run_cull --db "$T/one.db" label keep "$T/p.jpg"
+expect_match "one file: \"labelled 1 file keep\"" "$ERR" "^labelled 1 file keep \(1 changed\)$"
+expect_match "one image: \"1 image:\"" "$ERR" "^1 image: 1 indexed"
 CULL_DB="$T/embed.db" "$CULL" embed "$T/p.jpg" "$T/missing.jpg" >"$T/out" 2>"$T/err"
 RC=$?; OUT=$(cat "$T/out"); ERR=$(cat "$T/err")
 expect_rc "embed with a missing file exits 1" 1

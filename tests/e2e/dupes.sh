@@ -23,7 +23,7 @@ expect_rc "index exits 0" 0
 run_cull dupes
 expect_rc "dupes exits 0 with no labels" 0
 expect_match "without a model it keeps the largest image, and says so" "$ERR" "no model.*largest image"
-expect_match "the summary counts 1 exact and 3 near groups" "$ERR" "1 exact-duplicate groups, 3 near-duplicate groups"
+expect_match "the summary counts 1 exact and 3 near groups" "$ERR" "1 exact-duplicate group, 3 near-duplicate groups"
 lines=$(printf '%s\n' "$OUT" | wc -l)
 check "8 files are listed (4 groups of 2; got $lines)" test "$lines" = 8
 check "every line is GROUP, KIND, COSINE, ROLE, P_DELETE, PATH" \

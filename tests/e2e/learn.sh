@@ -7,6 +7,7 @@ for i in $(seq 1 14); do make_screenshot "$T/rejected/Screenshot_2024-01-$((10 +
 for i in $(seq 31 36); do make_photo "$T/incoming/IMG_$((1000 + i)).jpg" "$i" 320x240; done
 for i in $(seq 31 36); do make_screenshot "$T/incoming/Screenshot_2024-02-$((i - 20)).png" "$i" 400x300; done
 
+mkdir -p "$T/empty" && "$CULL" index --quiet "$T/empty"   # a library with nothing in it
 run_cull rank
 expect_rc "rank with no labels fails with status 1" 1
 expect_match "it says labels are missing" "$ERR" "too few labels"
@@ -57,7 +58,7 @@ expect_match "rank retrains when the labels changed, and says so" "$ERR" "older 
 check "the newly labelled image left the ranking" test "$(printf '%s\n' "$OUT" | wc -l)" = 11
 
 run_cull label clear "$T/incoming/Screenshot_2024-02-11.png"
-expect_match "clear forgets a label" "$ERR" "cleared the label of 1 files \(1 had one\)"
+expect_match "clear forgets a label" "$ERR" "cleared the label of 1 file \(1 had one\)"
 
 run_cull status
 expect_match "status counts labels" "$OUT" "labels: 14 keep, 14 delete"

@@ -31,6 +31,8 @@ done
 run_cull model list
 expect_rc "list with no models folder exits 0" 0
 expect_match "and says none are installed, and where" "$ERR" "no models installed in $T/models"
+expect_match "list shows the built-in encoder" "$OUT" "^lite +- +\(built in\)"
+expect_match "and every model it can fetch, with its size" "$OUT" "^  clip-vit-b16 .*about 350 MB"
 run_cull model info mobilenet
 expect_rc "info on a model not installed fails" 1
 expect_match "and says how to get it" "$ERR" "cull model fetch"

@@ -10,6 +10,7 @@ odd="$T/we\"ird<b>"$'\n'"x"$'\xff'
 mkdir -p "$odd"
 make_photo "$odd/IMG_2001.jpg" 99 320x240
 
+mkdir -p "$T/empty" && "$CULL" index --quiet "$T/empty"   # a library with nothing in it
 run_cull report -o "$T/none.html"
 expect_rc "report with no labels fails with status 1" 1
 expect_match "it says labels are missing" "$ERR" "too few labels"

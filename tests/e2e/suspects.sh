@@ -6,6 +6,7 @@ mkdir -p "$T/kept" "$T/rejected"
 for i in $(seq 1 14); do make_photo "$T/kept/IMG_$((1000 + i)).jpg" "$i" 320x240; done
 for i in $(seq 1 14); do make_screenshot "$T/rejected/Screenshot_2024-01-$((10 + i)).png" "$i" 400x300; done
 
+mkdir -p "$T/empty" && "$CULL" index --quiet "$T/empty"   # a library with nothing in it
 run_cull suspects
 expect_rc "suspects with no labels fails with status 1" 1
 expect_match "it says labels are missing" "$ERR" "too few labels"

@@ -1,7 +1,8 @@
 # The README's workflow block, run exactly as written (each line of the block under "## The
 # workflow", comments and pipes included) by a new user: an empty library, ~/Pictures/kept and
 # ~/Pictures/rejected already sorted, and ~/Pictures/incoming never indexed before `cull rank`.
-# HOME is a temp folder; `cull` on PATH is the binary under test. `cull review` serves until it is
+# HOME is a temp folder; `cull` on PATH is the binary under test; `cull apply` runs on a terminal
+# (script(1)), where it asks, and is answered y. `cull review` serves until it is
 # stopped: its line runs in the background until the page's address is printed.
 . "$(dirname "$0")/../e2e_lib.sh"
 
@@ -60,8 +61,11 @@ expect_rc "6 \`$(cmd 5)\` exits 0" 0
 check "and lists labelled images" test -n "$OUT"
 step 6
 expect_rc "7 \`$(cmd 6)\` exits 0" 0
-step 7
+# 8: apply asks on a terminal, as the user running the block has one: answer y.
+printf 'y\n' | script -qec "${STEPS[7]}" /dev/null >"$T/out" 2>&1
+RC=$?; ERR=$(cat "$T/out")
 expect_rc "8 \`$(cmd 7)\` exits 0" 0
+expect_match "and asks first" "$ERR" "move 24 files .* to the Trash\? \[y/N\]"
 check "and the 24 delete-labelled files are in the Trash" \
     test "$(ls "$P/rejected" | wc -l),$(ls "$XDG_DATA_HOME/Trash/files" | wc -l)" = "0,24"
 step 8

@@ -207,7 +207,7 @@ static void test_review_queries(void **state)
 {
     char path[256], err[256];
     snprintf(path, sizeof path, "/tmp/cull-test-review-%d/library.db", (int)getpid());
-    library *lib = library_open(path, err, sizeof err);
+    library *lib = library_open(path, LIBRARY_CREATE, err, sizeof err);
     assert_non_null(lib);
     image_meta m = {640, 480, 1234, "jpeg", "Canon", "Canon EOS 5D", "2023:05:01 12:00:00"};
     uint8_t sha[32] = {7};

@@ -24,7 +24,7 @@ static int setup(void **state)
 {
     snprintf(db_path, sizeof db_path, "/tmp/cull-test-store-%d/sub/library.db", (int)getpid());
     char err[256];
-    library *lib = library_open(db_path, err, sizeof err);
+    library *lib = library_open(db_path, LIBRARY_CREATE, err, sizeof err);
     if (!lib) fprintf(stderr, "%s\n", err);
     *state = lib;
     return lib ? 0 : -1;
@@ -165,7 +165,7 @@ static void test_reopen_keeps_data(void **state)
     int64_t id;
     assert_int_equal(library_put_image(lib, sha, &m, &id), 0);
     char err[256];
-    library *again = library_open(db_path, err, sizeof err);
+    library *again = library_open(db_path, LIBRARY_CREATE, err, sizeof err);
     assert_non_null(again);
     library_counts c;
     assert_int_equal(library_counts_get(again, &c), 0);

@@ -1,0 +1,31 @@
+/*
+ * file_list.c — the list of files a dry run of apply or undo prints (cli.h): tsv or NUL-ended
+ * records as they come, or one JSON object at the end.
+ */
+#include <jansson.h>
+
+#include "cli/cli.h"
+
+void cli_file_list_item(void *ctx, const char *path, int64_t bytes)
+{
+    cli_file_list *l = ctx;
+    if (l->json) {
+        json_array_append_new(l->json, json_pack("{s:o, s:I}", "path", cli_json_path(path), "bytes", (json_int_t)bytes));
+        return;
+    }
+    printf("%lld\t", (long long)bytes);
+    cli_put_record_path(stdout, path, l->nul);
+    cli_end_record(stdout, l->nul);
+}
+
+void cli_file_list_finish(cli_file_list *l, int64_t files, int64_t bytes, int64_t gone)
+{
+    if (!l->json) return;
+    json_t *o = json_pack("{s:I, s:I, s:I, s:O}", "files", (json_int_t)files, "bytes", (json_int_t)bytes, "gone",
+                          (json_int_t)gone, "items", l->json);
+    json_dumpf(o, stdout, JSON_INDENT(1));
+    putchar('\n');
+    json_decref(o);
+    json_decref(l->json);
+    l->json = NULL;
+}
