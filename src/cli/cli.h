@@ -134,4 +134,10 @@ typedef struct {
 void cli_file_list_item(void *ctx, const char *path, int64_t bytes);
 void cli_file_list_finish(cli_file_list *l, int64_t files, int64_t bytes, int64_t gone);
 
+/* What `cull apply` and `cull dupes --trash-copies` (copies) share: plan, ask on the terminal (or
+   refuse, exit 2, when there is none and no yes), move to the Trash through safety/apply.h, list
+   (dry_run) into list, and report. paths limit it to files under them. An exit status. */
+int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, cli_file_list *list, char *const *paths,
+                      int n_paths);
+
 #endif

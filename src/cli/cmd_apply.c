@@ -45,12 +45,73 @@ const cli_command cmd_apply = {
     run_apply,
 };
 
-static int confirm(const apply_summary *plan)
+static int confirm(const apply_summary *plan, const char *what)
 {
-    fprintf(stderr, "move %lld %s (%.1f MB) labelled delete to the Trash? [y/N] ", (long long)plan->files,
-            plural(plan->files, "file", "files"), plan->bytes / 1e6);
+    fprintf(stderr, "move %lld %s (%.1f MB) %s to the Trash? [y/N] ", (long long)plan->files,
+            plural(plan->files, "file", "files"), plan->bytes / 1e6, what);
     char line[16];
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
+}
+
+int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, cli_file_list *list, char *const *paths,
+                      int n_paths)
+{
+    const char *what = copies ? "that are exact copies of a kept file" : "labelled delete";
+    const char *command = copies ? "cull dupes --trash-copies" : "cull apply";
+    int (*plan_or_run)(library *, char *const *, int, int, apply_item_fn, void *, apply_summary *) =
+        copies ? apply_copies_plan_or_run : apply_plan_or_run;
+    char **roots = calloc((size_t)n_paths + 1, sizeof *roots);
+    for (int i = 0; roots && i < n_paths; i++) {
+        char abs[FS_PATH_MAX];
+        if (fs_absolute(paths[i], abs, sizeof abs) == 0) roots[i] = strdup(abs);
+    }
+    library *lib = roots ? cli_open_library(g, LIBRARY_EXISTING) : NULL;
+    int rc = EXIT_SOME_FAILED;
+    apply_summary s;
+    if (!lib) goto out;
+    if (!dry_run && !yes) {
+        int planned = plan_or_run(lib, roots, n_paths, 1, NULL, NULL, &s);
+        if (planned == 0 && s.files > 0 && !isatty(STDIN_FILENO)) {
+            cli_error("%lld %s %s would move to the Trash, and there is no terminal to ask: nothing moved (%s "
+                      "--dry-run lists them; %s --yes moves them)",
+                      (long long)s.files, plural(s.files, "file", "files"), what, command, command);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (planned == 0 && s.files > 0 && !confirm(&s, what)) {
+            fprintf(stderr, "nothing moved\n");
+            rc = EXIT_OK;
+            goto out;
+        }
+    }
+    if (plan_or_run(lib, roots, n_paths, dry_run, cli_file_list_item, list, &s)) {
+        cli_error("library: %s", library_error(lib));
+        goto out;
+    }
+    cli_file_list_finish(list, s.files, s.bytes, s.gone);
+    if (dry_run)
+        fprintf(stderr, "would move %lld %s (%.1f MB) to the Trash\n", (long long)s.files,
+                plural(s.files, "file", "files"), s.bytes / 1e6);
+    else if (s.files)
+        fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts %s back%s\n", (long long)s.files,
+                plural(s.files, "file", "files"), s.bytes / 1e6, s.failed ? "; the others failed (listed above)" : "",
+                plural(s.files, "it", "them"), s.resumed ? " with those the interrupted apply before this one moved" : "");
+    else if (s.failed)
+        fprintf(stderr, "moved nothing: %lld %s failed (listed above)\n", (long long)s.failed,
+                plural(s.failed, "file", "files"));
+    else
+        fprintf(stderr, "nothing to move: no file on disk is %s\n", copies ? "an exact copy of another" : "labelled delete");
+    if (s.gone)
+        fprintf(stderr, "%lld %s %s %s already gone from disk\n", (long long)s.gone, plural(s.gone, "file", "files"),
+                what, plural(s.gone, "was", "were"));
+    rc = s.failed ? EXIT_SOME_FAILED : EXIT_OK;
+out:
+    if (list->json) json_decref(list->json);
+    list->json = NULL;
+    library_close(lib);
+    for (int i = 0; roots && i < n_paths; i++) free(roots[i]);
+    free(roots);
+    return rc;
 }
 
 static int run_apply(int argc, char **argv, const cli_globals *g)
@@ -79,56 +140,5 @@ static int run_apply(int argc, char **argv, const cli_globals *g)
         if (list.nul) return cli_usage_error(&cmd_apply, "-z goes with the tsv format");
         list.json = json_array();
     }
-    int n_roots = argc - optind;
-    char **roots = calloc((size_t)n_roots + 1, sizeof *roots);
-    for (int i = 0; i < n_roots; i++) {
-        char abs[FS_PATH_MAX];
-        if (fs_absolute(argv[optind + i], abs, sizeof abs) == 0) roots[i] = strdup(abs);
-    }
-    library *lib = cli_open_library(g, LIBRARY_EXISTING);
-    int rc = EXIT_SOME_FAILED;
-    apply_summary s;
-    if (!lib) goto out;
-    if (!dry_run && !yes) {
-        int planned = apply_plan_or_run(lib, roots, n_roots, 1, NULL, NULL, &s);
-        if (planned == 0 && s.files > 0 && !isatty(STDIN_FILENO)) {
-            cli_error("%lld %s labelled delete would move to the Trash, and there is no terminal to ask: nothing "
-                      "moved (cull apply --dry-run lists them; cull apply --yes moves them)",
-                      (long long)s.files, plural(s.files, "file", "files"));
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        if (planned == 0 && s.files > 0 && !confirm(&s)) {
-            fprintf(stderr, "nothing moved\n");
-            rc = EXIT_OK;
-            goto out;
-        }
-    }
-    if (apply_plan_or_run(lib, roots, n_roots, dry_run, cli_file_list_item, &list, &s)) {
-        cli_error("library: %s", library_error(lib));
-        goto out;
-    }
-    cli_file_list_finish(&list, s.files, s.bytes, s.gone);
-    if (dry_run)
-        fprintf(stderr, "would move %lld %s (%.1f MB) to the Trash\n", (long long)s.files,
-                plural(s.files, "file", "files"), s.bytes / 1e6);
-    else if (s.files)
-        fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts %s back%s\n", (long long)s.files,
-                plural(s.files, "file", "files"), s.bytes / 1e6, s.failed ? "; the others failed (listed above)" : "",
-                plural(s.files, "it", "them"), s.resumed ? " with those the interrupted apply before this one moved" : "");
-    else if (s.failed)
-        fprintf(stderr, "moved nothing: %lld %s failed (listed above)\n", (long long)s.failed,
-                plural(s.failed, "file", "files"));
-    else
-        fprintf(stderr, "nothing to move: no file on disk is labelled delete\n");
-    if (s.gone)
-        fprintf(stderr, "%lld %s labelled delete %s already gone from disk\n", (long long)s.gone,
-                plural(s.gone, "file", "files"), plural(s.gone, "was", "were"));
-    rc = s.failed ? EXIT_SOME_FAILED : EXIT_OK;
-out:
-    if (list.json) json_decref(list.json);
-    library_close(lib);
-    for (int i = 0; i < n_roots; i++) free(roots[i]);
-    free(roots);
-    return rc;
+    return cli_move_to_trash(g, 0, dry_run, yes, &list, argv + optind, argc - optind);
 }

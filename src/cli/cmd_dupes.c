@@ -1,22 +1,26 @@
 /*
  * cmd_dupes.c — `cull dupes`: exact duplicates (one picture, several files) and near-duplicate
- * groups (embedding cosine ≥ a threshold), each with the member the model would keep.
+ * groups (embedding cosine ≥ a threshold), each with the file to keep; `--trash-copies` moves the
+ * redundant paths of exact copies to the Trash (safety/apply.h).
  *
- * Only images with a file on disk take part: the user can act on nothing else. Near-duplicate
- * groups are connected components (learn/dupes.h), so a chain of pairs makes one group; the
- * cosine printed for each member is to the kept member, which shows how loose a chain is.
+ * Only images with a file on disk take part: the user can act on nothing else. Near groups are
+ * stars around their kept picture (learn/dupes.h dupes_star_groups), never chains: every member
+ * is within the threshold of the kept one, whose cosine each line shows.
  */
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
 #include "learn/dupes.h"
 #include "learn/features.h"
 #include "pipeline/trainer.h"
+#include "safety/apply.h"
 #include "util/fsutil.h"
 #include "util/plural.h"
 
@@ -28,21 +32,34 @@ const cli_command cmd_dupes = {
     "dupes",
     "exact and near-duplicate groups, with the copy to keep",
     "usage: cull dupes [--format tsv|json] [-z] [--threshold T] [--encoder NAME] [--no-index]\n"
+    "       cull dupes --trash-copies [--dry-run [--format tsv|json] [-z]] [--yes] [PATH...]\n"
     "\n"
-    "Lists groups of files that hold the same picture (exact: one content, several paths) or\n"
-    "nearly the same (near: resized, re-encoded, cropped copies, bursts; the cosine similarity of\n"
-    "their embeddings is at least T, and pairs chain into one group). In each group the member the\n"
-    "model would keep comes first: the lowest P(delete) of the current model (retrained first when\n"
-    "labels changed), or, with no model yet, the largest image. Only files on disk are listed.\n"
-    "cull never deletes anything: label the copies you do not want and run cull apply.\n"
+    "Lists groups of files that hold the same picture (exact: one content at several paths) or\n"
+    "nearly the same (near: resized, re-encoded or cropped copies, bursts: the cosine similarity\n"
+    "of their embeddings to the group's kept picture is at least T; groups never chain, so two\n"
+    "pictures far apart are never grouped through a third). Only files on disk are listed.\n"
     "\n"
-    "tsv (default): one line per file, no header, a group's lines together, keep first:\n"
+    "Which file is kept, first in each group:\n"
+    "  of different pictures: a picture labelled keep, then an unlabelled one, then one labelled\n"
+    "    delete; among those the most pixels (an original before its crops and downscales), then\n"
+    "    the most bytes, then the model's lowest P(delete)\n"
+    "  of the paths of one picture: a name that does not look like a copy (\"copy\" in it, or a\n"
+    "    \" (2)\" before the extension), then the oldest file, then the shortest path\n"
+    "\n"
+    "What to do:\n"
+    "  exact copies are one picture: labels belong to content, so labelling one copy labels all.\n"
+    "    cull dupes --trash-copies moves every path but the kept one to the Trash (asking first;\n"
+    "    logged; cull undo puts them back; with PATH only copies under PATH move).\n"
+    "  near duplicates are different pictures: label the ones you do not want delete (cull label\n"
+    "    delete PATH, or in cull review) and run cull apply.\n"
+    "\n"
+    "tsv (default): one line per file, no header, a group's lines together, the kept file first:\n"
     "  GROUP<TAB>KIND<TAB>COSINE<TAB>ROLE<TAB>P_DELETE<TAB>ABSOLUTE_PATH\n"
     "  GROUP     group number, 1 = the largest group\n"
-    "  KIND      exact (every file of the group is one picture) or near\n"
+    "  KIND      exact (the group is one picture) or near\n"
     "  COSINE    the embedding cosine between this file's picture and the kept one's\n"
-    "            (1.000000 for the kept file and exact copies of it)\n"
-    "  ROLE      keep or dup\n"
+    "  ROLE      keep (the file to keep), copy (the same bytes as the keep or dup line above it),\n"
+    "            or dup (a different picture near the kept one)\n"
     "  P_DELETE  the model's P(delete) for this file, or - with no model\n"
     "json: an array of {\"group\", \"kind\", \"members\": [{\"path\", \"role\", \"cosine\", \"p_delete\",\n"
     "  \"pixels\"}]}.\n"
@@ -58,13 +75,16 @@ const cli_command cmd_dupes = {
     "                      statistics only, more so)\n"
     "  --encoder NAME      whose embeddings to compare (default: the library's, see cull status)\n"
     "  --no-index          embed nothing: fail, saying what is missing, instead\n"
+    "  --trash-copies      move the redundant paths of exact copies to the Trash (see above);\n"
+    "                      with --dry-run list them (BYTES<TAB>PATH), --yes moves without asking\n"
     "\n"
     CLI_HELP_RECORDS
     "\n"
     CLI_HELP_EXIT
     "\n"
     "examples:\n"
-    "  cull dupes | awk -F'\\t' '$4 == \"dup\"' | cut -f6     # every copy the model would not keep\n"
+    "  cull dupes --trash-copies --dry-run                        # the copies that would go\n"
+    "  cull dupes | awk -F'\\t' '$4 == \"dup\"' | cut -f6     # near duplicates of kept pictures\n"
     "  cull dupes --threshold 0.99 --format json\n",
     run_dupes,
 };
@@ -75,11 +95,15 @@ typedef struct {
     char *path;
     int image;          /* index into the pictures */
     double p;           /* P(delete), NAN without a model */
+    int64_t mtime_ns;   /* for which path of a picture to keep */
 } file_entry;
 
 typedef struct {
     int64_t id;
-    int64_t pixels;
+    int64_t pixels, bytes;
+    int label;
+    int primary;        /* the file of this picture to keep (apply_copy_keep_first), -1 until known */
+    double p;           /* the lowest P(delete) of its files, NAN without a model */
 } picture;
 
 typedef struct {
@@ -139,7 +163,8 @@ static int picture_of(gather_run *r, const library_row *row)
         r->cap_pics = cap;
     }
     int k = r->n_pics++;
-    r->pics[k] = (picture){row->image_id, (int64_t)row->meta.width * row->meta.height};
+    r->pics[k] = (picture){row->image_id, (int64_t)row->meta.width * row->meta.height, row->meta.bytes, row->label, -1,
+                           NAN};
     float *e = r->emb + (size_t)k * r->dim;
     double s = 0;
     for (int j = 0; j < r->dim; j++) s += (double)row->embedding[j] * row->embedding[j];
@@ -173,42 +198,58 @@ static int add_file(const library_row *row, void *ctx)
     double p = NAN;
     if (r->model && row->dim == r->model->embed_dim)
         p = cull_model_score(r->model, row->embedding, &row->meta, fs_basename(row->path), r->scratch);
-    r->files[r->n_files++] = (file_entry){path, pic, p};
+    struct stat st;
+    int64_t mtime = stat(path, &st) == 0 ? fs_mtime_ns(&st) : INT64_MAX;
+    r->files[r->n_files++] = (file_entry){path, pic, p, mtime};
+    picture *pc = &r->pics[pic];
+    if (!isnan(p) && (isnan(pc->p) || p < pc->p)) pc->p = p;
     return 0;
 }
 
 /* ---- groups ---- */
 
+enum { ROLE_KEEP, ROLE_DUP, ROLE_COPY };
+static const char *const ROLE_NAMES[] = {"keep", "dup", "copy"};
+
 typedef struct {
-    int group;          /* component: the smallest picture index in it */
+    int group;          /* the group's kept picture */
     int file;
     float cos;          /* to the kept picture */
-    int keep;
+    int role;
+    int rank;           /* the picture's place in keep order */
 } member;
 
-typedef struct {
-    const gather_run *r;
-    int has_model;
-} order_ctx;
-
-/* Within a component: the file to keep first (lowest P(delete), then most pixels, then path). */
-static int better_keep(const gather_run *r, int has_model, int a, int b)
+/* Label tier for keeping: keep, then unlabelled, then delete. */
+static int label_tier(int label)
 {
-    const file_entry *x = &r->files[a], *y = &r->files[b];
-    if (has_model && x->p != y->p) return x->p < y->p;
-    int64_t px = r->pics[x->image].pixels, py = r->pics[y->image].pixels;
-    if (px != py) return px > py;
-    return strcmp(x->path, y->path) < 0;
+    return label == LABEL_KEEP ? 0 : label == LABEL_NONE ? 1 : 2;
+}
+
+/* Pictures, best to keep first: label tier, most pixels, most bytes, lowest P(delete), path. */
+static int cmp_keep(const void *pa, const void *pb, void *ctx)
+{
+    const gather_run *r = ctx;
+    const picture *x = &r->pics[*(const int *)pa], *y = &r->pics[*(const int *)pb];
+    if (label_tier(x->label) != label_tier(y->label)) return label_tier(x->label) - label_tier(y->label);
+    if (x->pixels != y->pixels) return x->pixels > y->pixels ? -1 : 1;
+    if (x->bytes != y->bytes) return x->bytes > y->bytes ? -1 : 1;
+    if (!isnan(x->p) && !isnan(y->p) && x->p != y->p) return x->p < y->p ? -1 : 1;
+    return strcmp(r->files[x->primary].path, r->files[y->primary].path);
 }
 
 static int cmp_members(const void *pa, const void *pb, void *ctx)
 {
     const member *a = pa, *b = pb;
-    const order_ctx *o = ctx;
+    const gather_run *r = ctx;
     if (a->group != b->group) return a->group - b->group;
-    if (a->keep != b->keep) return b->keep - a->keep;
-    if (a->cos != b->cos) return a->cos > b->cos ? -1 : 1;
-    return strcmp(o->r->files[a->file].path, o->r->files[b->file].path);
+    if (a->rank != b->rank) {   /* the kept picture first, then the others by cosine */
+        int ka = r->files[a->file].image == a->group, kb = r->files[b->file].image == b->group;
+        if (ka != kb) return kb - ka;
+        if (a->cos != b->cos) return a->cos > b->cos ? -1 : 1;
+        return a->rank - b->rank;
+    }
+    if ((a->role == ROLE_COPY) != (b->role == ROLE_COPY)) return a->role == ROLE_COPY ? 1 : -1;
+    return strcmp(r->files[a->file].path, r->files[b->file].path);
 }
 
 typedef struct {
@@ -216,7 +257,7 @@ typedef struct {
     int exact;
 } group_span;
 
-/* Largest groups first; equal sizes in component order. */
+/* Largest groups first; equal sizes in the order of their kept pictures in the library. */
 static int cmp_spans(const void *pa, const void *pb)
 {
     const group_span *a = pa, *b = pb;
@@ -238,7 +279,7 @@ static void print_tsv(const gather_run *r, const member *m, const group_span *g,
     for (int k = 0; k < n_groups; k++)
         for (int i = g[k].start; i < g[k].start + g[k].len; i++) {
             const file_entry *f = &r->files[m[i].file];
-            printf("%d\t%s\t%.6f\t%s\t", k + 1, g[k].exact ? "exact" : "near", m[i].cos, m[i].keep ? "keep" : "dup");
+            printf("%d\t%s\t%.6f\t%s\t", k + 1, g[k].exact ? "exact" : "near", m[i].cos, ROLE_NAMES[m[i].role]);
             if (isnan(f->p)) printf("-\t");
             else printf("%.6f\t", f->p);
             cli_put_record_path(stdout, f->path, nul);
@@ -254,7 +295,7 @@ static void print_json(const gather_run *r, const member *m, const group_span *g
         for (int i = g[k].start; i < g[k].start + g[k].len; i++) {
             const file_entry *f = &r->files[m[i].file];
             json_array_append_new(members, json_pack("{s:o, s:s, s:f, s:o, s:I}", "path", cli_json_path(f->path), "role",
-                                                     m[i].keep ? "keep" : "dup", "cosine", (double)m[i].cos, "p_delete",
+                                                     ROLE_NAMES[m[i].role], "cosine", (double)m[i].cos, "p_delete",
                                                      isnan(f->p) ? json_null() : json_real(f->p), "pixels",
                                                      (json_int_t)r->pics[f->image].pixels));
         }
@@ -266,33 +307,42 @@ static void print_json(const gather_run *r, const member *m, const group_span *g
     json_decref(a);
 }
 
-/* Groups from the pairs: near components of two pictures or more, and pictures with several files.
-   Fills *members (every file of every group, each group's keep first) and *spans. */
-static int build_groups(const gather_run *r, const dupes_pair *pairs, size_t np, int has_model, member **members,
-                        group_span **spans, int *n_groups, int *n_exact, int *n_near)
+/* Groups from the pairs: stars of two pictures or more around their kept picture, and pictures
+   with several files. Fills *members (every file of every group, each group's keep first) and
+   *spans. */
+static int build_groups(gather_run *r, const dupes_pair *pairs, size_t np, member **members, group_span **spans,
+                        int *n_groups, int *n_exact, int *n_near)
 {
     int n = r->n_pics, rc = -1;
-    int *comp = malloc(sizeof(int) * (size_t)(n ? n : 1)), *size = calloc((size_t)(n ? n : 1), sizeof(int));
-    int *files_of = calloc((size_t)(n ? n : 1), sizeof(int)), *keep = malloc(sizeof(int) * (size_t)(n ? n : 1));
-    member *m = malloc(sizeof *m * (r->n_files ? r->n_files : 1));
-    group_span *g = malloc(sizeof *g * (r->n_files ? r->n_files : 1));
-    if (!comp || !size || !files_of || !keep || !m || !g || dupes_groups(n, pairs, np, 0, comp) < 0) goto done;
-    for (int i = 0; i < n; i++) size[comp[i]]++, keep[i] = -1;
-    for (size_t f = 0; f < r->n_files; f++) files_of[r->files[f].image]++;
-    /* The kept file of each component. */
+    size_t one = 1;
+    int *order = malloc(sizeof(int) * (size_t)(n ? n : 1)), *group = malloc(sizeof(int) * (size_t)(n ? n : 1));
+    int *rank = malloc(sizeof(int) * (size_t)(n ? n : 1)), *size = calloc((size_t)(n ? n : 1), sizeof(int));
+    int *files_of = calloc((size_t)(n ? n : 1), sizeof(int));
+    member *m = malloc(sizeof *m * (r->n_files ? r->n_files : one));
+    group_span *g = malloc(sizeof *g * (r->n_files ? r->n_files : one));
+    if (!order || !group || !rank || !size || !files_of || !m || !g) goto done;
+    /* The path each picture keeps, then the pictures in keep order, then the stars. */
     for (size_t f = 0; f < r->n_files; f++) {
-        int c = comp[r->files[f].image];
-        if (keep[c] < 0 || better_keep(r, has_model, (int)f, keep[c])) keep[c] = (int)f;
+        picture *pc = &r->pics[r->files[f].image];
+        files_of[r->files[f].image]++;
+        if (pc->primary < 0 || apply_copy_keep_first(r->files[f].path, r->files[f].mtime_ns, r->files[pc->primary].path,
+                                                     r->files[pc->primary].mtime_ns))
+            pc->primary = (int)f;
     }
+    for (int i = 0; i < n; i++) order[i] = i;
+    qsort_r(order, (size_t)n, sizeof *order, cmp_keep, r);
+    for (int i = 0; i < n; i++) rank[order[i]] = i;
+    if (dupes_star_groups(n, pairs, np, order, group) < 0) goto done;
+    for (int i = 0; i < n; i++) size[group[i]]++;
     size_t nm = 0;
     for (size_t f = 0; f < r->n_files; f++) {
-        int pic = r->files[f].image, c = comp[pic];
+        int pic = r->files[f].image, c = group[pic];
         if (size[c] < 2 && files_of[pic] < 2) continue;
-        int kp = r->files[keep[c]].image;
-        m[nm++] = (member){c, (int)f, cosine(r, pic, kp), keep[c] == (int)f};
+        int primary = r->pics[pic].primary == (int)f;
+        int role = !primary ? ROLE_COPY : pic == c ? ROLE_KEEP : ROLE_DUP;
+        m[nm++] = (member){c, (int)f, cosine(r, pic, c), role, rank[pic]};
     }
-    order_ctx o = {r, has_model};
-    qsort_r(m, nm, sizeof *m, cmp_members, &o);
+    qsort_r(m, nm, sizeof *m, cmp_members, r);
     int ng = 0;
     *n_exact = *n_near = 0;
     for (size_t i = 0; i < nm;) {
@@ -308,7 +358,7 @@ static int build_groups(const gather_run *r, const dupes_pair *pairs, size_t np,
     m = NULL, g = NULL;
     rc = 0;
 done:
-    free(comp), free(size), free(files_of), free(keep), free(m), free(g);
+    free(order), free(group), free(rank), free(size), free(files_of), free(m), free(g);
     return rc;
 }
 
@@ -324,17 +374,21 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     static const struct option LONG[] = {
         {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"format", required_argument, 0, 'f'},
         {"threshold", required_argument, 0, 't'}, {"null", no_argument, 0, 'z'}, {"help", no_argument, 0, 'h'},
+        {"trash-copies", no_argument, 0, 'T'},    {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'},
         {0, 0, 0, 0},
     };
-    const char *name = NULL, *format = "tsv";
+    const char *name = NULL, *format = NULL;
     double threshold = NAN;
-    int no_index = 0, nul = 0;
+    int no_index = 0, nul = 0, trash_copies = 0, dry_run = 0, yes = 0;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+e:f:t:z", LONG, NULL)) != -1) {
         char *end;
         switch (c) {
         case 'z': nul = 1; break;
+        case 'T': trash_copies = 1; break;
+        case 'n': dry_run = 1; break;
+        case 'y': yes = 1; break;
         case 'e': name = optarg; break;
         case 'N': no_index = 1; break;
         case 'f': format = optarg; break;
@@ -347,9 +401,22 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
         default: return cli_usage_error(&cmd_dupes, "unknown option");
         }
     }
-    if (optind < argc) return cli_usage_error(&cmd_dupes, "unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "tsv") && strcmp(format, "json"))
+    if ((dry_run || yes) && !trash_copies) return cli_usage_error(&cmd_dupes, "--dry-run and --yes go with --trash-copies");
+    if (format && strcmp(format, "tsv") && strcmp(format, "json"))
         return cli_usage_error(&cmd_dupes, "--format is tsv or json, not '%s'", format);
+    if (trash_copies) {
+        if ((format || nul) && !dry_run) return cli_usage_error(&cmd_dupes, "--format and -z go with --dry-run");
+        if (name || no_index || !isnan(threshold))
+            return cli_usage_error(&cmd_dupes, "--trash-copies compares contents: --encoder, --threshold and --no-index do not apply");
+        cli_file_list list = {nul, NULL};
+        if (format && !strcmp(format, "json")) {
+            if (nul) return cli_usage_error(&cmd_dupes, "-z goes with the tsv format");
+            list.json = json_array();
+        }
+        return cli_move_to_trash(g, 1, dry_run, yes, &list, argv + optind, argc - optind);
+    }
+    if (!format) format = "tsv";
+    if (optind < argc) return cli_usage_error(&cmd_dupes, "unexpected argument '%s' (PATH goes with --trash-copies)", argv[optind]);
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_dupes, "-z goes with the tsv format");
     char id[96], err[512];
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
@@ -362,7 +429,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
 
     cull_model model;
     int retrained, have_model = trainer_current_model(lib, id, &model, &retrained, err, sizeof err) == 0;
-    if (!have_model) fprintf(stderr, "cull: no model (%s): keeping the largest image of each group\n", err);
+    if (!have_model) fprintf(stderr, "cull: no model (%s): P_DELETE is left out\n", err);
     else if (retrained) fprintf(stderr, "cull: the model was older than the labels: retrained%s\n", cli_not_saved(lib));
     gather_run r = {.model = have_model ? &model : NULL};
     if (have_model) r.scratch = malloc(sizeof(float) * (size_t)features_dim(model.embed_dim));
@@ -387,7 +454,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
         cli_error("more than %d near-duplicate pairs at cosine >= %g: raise --threshold", MAX_PAIRS, threshold);
         goto done;
     }
-    if (prc || build_groups(&r, pairs, np, have_model, &members, &spans, &n_groups, &n_exact, &n_near)) {
+    if (prc || build_groups(&r, pairs, np, &members, &spans, &n_groups, &n_exact, &n_near)) {
         cli_error("out of memory");
         goto done;
     }
@@ -395,11 +462,14 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     if (strcmp(format, "json") == 0) print_json(&r, members, spans, n_groups);
     else print_tsv(&r, members, spans, n_groups, nul);
     fprintf(stderr,
-            "%d exact-duplicate %s, %d near-duplicate %s (cosine >= %g, %s) among %d %s in %zu %s;"
-            " kept: %s (read %.1f s, compared %.1f s)\n",
+            "%d exact-duplicate %s, %d near-duplicate %s (cosine >= %g, %s) among %d %s in %zu %s"
+            " (read %.1f s, compared %.1f s)\n",
             n_exact, plural(n_exact, "group", "groups"), n_near, plural(n_near, "group", "groups"), threshold, id, r.n_pics,
-            plural(r.n_pics, "picture", "pictures"), r.n_files, plural((long long)r.n_files, "file", "files"),
-            have_model ? "lowest P(delete) of the model" : "the largest image", t1 - t0, t2 - t1);
+            plural(r.n_pics, "picture", "pictures"), r.n_files, plural((long long)r.n_files, "file", "files"), t1 - t0,
+            t2 - t1);
+    if (n_exact + n_near)
+        fprintf(stderr, "exact copies: cull dupes --trash-copies moves the extra paths to the Trash; near duplicates: "
+                        "label the ones you do not want delete, then cull apply\n");
     rc = EXIT_OK;
 done:
     library_close(lib);

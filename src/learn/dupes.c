@@ -406,3 +406,31 @@ int dupes_groups(int n, const dupes_pair *pairs, size_t n_pairs, int max_size, i
     free(parent), free(size), free(order);
     return groups;
 }
+
+int dupes_star_groups(int n, const dupes_pair *pairs, size_t n_pairs, const int *order, int *group)
+{
+    /* Neighbour lists (CSR) of the pair graph. */
+    size_t *start = calloc((size_t)n + 1, sizeof *start);
+    int32_t *next = malloc(sizeof *next * (2 * n_pairs + 1));
+    size_t *fill = malloc(sizeof *fill * ((size_t)n + 1));
+    int groups = -1;
+    if (!start || !next || !fill) goto out;
+    for (size_t k = 0; k < n_pairs; k++) start[pairs[k].a + 1]++, start[pairs[k].b + 1]++;
+    for (int i = 0; i < n; i++) start[i + 1] += start[i];
+    memcpy(fill, start, sizeof *fill * ((size_t)n + 1));
+    for (size_t k = 0; k < n_pairs; k++) next[fill[pairs[k].a]++] = pairs[k].b, next[fill[pairs[k].b]++] = pairs[k].a;
+    for (int i = 0; i < n; i++) group[i] = -1;
+    groups = 0;
+    for (int o = 0; o < n; o++) {
+        int c = order[o];
+        if (group[c] >= 0) continue;
+        group[c] = c;
+        int taken = 0;
+        for (size_t e = start[c]; e < start[c + 1]; e++)
+            if (group[next[e]] < 0) group[next[e]] = c, taken = 1;
+        groups += taken;
+    }
+out:
+    free(start), free(next), free(fill);
+    return groups;
+}

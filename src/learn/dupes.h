@@ -13,8 +13,9 @@
  * depends on the data: embeddings whose energy sits in few directions (as CNN features do) prune
  * well; isotropic noise does not prune at all and costs the full GEMM plus about 8%.
  *
- * Groups are connected components of the pair graph (union-find), optionally with a size cap for
- * cross-validation (see dupes_groups).
+ * Groups are connected components of the pair graph (union-find), optionally with a size cap, for
+ * cross-validation (dupes_groups: whatever is linked stays in one fold), or stars around a kept
+ * picture, for showing duplicates (dupes_star_groups: every member near the kept one).
  */
 #ifndef CULL_LEARN_DUPES_H
 #define CULL_LEARN_DUPES_H
@@ -52,5 +53,13 @@ int dupes_pairs(const float *X, int n, int dim, size_t ld, float threshold, size
    larger than max_size is skipped (so a chain of merely similar images cannot swallow a whole
    class). Returns the number of components with two rows or more, or -1 when out of memory. */
 int dupes_groups(int n, const dupes_pair *pairs, size_t n_pairs, int max_size, int *group);
+
+/* Groups in which every member is within the threshold of the group's first picture, with no
+   chaining through intermediates (a sequence of pictures each near the next, the ends far apart,
+   is not one group). Pictures are taken in the order given, best to keep first: each one not yet
+   grouped starts a group and takes every ungrouped picture it is paired with. group[i] = the
+   picture that started i's group (i itself for a picture alone). Returns the number of groups of
+   two pictures or more, or -1 when out of memory. */
+int dupes_star_groups(int n, const dupes_pair *pairs, size_t n_pairs, const int *order, int *group);
 
 #endif

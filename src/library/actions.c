@@ -91,12 +91,9 @@ int64_t library_last_trashed_batch(library *lib)
         " (SELECT MAX(id) FROM action_log GROUP BY batch, path)");
 }
 
-int library_each_delete_candidate(library *lib, library_delete_fn fn, void *ctx)
+/* Hands each row of st (path, image_id, sha256, size, mtime_ns, inode, dev) to fn. */
+static int each_file_row(library *lib, sqlite3_stmt *st, library_delete_fn fn, void *ctx, const char *what)
 {
-    sqlite3_stmt *st = library_prepare(lib,
-        "SELECT p.path, p.image_id, i.sha256, p.size, p.mtime_ns, p.inode, p.dev"
-        " FROM paths p JOIN labels l ON l.image_id = p.image_id AND l.label = 1"
-        " JOIN images i ON i.id = p.image_id WHERE p.present = 1 ORDER BY p.path");
     if (!st) return -1;
     char path[FS_PATH_MAX];
     int rc, stopped = 0;
@@ -108,7 +105,29 @@ int library_each_delete_candidate(library *lib, library_delete_fn fn, void *ctx)
                      &s, ctx);
     }
     sqlite3_finalize(st);
-    return stopped || rc == SQLITE_DONE ? 0 : library_fail(lib, "read delete candidates");
+    return stopped || rc == SQLITE_DONE ? 0 : library_fail(lib, what);
+}
+
+int library_each_delete_candidate(library *lib, library_delete_fn fn, void *ctx)
+{
+    return each_file_row(lib,
+                         library_prepare(lib,
+                             "SELECT p.path, p.image_id, i.sha256, p.size, p.mtime_ns, p.inode, p.dev"
+                             " FROM paths p JOIN labels l ON l.image_id = p.image_id AND l.label = 1"
+                             " JOIN images i ON i.id = p.image_id WHERE p.present = 1 ORDER BY p.path"),
+                         fn, ctx, "read delete candidates");
+}
+
+int library_each_exact_copy(library *lib, library_delete_fn fn, void *ctx)
+{
+    return each_file_row(lib,
+                         library_prepare(lib,
+                             "SELECT p.path, p.image_id, i.sha256, p.size, p.mtime_ns, p.inode, p.dev"
+                             " FROM paths p JOIN images i ON i.id = p.image_id"
+                             " WHERE p.present = 1 AND p.image_id IN"
+                             "  (SELECT image_id FROM paths WHERE present = 1 GROUP BY image_id HAVING count(*) > 1)"
+                             " ORDER BY p.image_id, p.path"),
+                         fn, ctx, "read exact copies");
 }
 
 int library_set_path_present(library *lib, const char *path, int present)

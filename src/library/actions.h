@@ -42,6 +42,9 @@ int64_t library_last_trashed_batch(library *lib);
 typedef int (*library_delete_fn)(const char *path, int64_t image_id, const uint8_t sha256[32],
                                  const file_stamp *st, void *ctx);
 int library_each_delete_candidate(library *lib, library_delete_fn fn, void *ctx);
+/* Present files of every image that has more than one present file (exact copies: one content at
+   several paths), ordered by image, with the image's hash and the file's stamp. */
+int library_each_exact_copy(library *lib, library_delete_fn fn, void *ctx);
 
 /* Marks a path present again (after undo) with its new stamp, or gone. */
 int library_set_path_present(library *lib, const char *path, int present);

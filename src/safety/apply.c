@@ -141,7 +141,7 @@ int apply_reconcile(library *lib)
 
 typedef struct {
     char *path;
-    int64_t image_id, bytes;
+    int64_t image_id, bytes, mtime_ns;
     uint8_t sha256[32];
 } candidate;
 
@@ -168,6 +168,7 @@ static int collect(const char *path, int64_t image_id, const uint8_t sha[32], co
     if (!(k->path = strdup(path))) return 1;
     k->image_id = image_id;
     k->bytes = st->size;
+    k->mtime_ns = st->mtime_ns;
     memcpy(k->sha256, sha, 32);
     c->n++;
     return 0;
@@ -227,15 +228,18 @@ static int start_batch(library *lib, apply_summary *s)
     return b > 0 ? 0 : library_set_unfinished_batch(lib, s->batch);
 }
 
-int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
-                      apply_summary *s)
+static void free_candidates(candidates *c)
 {
-    memset(s, 0, sizeof *s);
-    if (!dry_run && apply_reconcile(lib) < 0) return -1;
-    candidates c = {roots, n_roots, NULL, 0, 0};
-    int rc = library_each_delete_candidate(lib, collect, &c);
-    for (size_t i = 0; i < c.n && rc == 0; i++) {
-        const candidate *k = &c.items[i];
+    for (size_t i = 0; i < c->n; i++) free(c->items[i].path);
+    free(c->items);
+}
+
+/* Moves (or, with dry_run, lists) the candidates c holds, then frees them. */
+static int move_candidates(library *lib, candidates *c, int dry_run, apply_item_fn each, void *ctx, apply_summary *s)
+{
+    int rc = 0;
+    for (size_t i = 0; i < c->n && rc == 0; i++) {
+        const candidate *k = &c->items[i];
         if (!trash_exists(k->path)) {
             s->gone++;
             if (!dry_run) rc = library_set_path_present(lib, k->path, 0);
@@ -250,9 +254,86 @@ int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run
     }
     /* Finished: a later apply is a batch of its own. */
     if (!dry_run && rc == 0 && library_set_unfinished_batch(lib, 0)) rc = -1;
-    for (size_t i = 0; i < c.n; i++) free(c.items[i].path);
-    free(c.items);
+    free_candidates(c);
     return rc;
+}
+
+int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
+                      apply_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!dry_run && apply_reconcile(lib) < 0) return -1;
+    candidates c = {roots, n_roots, NULL, 0, 0};
+    if (library_each_delete_candidate(lib, collect, &c)) {
+        free_candidates(&c);
+        return -1;
+    }
+    return move_candidates(lib, &c, dry_run, each, ctx, s);
+}
+
+/* ---- exact copies --------------------------------------------------------------------------- */
+
+/* A file name a person or a tool gave a copy: "copy" in it, or " (2)" before the extension. */
+static int looks_like_copy(const char *path)
+{
+    const char *name = fs_basename(path);
+    if (strcasestr(name, "copy")) return 1;
+    const char *dot = strrchr(name, '.'), *end = dot ? dot : name + strlen(name);
+    if (end - name < 3 || end[-1] != ')') return 0;
+    const char *p = end - 2;
+    while (p > name && *p >= '0' && *p <= '9') p--;
+    return p < end - 2 && *p == '(';
+}
+
+int apply_copy_keep_first(const char *a, int64_t mtime_a, const char *b, int64_t mtime_b)
+{
+    int copy_a = looks_like_copy(a), copy_b = looks_like_copy(b);
+    if (copy_a != copy_b) return copy_b;
+    if (mtime_a != mtime_b) return mtime_a < mtime_b;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la != lb) return la < lb;
+    return strcmp(a, b) < 0;
+}
+
+int apply_copies_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
+                             apply_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    if (!dry_run && apply_reconcile(lib) < 0) return -1;
+    candidates all = {NULL, 0, NULL, 0, 0}, c = {NULL, 0, NULL, 0, 0};
+    int rc = library_each_exact_copy(lib, collect, &all);
+    /* all is ordered by image: in each run of one image, every path but the kept one is a
+       candidate (when under roots). */
+    for (size_t i = 0; i < all.n && rc == 0;) {
+        size_t j = i, keep = i;
+        for (; j < all.n && all.items[j].image_id == all.items[i].image_id; j++)
+            if (apply_copy_keep_first(all.items[j].path, all.items[j].mtime_ns, all.items[keep].path,
+                                      all.items[keep].mtime_ns))
+                keep = j;
+        for (size_t k = i; k < j; k++) {
+            int wanted = n_roots == 0;
+            for (int r = 0; r < n_roots && !wanted; r++) wanted = fs_is_under(all.items[k].path, roots[r]);
+            if (k == keep || !wanted) continue;
+            if (c.n == c.cap) {
+                c.cap = c.cap ? 2 * c.cap : 64;
+                candidate *grown = realloc(c.items, c.cap * sizeof *grown);
+                if (!grown) {
+                    rc = -1;
+                    break;
+                }
+                c.items = grown;
+            }
+            c.items[c.n++] = all.items[k];
+            all.items[k].path = NULL; /* now c's */
+        }
+        i = j;
+    }
+    free_candidates(&all);
+    if (rc) {
+        free_candidates(&c);
+        return -1;
+    }
+    return move_candidates(lib, &c, dry_run, each, ctx, s);
 }
 
 /* ---- undo ----------------------------------------------------------------------------------- */

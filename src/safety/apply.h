@@ -26,6 +26,19 @@ typedef void (*apply_item_fn)(void *ctx, const char *path, int64_t bytes);
 int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
                       apply_summary *s);
 
+/* Of two present paths holding the same content, 1 when a is the one to keep rather than b: a name
+   that does not look like a copy ("copy" anywhere in it, or a " (2)"-style number before the
+   extension) first, then the older file (modification time), then the shorter path, then byte
+   order. One rule for `cull dupes`' keep and for --trash-copies. */
+int apply_copy_keep_first(const char *a, int64_t mtime_a, const char *b, int64_t mtime_b);
+
+/* Like apply_plan_or_run, for exact copies: every present path of an image that has several,
+   except the one apply_copy_keep_first keeps (only those under roots, when given), goes to the
+   Trash through the same logged, verified, undoable moves. The image keeps its label and its kept
+   path. 0, or -1 when the library failed. */
+int apply_copies_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
+                             apply_summary *s);
+
 /* Puts back what the newest apply still has in the Trash. With dry_run, hands each file it would
    put back to each (may be NULL), and moves and writes nothing. 0, or -1 when the library failed. */
 int apply_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, apply_summary *s);

@@ -182,6 +182,31 @@ static void test_groups_size_cap(void **state)
     assert_memory_equal(group, alone, sizeof alone);
 }
 
+/* A chain 0~1~2~3 (each near the next, 0 and 2 not near): stars never chain. Taking 1 first, its
+   group is {0, 1, 2}; 3 is near only 2, which is taken, so 3 stays alone. Taking 0 first: {0, 1},
+   then 2 takes 3. Every member is paired with its group's first picture. */
+static void test_star_groups_do_not_chain(void **state)
+{
+    (void)state;
+    const dupes_pair pairs[] = {{0, 1, 0.97f}, {1, 2, 0.96f}, {2, 3, 0.95f}, {4, 5, 0.99f}};
+    int group[6];
+    const int from_1[] = {1, 0, 2, 3, 4, 5};
+    assert_int_equal(dupes_star_groups(6, pairs, 4, from_1, group), 2);
+    const int want_1[] = {1, 1, 1, 3, 4, 4};
+    assert_memory_equal(group, want_1, sizeof want_1);
+    const int from_0[] = {0, 1, 2, 3, 5, 4};
+    assert_int_equal(dupes_star_groups(6, pairs, 4, from_0, group), 3);
+    const int want_0[] = {0, 0, 2, 2, 5, 5};
+    assert_memory_equal(group, want_0, sizeof want_0);
+    for (int i = 0; i < 6; i++) {
+        int near = group[i] == i;
+        for (size_t k = 0; k < 4; k++)
+            near |= (pairs[k].a == i && pairs[k].b == group[i]) || (pairs[k].b == i && pairs[k].a == group[i]);
+        assert_true(near);
+    }
+    assert_int_equal(dupes_star_groups(3, NULL, 0, from_0, group), 0); /* no pairs: everyone alone */
+}
+
 static void test_thresholds(void **state)
 {
     assert_true(fabsf(dupes_default_threshold("lite-1") - 0.985f) < 1e-6f);
@@ -200,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_too_many_pairs),
         cmocka_unit_test(test_groups_union_find),
         cmocka_unit_test(test_groups_size_cap),
+        cmocka_unit_test(test_star_groups_do_not_chain),
         cmocka_unit_test(test_thresholds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
