@@ -83,7 +83,7 @@ function onState(st) {
       s.title = `was ${st.model.prev_auc.toFixed(3)} before the last retraining`;
       m.append(s);
     }
-    m.append(` · ${st.model.n_keep + st.model.n_delete} labels`);
+    m.append(` · trained on ${st.model.n_keep + st.model.n_delete} labels of the whole library`);
   } else {
     m.append(st.note ? 'no model yet: label at least 2 keeps and 2 deletes' : 'no model yet');
   }
@@ -95,7 +95,8 @@ function onState(st) {
   m.dataset.auc = st.model ? st.model.auc : '';
   m.dataset.version = st.queue_version;
   $('undo-btn').disabled = !st.can_undo;
-  $('left').textContent = `${st.counts.unlabelled} unlabelled · ${st.counts.keep} keep · ${st.counts.delete} delete`;
+  $('left').textContent =
+    `in this review: ${st.counts.unlabelled} unlabelled · ${st.counts.keep} keep · ${st.counts.delete} delete`;
   if (S.version !== null && st.queue_version !== S.version && !S.loading) {
     S.version = st.queue_version;
     if (st.model && S.auc !== null && st.model.auc !== S.auc) toast(`Retrained: ROC-AUC ${st.model.auc.toFixed(3)} — queue re-ordered`);
@@ -121,6 +122,14 @@ function fmtBytes(n) {
 
 function setText(id, text) { $(id).textContent = text || '–'; }
 
+// In the suspects queue a labelled image is shown with what makes it a suspect: how likely its
+// label is wrong (as cull suspects scores it); elsewhere with P(delete).
+function shownScore(it) {
+  if (it.p === null) return null;
+  if (S.queue !== 'suspects' || !it.label) return it.p;
+  return it.label === 'keep' ? it.p : 1 - it.p;
+}
+
 function render() {
   const it = S.items[0], img = $('current');
   $('empty').hidden = !!it;
@@ -139,7 +148,9 @@ function render() {
     img.src = imageUrl(it, 'display');
     img.alt = it.name;
   }
-  setText('p', it.p === null ? '–' : it.p.toFixed(2));
+  const score = shownScore(it);
+  setText('p', score === null ? '–' : score.toFixed(2));
+  setText('p-what', S.queue === 'suspects' && it.label ? 'P(wrong label)' : 'P(delete)');
   $('pfill').style.left = `${(it.p === null ? 0.5 : it.p) * 100}%`;
   setText('name', it.name);
   setText('folder', it.folder);
@@ -159,7 +170,8 @@ function render() {
     im.title = next.name;
     im.loading = 'lazy';
     im.addEventListener('error', () => li.classList.add('missing'));
-    sp.textContent = next.p === null ? '' : next.p.toFixed(2);
+    const nextScore = shownScore(next);
+    sp.textContent = nextScore === null ? '' : nextScore.toFixed(2);
     li.append(im, sp);
     strip.append(li);
   }
