@@ -14,7 +14,7 @@ vips copy "$T/pics/c.webp" "$T/heif/e.heic" && vips copy "$T/pics/sub/b.png" "$T
 run_cull index --jobs 2 "$T/pics"
 expect_rc "index exits 0 on good files" 0
 expect_match "summary counts 5 indexed" "$ERR" "5 images: 5 indexed"
-expect_match "text file without image name is ignored quietly" "$ERR" "1 other files ignored"
+expect_match "text file without image name is ignored quietly" "$ERR" "1 other file ignored"
 check "library holds 5 images" test "$(sql 'select count(*) from images')" = 5
 check "formats detected by content" test "$(sql "select group_concat(format) from (select format from images order by format)")" = "gif,jpeg,jpeg,png,webp"
 check "one lite embedding per image" test "$(sql "select count(*) from embeddings where encoder='lite-1'")" = 5
