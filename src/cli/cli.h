@@ -130,6 +130,8 @@ typedef struct {
     int nul;
     struct json_t *json;
 } cli_file_list;
+/* Checks a dry run's --format (NULL: tsv) and -z for cmd and sets up l: 0, or EXIT_USAGE printed. */
+int cli_file_list_options(const cli_command *cmd, int dry_run, const char *format, int nul, cli_file_list *l);
 /* An apply_item_fn (safety/apply.h); ctx is a cli_file_list. */
 void cli_file_list_item(void *ctx, const char *path, int64_t bytes);
 void cli_file_list_finish(cli_file_list *l, int64_t files, int64_t bytes, int64_t gone);

@@ -120,25 +120,19 @@ static int run_apply(int argc, char **argv, const cli_globals *g)
         {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'},     {"format", required_argument, 0, 'f'},
         {"null", no_argument, 0, 'z'},    {"help", no_argument, 0, 'h'},    {0, 0, 0, 0},
     };
-    int dry_run = 0, yes = 0;
+    int dry_run = 0, yes = 0, nul = 0;
     const char *format = NULL;
-    cli_file_list list = {0};
+    cli_file_list list;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "nyz", LONG, NULL)) != -1) {
         if (c == 'n') dry_run = 1;
         else if (c == 'y') yes = 1;
         else if (c == 'f') format = optarg;
-        else if (c == 'z') list.nul = 1;
+        else if (c == 'z') nul = 1;
         else if (c == 'h') return cli_help(&cmd_apply);
         else return cli_usage_error(&cmd_apply, "unknown option");
     }
-    if ((format || list.nul) && !dry_run) return cli_usage_error(&cmd_apply, "--format and -z go with --dry-run");
-    if (format && strcmp(format, "tsv") && strcmp(format, "json"))
-        return cli_usage_error(&cmd_apply, "--format is tsv or json, not '%s'", format);
-    if (format && !strcmp(format, "json")) {
-        if (list.nul) return cli_usage_error(&cmd_apply, "-z goes with the tsv format");
-        list.json = json_array();
-    }
+    if (cli_file_list_options(&cmd_apply, dry_run, format, nul, &list)) return EXIT_USAGE;
     return cli_move_to_trash(g, 0, dry_run, yes, &list, argv + optind, argc - optind);
 }

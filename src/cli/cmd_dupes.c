@@ -402,20 +402,16 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
         }
     }
     if ((dry_run || yes) && !trash_copies) return cli_usage_error(&cmd_dupes, "--dry-run and --yes go with --trash-copies");
-    if (format && strcmp(format, "tsv") && strcmp(format, "json"))
-        return cli_usage_error(&cmd_dupes, "--format is tsv or json, not '%s'", format);
     if (trash_copies) {
-        if ((format || nul) && !dry_run) return cli_usage_error(&cmd_dupes, "--format and -z go with --dry-run");
         if (name || no_index || !isnan(threshold))
             return cli_usage_error(&cmd_dupes, "--trash-copies compares contents: --encoder, --threshold and --no-index do not apply");
-        cli_file_list list = {nul, NULL};
-        if (format && !strcmp(format, "json")) {
-            if (nul) return cli_usage_error(&cmd_dupes, "-z goes with the tsv format");
-            list.json = json_array();
-        }
+        cli_file_list list;
+        if (cli_file_list_options(&cmd_dupes, dry_run, format, nul, &list)) return EXIT_USAGE;
         return cli_move_to_trash(g, 1, dry_run, yes, &list, argv + optind, argc - optind);
     }
     if (!format) format = "tsv";
+    if (strcmp(format, "tsv") && strcmp(format, "json"))
+        return cli_usage_error(&cmd_dupes, "--format is tsv or json, not '%s'", format);
     if (optind < argc) return cli_usage_error(&cmd_dupes, "unexpected argument '%s' (PATH goes with --trash-copies)", argv[optind]);
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_dupes, "-z goes with the tsv format");
     char id[96], err[512];

@@ -75,12 +75,6 @@ static int help(void)
     return EXIT_OK;
 }
 
-static int path_join(char *out, size_t cap, const char *a, const char *b)
-{
-    int n = snprintf(out, cap, "%s/%s", a, b);
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
 static void human_size(long long bytes, char *out, size_t cap)
 {
     if (bytes < 1024) snprintf(out, cap, "%lld B", bytes);
@@ -107,7 +101,7 @@ static void total_of(const char *folder, folder_total *t)
     while ((e = readdir(d))) {
         char path[FS_PATH_MAX];
         struct stat st;
-        if (path_join(path, sizeof path, folder, e->d_name) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (fs_join(path, sizeof path, folder, e->d_name) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
             t->bytes += st.st_size;
             t->n_files++;
         }
@@ -132,7 +126,7 @@ static char **folder_names(const char *dir, size_t *n)
     while (names && (e = readdir(d))) {
         char path[FS_PATH_MAX];
         struct stat st;
-        if (e->d_name[0] == '.' || path_join(path, sizeof path, dir, e->d_name) || stat(path, &st) || !S_ISDIR(st.st_mode))
+        if (e->d_name[0] == '.' || fs_join(path, sizeof path, dir, e->d_name) || stat(path, &st) || !S_ISDIR(st.st_mode))
             continue;
         if (*n == cap) {
             char **grown = realloc(names, (cap *= 2) * sizeof *names);
@@ -151,7 +145,7 @@ static char **folder_names(const char *dir, size_t *n)
 static int list_one(const char *dir, const char *name, json_t *json)
 {
     char folder[FS_PATH_MAX], mj[FS_PATH_MAX], size[32], why[1024], err[FS_PATH_MAX + 64], id[65];
-    if (path_join(folder, sizeof folder, dir, name) || path_join(mj, sizeof mj, folder, "model.json")) return 0;
+    if (fs_join(folder, sizeof folder, dir, name) || fs_join(mj, sizeof mj, folder, "model.json")) return 0;
     int tfjs = access(mj, F_OK) == 0;
     if (!tfjs && !vit_folder_looks_like(folder)) return 0;
     if (!tfjs) snprintf(id, sizeof id, "(safetensors)");
@@ -273,7 +267,7 @@ static int info_model(const char *arg)
     if (strchr(arg, '/') || strcmp(arg, ".") == 0 || strcmp(arg, "..") == 0) {
         snprintf(folder, sizeof folder, "%s", arg);
         name = fs_basename(arg);
-    } else if (path_join(folder, sizeof folder, encoder_models_dir(dirbuf, sizeof dirbuf), arg)) {
+    } else if (fs_join(folder, sizeof folder, encoder_models_dir(dirbuf, sizeof dirbuf), arg)) {
         cli_error("path too long");
         return EXIT_SOME_FAILED;
     }
@@ -283,7 +277,7 @@ static int info_model(const char *arg)
                   model_fetchable(model_find(arg)) ? " (cull model fetch to install it)" : "");
         return EXIT_SOME_FAILED;
     }
-    if (path_join(mj, sizeof mj, folder, "model.json") || stat(mj, &st) != 0) {
+    if (fs_join(mj, sizeof mj, folder, "model.json") || stat(mj, &st) != 0) {
         cli_error("%s: no model.json in %s", arg, folder);
         return EXIT_SOME_FAILED;
     }
@@ -327,7 +321,7 @@ static int info_model(const char *arg)
             const char *pn = json_string_value(p);
             char sp[FS_PATH_MAX];
             long long size;
-            if (!pn || strchr(pn, '/') || path_join(sp, sizeof sp, folder, pn)) {
+            if (!pn || strchr(pn, '/') || fs_join(sp, sizeof sp, folder, pn)) {
                 printf("  %-28s a bad shard name\n", pn ? pn : "?");
                 rc = EXIT_SOME_FAILED;
             } else if (file_sha256_hex(sp, hex, &size, err, sizeof err) != 0) {

@@ -107,6 +107,7 @@ static void encoder_json(const char *encoder_id, int64_t n, void *ctx)
     json_array_append_new(s->json, json_pack("{s:s, s:I, s:o}", "encoder", encoder_id, "count", (json_int_t)n, "model", model));
 }
 
+/* 0, or -1 with the error printed. */
 static int print_json(library *lib, const char *path, long long bytes, const library_counts *k)
 {
     json_t *o = json_pack("{s:o, s:I, s:b, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:[], s:[]}", "library",
@@ -120,9 +121,12 @@ static int print_json(library *lib, const char *path, long long bytes, const lib
     json_t *encoders = cli_encoders_json(lib);
     if (encoders) json_object_update(o, encoders);
     json_decref(encoders);
-    if (!encoders || (gone = cli_each_gone(lib, gone_json, json_object_get(o, "gone"), err,
-                                                                         sizeof err)) < 0 ||
-        library_each_encoder(lib, encoder_json, &s)) {
+    int failed = !encoders || (gone = cli_each_gone(lib, gone_json, json_object_get(o, "gone"), err, sizeof err)) < 0;
+    if (!failed && library_each_encoder(lib, encoder_json, &s)) {
+        cli_error("library: %s", library_error(lib));
+        failed = 1;
+    }
+    if (failed) { /* printed */
         json_decref(o);
         return -1;
     }
@@ -159,7 +163,6 @@ static int run_status(int argc, char **argv, const cli_globals *g)
     long long bytes = stat(g->db_path, &st) == 0 ? (long long)st.st_size : 0;
     if (!strcmp(format, "json")) {
         int rc = print_json(lib, g->db_path, bytes, &k);
-        if (rc) cli_error("library: %s", library_error(lib));
         library_close(lib);
         return rc ? EXIT_SOME_FAILED : EXIT_OK;
     }

@@ -41,26 +41,25 @@ static int run_undo(int argc, char **argv, const cli_globals *g)
         {"dry-run", no_argument, 0, 'n'}, {"format", required_argument, 0, 'f'}, {"null", no_argument, 0, 'z'},
         {"help", no_argument, 0, 'h'},    {0, 0, 0, 0},
     };
-    int dry_run = 0;
+    int dry_run = 0, nul = 0;
     const char *format = NULL;
-    cli_file_list list = {0};
+    cli_file_list list;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "nz", LONG, NULL)) != -1) {
         if (c == 'n') dry_run = 1;
         else if (c == 'f') format = optarg;
-        else if (c == 'z') list.nul = 1;
+        else if (c == 'z') nul = 1;
         else if (c == 'h') return cli_help(&cmd_undo);
         else return cli_usage_error(&cmd_undo, "unknown option");
     }
     if (optind < argc) return cli_usage_error(&cmd_undo, "unexpected argument '%s'", argv[optind]);
-    if ((format || list.nul) && !dry_run) return cli_usage_error(&cmd_undo, "--format and -z go with --dry-run");
-    if (format && strcmp(format, "tsv") && strcmp(format, "json"))
-        return cli_usage_error(&cmd_undo, "--format is tsv or json, not '%s'", format);
-    if (format && !strcmp(format, "json") && list.nul) return cli_usage_error(&cmd_undo, "-z goes with the tsv format");
+    if (cli_file_list_options(&cmd_undo, dry_run, format, nul, &list)) return EXIT_USAGE;
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
-    if (!lib) return EXIT_SOME_FAILED;
-    if (format && !strcmp(format, "json")) list.json = json_array();
+    if (!lib) {
+        json_decref(list.json);
+        return EXIT_SOME_FAILED;
+    }
     apply_summary s;
     int rc = apply_undo(lib, dry_run, cli_file_list_item, &list, &s);
     if (rc) cli_error("library: %s", library_error(lib));

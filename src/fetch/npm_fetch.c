@@ -18,12 +18,6 @@
 
 #include "nsfwjs_to_tfjs.h" /* generated from scripts/nsfwjs-to-tfjs.js: nsfwjs_to_tfjs_js[] */
 
-static int path_join(char *out, size_t cap, const char *a, const char *b)
-{
-    int n = snprintf(out, cap, "%s/%s", a, b);
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
 /* An executable called name on $PATH, into out. 0 or -1. */
 static int find_program(const char *name, char *out, size_t cap)
 {
@@ -68,7 +62,7 @@ int npm_check(const npm_source *src, const char *folder, char *why, size_t cap)
     for (const pinned_file *p = src->files; p->name; p++, n_pinned++) {
         char path[FS_PATH_MAX], hex[65], err[FS_PATH_MAX + 64];
         long long size;
-        if (path_join(path, sizeof path, folder, p->name)) {
+        if (fs_join(path, sizeof path, folder, p->name)) {
             snprintf(why, cap, "%s: path too long", folder);
             return -1;
         }
@@ -122,8 +116,8 @@ static int pack_and_convert(const char *name, const npm_source *src, const char 
     }
     char tarball[FS_PATH_MAX], script[FS_PATH_MAX], pkg[FS_PATH_MAX], member[256], have[128];
     snprintf(member, sizeof member, "package/dist/models/%s", src->model_dir);
-    if (path_join(tarball, sizeof tarball, work, src->tarball) ||
-        path_join(script, sizeof script, work, "nsfwjs-to-tfjs.js") || path_join(pkg, sizeof pkg, work, "package")) {
+    if (fs_join(tarball, sizeof tarball, work, src->tarball) ||
+        fs_join(script, sizeof script, work, "nsfwjs-to-tfjs.js") || fs_join(pkg, sizeof pkg, work, "package")) {
         snprintf(err, errlen, "%s: path too long", work);
         return -1;
     }

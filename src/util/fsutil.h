@@ -20,6 +20,9 @@ int fs_absolute(const char *path, char *out, size_t cap);
 /* Modification time in nanoseconds. */
 long long fs_mtime_ns(const struct stat *st);
 
+/* dir + "/" + name into out. 0, or -1 when it does not fit in cap. */
+int fs_join(char *out, size_t cap, const char *dir, const char *name);
+
 /* The part after the last '/'. */
 const char *fs_basename(const char *path);
 
