@@ -152,12 +152,18 @@ typedef struct {
     size_t n, cap;
 } candidates;
 
+/* 1 when path lies under one of roots, or there are none. */
+static int under_roots(const char *path, char *const *roots, int n_roots)
+{
+    for (int i = 0; i < n_roots; i++)
+        if (fs_is_under(path, roots[i])) return 1;
+    return n_roots == 0;
+}
+
 static int collect(const char *path, int64_t image_id, const uint8_t sha[32], const file_stamp *st, void *ctx)
 {
     candidates *c = ctx;
-    int wanted = c->n_roots == 0;
-    for (int i = 0; i < c->n_roots && !wanted; i++) wanted = fs_is_under(path, c->roots[i]);
-    if (!wanted) return 0;
+    if (!under_roots(path, c->roots, c->n_roots)) return 0;
     if (c->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 256;
         candidate *grown = realloc(c->items, c->cap * sizeof *grown);
@@ -311,9 +317,7 @@ int apply_copies_plan_or_run(library *lib, char *const *roots, int n_roots, int 
                                       all.items[keep].mtime_ns))
                 keep = j;
         for (size_t k = i; k < j; k++) {
-            int wanted = n_roots == 0;
-            for (int r = 0; r < n_roots && !wanted; r++) wanted = fs_is_under(all.items[k].path, roots[r]);
-            if (k == keep || !wanted) continue;
+            if (k == keep || !under_roots(all.items[k].path, roots, n_roots)) continue;
             if (c.n == c.cap) {
                 c.cap = c.cap ? 2 * c.cap : 64;
                 candidate *grown = realloc(c.items, c.cap * sizeof *grown);

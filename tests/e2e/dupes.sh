@@ -91,6 +91,11 @@ run_cull dupes --trash-copies --dry-run
 expect_rc "--trash-copies --dry-run exits 0" 0
 check "... lists the two copies, not the originals" \
     test "$(printf '%s\n' "$OUT" | cut -f2 | sort | tr '\n' '|')" = "$T/pics/p1_q60 (2).jpg|$T/pics/p4_copy.jpg|"
+mkdir -p "$T/other"
+run_cull dupes --trash-copies --dry-run "$T/other"
+check "... PATH limits it to copies under PATH (none under another folder)" test -z "$OUT"
+run_cull dupes --trash-copies --dry-run "$T/pics/p4_copy.jpg"
+check "... and a copy's own path lists just it" test "$(printf '%s\n' "$OUT" | cut -f2)" = "$T/pics/p4_copy.jpg"
 run_cull dupes --trash-copies </dev/null
 expect_rc "--trash-copies without a terminal and without --yes is refused" 2
 check "... nothing moved" test -e "$T/pics/p4_copy.jpg"
