@@ -68,11 +68,12 @@ const cli_command cmd_dupes = {
     "  --format tsv|json   output format (default tsv)\n"
     "  -z, --null          records end in NUL, paths raw (tsv)\n"
     "  --threshold T       near-duplicate cosine, 0 < T <= 1 (default per encoder, measured on\n"
-    "                      re-encoded, halved and cropped copies of photos: lite 0.985, mobilenet\n"
-    "                      0.90, others 0.95). Copies of photos are found reliably; screenshots\n"
-    "                      are harder: different screenshots of one app can group, heavily\n"
-    "                      re-encoded ones can be missed (lite, which sees colour and texture\n"
-    "                      statistics only, more so)\n"
+    "                      re-encoded, halved and cropped copies: lite 0.985, mobilenet 0.90,\n"
+    "                      others 0.95). Copies of photos are found and different photos kept\n"
+    "                      apart. Charts and screenshots in one style are harder: different ones\n"
+    "                      can group and re-encoded copies be missed; with mobilenet 0.98 joins\n"
+    "                      almost no different ones; lite cannot tell them apart at all. A note\n"
+    "                      on stderr says so when it applies\n"
     "  --encoder NAME      whose embeddings to compare (default: the library's, see cull status)\n"
     "  --no-index          embed nothing: fail, saying what is missing, instead\n"
     "  --trash-copies      move the redundant paths of exact copies to the Trash (see above);\n"
@@ -463,6 +464,8 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
             n_exact, plural(n_exact, "group", "groups"), n_near, plural(n_near, "group", "groups"), threshold, id, r.n_pics,
             plural(r.n_pics, "picture", "pictures"), r.n_files, plural((long long)r.n_files, "file", "files"), t1 - t0,
             t2 - t1);
+    const char *caveat = dupes_threshold_caveat(id, (float)threshold);
+    if (n_near && caveat) fprintf(stderr, "note: %s\n", caveat);
     if (n_exact + n_near)
         fprintf(stderr, "exact copies: cull dupes --trash-copies moves the extra paths to the Trash; near duplicates: "
                         "label the ones you do not want delete, then cull apply\n");

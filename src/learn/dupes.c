@@ -27,33 +27,58 @@
 
 /* ---- thresholds ---- */
 
-/* Measured with scripts/dupes-threshold.sh: the 36 demo photos and 40 of the demo screenshots,
-   each with three copies (re-encoded at JPEG quality 60, halved, 90% centre crop), cosine of the
-   L2-normalised embeddings.
-   lite-1:  photo copies ≥ 0.991, different photos ≤ 0.977 → 0.985 finds every photo copy and
-            joins no two different photos. Screenshots: copies fall to 0.90 (JPEG destroys the
-            flat colours lite measures) while different GIMP screenshots reach 0.998; at 0.985,
-            58% of their copies are found and 1% of different-screenshot pairs joined.
-   mobilenet (nsfwjs MobileNetV2, 1797-d): photo copies ≥ 0.910, different photos ≤ 0.835 → 0.90
-            finds every photo copy and joins no two different photos. Screenshots: copies fall to
-            0.65, different ones reach 0.973; at 0.90, 68% found and 2.1% of pairs joined.
-   Others (the CLIP ViTs): not measured yet; 0.95 is the usual near-duplicate cut for CLIP
-   features. Run the script with --encoder's name and add a row. */
+/* Measured with scripts/dupes-threshold.sh (2026-12-05): the 36 demo photos, 40 of the demo
+   screenshots and 40 gnuplot charts in one style, each with three copies (re-encoded at JPEG
+   quality 60, halved, 90% centre crop), cosine of the L2-normalised embeddings. "Found" counts
+   original–copy and copy–copy pairs; "joined" counts pairs of different pictures.
+                  photos                     screenshots                charts
+                  copies ≥   different ≤     copies ≥   different ≤     copies ≥   different ≤
+   lite-1         0.993      0.978           0.893      0.998           0.986      1.000
+   mobilenet      0.909      0.838           0.652      0.973           0.796      0.992
+   lite-1 at 0.985: every photo copy found, no two photos joined; screenshots 60% found, 1.0% of
+            pairs joined; charts 100% found but 44% joined. lite sees colour and texture
+            statistics only, so different charts of one style are the same to it: no threshold
+            separates them (the caveat below says so).
+   mobilenet at 0.90: every photo copy found, no two photos joined; screenshots 67% found, 2.1%
+            joined; charts 63% found, 20% joined. At 0.98: photos 57% found, screenshots 15% and
+            0%, charts 50% and 0.26% — the trade the caveat offers for charts and screenshots.
+   The defaults keep every photo copy (the commonest duplicates) and say what they cost elsewhere.
+   Others (the CLIP ViTs): not measured (their weights cannot be fetched here); 0.95 is the usual
+   near-duplicate cut for CLIP features. Run the script with --encoder's name and add a row. */
 static const struct {
     const char *prefix;
     float threshold;
+    const char *caveat;     /* what a user should know about groups found below caveat_until */
+    float caveat_until;
 } THRESHOLDS[] = {
-    {"lite-", 0.985f},
-    {"mobilenet-", 0.90f},
+    {"lite-", 0.985f,
+     "lite compares colour and texture statistics, not what is drawn: different charts or screenshots in one style "
+     "group together at any threshold; for content, cull model fetch mobilenet and cull dupes --encoder mobilenet",
+     2.0f},
+    {"mobilenet-", 0.90f,
+     "different charts or screenshots in one style can group at mobilenet's 0.90 (photos do not); --threshold 0.98 "
+     "joins almost none of them but finds about half of their re-encoded or resized copies",
+     0.98f},
 };
 #define DEFAULT_THRESHOLD 0.95f
 
-float dupes_default_threshold(const char *encoder_id)
+static int threshold_row(const char *encoder_id)
 {
     for (size_t i = 0; i < sizeof THRESHOLDS / sizeof *THRESHOLDS; i++)
-        if (strncmp(encoder_id, THRESHOLDS[i].prefix, strlen(THRESHOLDS[i].prefix)) == 0)
-            return THRESHOLDS[i].threshold;
-    return DEFAULT_THRESHOLD;
+        if (strncmp(encoder_id, THRESHOLDS[i].prefix, strlen(THRESHOLDS[i].prefix)) == 0) return (int)i;
+    return -1;
+}
+
+float dupes_default_threshold(const char *encoder_id)
+{
+    int i = threshold_row(encoder_id);
+    return i < 0 ? DEFAULT_THRESHOLD : THRESHOLDS[i].threshold;
+}
+
+const char *dupes_threshold_caveat(const char *encoder_id, float threshold)
+{
+    int i = threshold_row(encoder_id);
+    return i < 0 || threshold >= THRESHOLDS[i].caveat_until ? NULL : THRESHOLDS[i].caveat;
 }
 
 /* ---- the first-pass basis ---- */

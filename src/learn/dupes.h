@@ -39,8 +39,11 @@ typedef struct {
 } dupes_stats;
 
 /* The default near-duplicate threshold for an encoder id ("lite-1", "mobilenet-…"): a table of
-   id prefixes, measured as dupes.c says (lite 0.985, mobilenet 0.90), 0.95 for others. */
+   id prefixes, measured as dupes.c says, 0.95 for others. */
 float dupes_default_threshold(const char *encoder_id);
+/* What the measurement says near groups of this encoder at this threshold get wrong (one
+   sentence, for a note on stderr), or NULL where it found nothing to warn about. */
+const char *dupes_threshold_caveat(const char *encoder_id, float threshold);
 
 /* Every pair a < b of the n rows of X (row i at X + i·ld, dim floats, unit length) with
    x_a·x_b ≥ threshold, in *out (malloc'd; free it), sorted by (a, b). Returns 0; -1 out of memory;

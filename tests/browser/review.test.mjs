@@ -148,6 +148,21 @@ try {
   check('and shows the next image', (await shownId(page)) !== D.id);
   await page.setViewportSize({ width: 1280, height: 800 });
 
+  // The suspects queue shows a labelled image with how likely its label is wrong, as cull
+  // suspects scores it: P(delete) for a keep, 1 − P(delete) for a delete.
+  const sus = (await api(page, '/api/queue?name=suspects&limit=1')).items[0];
+  await page.selectOption('#queue', 'suspects');
+  await page.waitForFunction((id) => document.getElementById('current').dataset.id === String(id), sus.id);
+  await settled(page);
+  const wrong = sus.label === 'keep' ? sus.p : 1 - sus.p;
+  check('the suspects queue names its score P(wrong label)',
+    (await page.textContent('#p-what')) === 'P(wrong label)', await page.textContent('#p-what'));
+  check('and shows it as cull suspects scores it', (await page.textContent('#p')) === wrong.toFixed(2),
+    `${await page.textContent('#p')} for ${sus.label} at P(delete) ${sus.p}`);
+  await page.selectOption('#queue', 'likely');
+  await page.waitForFunction(() => document.getElementById('p-what').textContent === 'P(delete)');
+  await settled(page);
+
   // Apply: the dialog shows what would move, then moves it to the Trash.
   const plan = await api(page, '/api/apply');
   await page.click('#apply-btn');

@@ -26,6 +26,8 @@ run_cull dupes
 expect_rc "dupes exits 0 with no labels" 0
 expect_match "without a model it says P_DELETE is left out" "$ERR" "no model.*P_DELETE is left out"
 expect_match "the summary counts 1 exact and 3 near groups" "$ERR" "1 exact-duplicate group, 3 near-duplicate groups"
+expect_match "near groups found by lite come with its measured caveat" "$ERR" \
+    "note: lite compares colour and texture statistics, not what is drawn"
 lines=$(printf '%s\n' "$OUT" | wc -l)
 check "8 files are listed (4 groups of 2; got $lines)" test "$lines" = 8
 check "every line is GROUP, KIND, COSINE, ROLE, P_DELETE, PATH" \
