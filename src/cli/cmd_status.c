@@ -51,31 +51,47 @@ static void describe_age(time_t then, char *out, size_t cap)
     else snprintf(out, cap, "%ld days ago", s / 86400);
 }
 
+/* The latest model stored for encoder_id, for the text and the JSON alike: 0 none; 1 read into *m
+   (cull_model_free it); -1 stored but unreadable, err says why. *trained_at and *stale describe
+   the stored row whenever there is one. */
+static int latest_model(const status_ctx *s, const char *encoder_id, cull_model *m, int64_t *trained_at, int *stale,
+                        char *err, size_t cap)
+{
+    library_model stored;
+    if (library_latest_model(s->lib, encoder_id, &stored) != 1) return 0;
+    *trained_at = stored.created_at;
+    *stale = stored.label_version != s->label_version;
+    int rc = cull_model_from_json(stored.json, m, err, cap) == 0 ? 1 : -1;
+    library_model_free(&stored);
+    return rc;
+}
+
 static void show_encoder(const char *encoder_id, int64_t n, void *ctx)
 {
     status_ctx *s = ctx;
     printf("encoder %s: %lld embeddings\n", encoder_id, (long long)n);
-    library_model stored;
-    if (library_latest_model(s->lib, encoder_id, &stored) != 1) {
+    cull_model m;
+    int64_t trained_at;
+    int stale;
+    char err[256], age[64];
+    int found = latest_model(s, encoder_id, &m, &trained_at, &stale, err, sizeof err);
+    if (!found) {
         printf("  no model yet (cull train)\n");
         return;
     }
-    cull_model m;
-    char err[256], age[64];
-    describe_age((time_t)stored.created_at, age, sizeof age);
-    if (cull_model_from_json(stored.json, &m, err, sizeof err) == 0) {
-        printf("  model trained %s on %d keep + %d delete%s\n", age, m.n_keep, m.n_delete,
-               stored.label_version == s->label_version ? "" : " (labels changed since; rank will retrain)");
-        printf("  %s; cross-validated ROC-AUC %.3f, average precision %.3f, balanced accuracy %.3f\n",
-               cull_model_kind_name(m.kind), m.cv.auc, m.cv.ap, m.cv.bacc);
-        char effort[256];
-        trainer_effort_text(&m, effort, sizeof effort);
-        printf("  %s\n", effort);
-        cull_model_free(&m);
-    } else {
+    describe_age((time_t)trained_at, age, sizeof age);
+    if (found < 0) {
         printf("  model trained %s cannot be read: %s\n", age, err);
+        return;
     }
-    library_model_free(&stored);
+    printf("  model trained %s on %d keep + %d delete%s\n", age, m.n_keep, m.n_delete,
+           stale ? " (labels changed since; rank will retrain)" : "");
+    printf("  %s; cross-validated ROC-AUC %.3f, average precision %.3f, balanced accuracy %.3f\n",
+           cull_model_kind_name(m.kind), m.cv.auc, m.cv.ap, m.cv.bacc);
+    char effort[256];
+    trainer_effort_text(&m, effort, sizeof effort);
+    printf("  %s\n", effort);
+    cull_model_free(&m);
 }
 
 /* ---- --format json ---- */
@@ -89,20 +105,18 @@ static void encoder_json(const char *encoder_id, int64_t n, void *ctx)
 {
     status_ctx *s = ctx;
     json_t *model = json_null();
-    library_model stored;
     cull_model m;
+    int64_t trained_at;
+    int stale;
     char err[256];
-    if (library_latest_model(s->lib, encoder_id, &stored) == 1) {
-        if (cull_model_from_json(stored.json, &m, err, sizeof err) == 0) {
-            model = json_pack("{s:I, s:i, s:i, s:b, s:s, s:f, s:f, s:f}", "trained_at", (json_int_t)stored.created_at,
-                              "keep", m.n_keep, "delete", m.n_delete, "stale", stored.label_version != s->label_version,
-                              "kind", cull_model_kind_name(m.kind), "roc_auc", m.cv.auc, "average_precision", m.cv.ap,
-                              "balanced_accuracy", m.cv.bacc);
-            cull_model_free(&m);
-        } else {
-            model = json_pack("{s:I, s:s}", "trained_at", (json_int_t)stored.created_at, "unreadable", err);
-        }
-        library_model_free(&stored);
+    int found = latest_model(s, encoder_id, &m, &trained_at, &stale, err, sizeof err);
+    if (found > 0) {
+        model = json_pack("{s:I, s:i, s:i, s:b, s:s, s:f, s:f, s:f}", "trained_at", (json_int_t)trained_at, "keep",
+                          m.n_keep, "delete", m.n_delete, "stale", stale, "kind", cull_model_kind_name(m.kind), "roc_auc",
+                          m.cv.auc, "average_precision", m.cv.ap, "balanced_accuracy", m.cv.bacc);
+        cull_model_free(&m);
+    } else if (found < 0) {
+        model = json_pack("{s:I, s:s}", "trained_at", (json_int_t)trained_at, "unreadable", err);
     }
     json_array_append_new(s->json, json_pack("{s:s, s:I, s:o}", "encoder", encoder_id, "count", (json_int_t)n, "model", model));
 }
