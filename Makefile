@@ -35,7 +35,7 @@ FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 REPLAYS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps tests check demo bench clean help asan fuzz fuzzers
+.PHONY: all deps tests check demo bench clean help asan fuzz fuzzers mutate
 
 all: $(BUILD)/cull
 
@@ -147,6 +147,10 @@ demo: deps all
 bench: deps all $(BENCHES)
 	bench/run.sh $(BUILD)
 
+# Planted bugs (tests/mutants/*.patch) that the tests must notice; not part of check.
+mutate: deps
+	scripts/mutate.sh
+
 clean:
 	rm -rf build build-asan build-fuzz
 
@@ -155,6 +159,7 @@ help:
 	@echo "make check  install dependencies, build (plain and ASan/UBSan), run every test"
 	@echo "make bench  benchmarks; results in bench/results.txt"
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS (default 60) each"
+	@echo "make mutate plant each bug of tests/mutants and report the ones no test notices"
 	@echo "make        build build/cull"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -270,6 +270,8 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
         snprintf(err, errlen, "cross-validation failed (too few labels in some fold)");
         goto done;
     }
+    r->fold = fold;
+    fold = NULL;
     rc = 0;
 done:
     for (int l = 0; have_fin && l < L; l++) logreg_free(&fin[l]);
@@ -282,6 +284,6 @@ void select_result_free(select_result *r)
 {
     logreg_free(&r->lr);
     mlp_free(&r->mlp);
-    free(r->oof);
-    r->oof = NULL;
+    free(r->oof), free(r->fold);
+    r->oof = NULL, r->fold = NULL;
 }

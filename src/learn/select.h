@@ -54,6 +54,7 @@ typedef struct {
     logreg_model lr;           /* kind MODEL_LOGREG */
     mlp_model mlp;             /* kind MODEL_MLP */
     int folds;
+    int *fold;                 /* n: each row's fold in the cross-validation that gave oof and cv */
     double *oof;               /* n: out-of-fold P(delete) of the kept kind */
     metrics cv;                /* its metrics */
     double lambda, weight_decay;

@@ -174,3 +174,18 @@ check "... and its .trashinfo" grep -qx "Path=/elsewhere/victim.png" "$TRASH/inf
 check "our file went to the Trash under the next name" test ! -e "$D/victim.png" -a -e "$TRASH/files/victim.2.png"
 check "the interrupted row was settled (aborted), then the move logged" \
     test "$(sqlite3 "$db" "select group_concat(event) from (select event from action_log order by id)")" = "planned,aborted,planned,moved"
+
+# The order itself, read at a point the test controls: stopped at the entry of the claim (the
+# .trashinfo's link), the slot is already logged as planned and nothing is in the Trash under it.
+D=$T/order db=$T/order.db
+mkdir -p "$D"
+make_screenshot "$D/ordered.png" 10
+"$CULL" --db "$db" label --quiet delete "$D/ordered.png"
+CULL_DB="$db" stopped_at 1 calls=linkat apply --yes
+check "at the claim, the slot is already logged as planned" \
+    test "$(sqlite3 "$db" "select group_concat(event) from action_log where path = cast('$D/ordered.png' as blob)")" = planned
+check "... and not yet claimed" test ! -e "$TRASH/info/ordered.png.trashinfo"
+kill -9 "$STOPPED"
+wait "$STOPPED" 2>/dev/null
+run_cull --db "$db" apply --yes
+check "the next run settles the row and moves the file" test ! -e "$D/ordered.png" -a -e "$TRASH/files/ordered.png"

@@ -39,6 +39,26 @@ touch -d '2001-01-01' "$T/pics/sub/b.png"
 run_cull index "$T/pics"
 expect_match "a touched file is re-read (and recognised)" "$ERR" "0 indexed, 1 moved or copied"
 
+# A file replaced by rename with one of the same size and mtime (an editor's or a sync tool's
+# save): only its inode tells, and the new content must not inherit the old one's embedding or label.
+mkdir "$T/swap"
+png_same_size() { convert -size 64x48 "gradient:$2" -strip -define png:compression-level=0 -define png:color-type=2 "PNG:$1"; }
+png_same_size "$T/swap/pic.png" red-blue
+run_cull index "$T/swap"
+run_cull label delete "$T/swap/pic.png"
+png_same_size "$T/swap/.pic.png.new" green-yellow
+touch -r "$T/swap/pic.png" "$T/swap/.pic.png.new"
+before=$(stat -c '%s %y %i' "$T/swap/pic.png")
+mv "$T/swap/.pic.png.new" "$T/swap/pic.png"
+after=$(stat -c '%s %y %i' "$T/swap/pic.png")
+check "the swap keeps size and mtime, not the inode ($before; $after)" \
+    test "${before% *}" = "${after% *}" -a "${before##* }" != "${after##* }"
+run_cull index "$T/swap"
+expect_match "a same-size, same-mtime file swapped in by rename is read again" "$ERR" "1 indexed"
+path_sha=$(sql "select lower(hex(i.sha256)) from images i join paths p on p.image_id = i.id where p.path = cast('$T/swap/pic.png' as blob)")
+check "the path now holds the new content" test "$path_sha" = "$(sha256sum <"$T/swap/pic.png" | cut -d' ' -f1)"
+check "which carries no label of the old" test -z "$(sql "select l.label from labels l join paths p on p.image_id = l.image_id where p.path = cast('$T/swap/pic.png' as blob)")"
+
 run_cull index "$T/pics/notes.txt"
 expect_rc "a non-image named explicitly fails with status 1" 1
 expect_match "its error names the file and the reason" "$ERR" "notes.txt: not an image"

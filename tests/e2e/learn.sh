@@ -25,6 +25,14 @@ expect_match "train prints the effort curve" "$OUT" "first 10% / 30% / 50% of th
 auc=$(printf '%s' "$OUT" | awk '/^  ROC-AUC/ {print $2}')
 check "cross-validated ROC-AUC on a separable set is ≥ 0.9 (got $auc)" awk -v a="$auc" 'BEGIN {exit !(a >= 0.9)}'
 check "the model is stored with its encoder" test "$(sql "select encoder from models")" = lite-1
+# Training groups near-duplicates at the threshold cull dupes uses for the encoder: the same
+# number printed, stored in the model and used by dupes (a change at train's call site shows here).
+train_t=$(printf '%s' "$OUT" | grep -oP 'near-duplicates: .*cosine ≥ \K[0-9.]+')
+stored_t=$(sql "select json_extract(model, '$.selection.dupes_threshold') from models order by id desc limit 1")
+run_cull dupes
+dupes_t=$(printf '%s' "$ERR" | grep -oP 'cosine >= \K[0-9.]+(?=, lite-1)')
+check "train groups near-duplicates at dupes' threshold (train $train_t, stored $stored_t, dupes $dupes_t)" \
+    awk -v a="$train_t" -v b="$stored_t" -v c="$dupes_t" 'BEGIN {exit !(a != "" && c != "" && a == c + 0 && (b - c) ^ 2 < 1e-10)}'
 
 run_cull rank
 expect_rc "rank exits 0" 0

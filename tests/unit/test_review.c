@@ -45,6 +45,14 @@ static void test_token(void **state)
     memcpy(shorter, a, 63);
     shorter[63] = 0;
     assert_false(review_token_equal(shorter, a));
+    /* Every character counts, the last as much as the first (random tokens differ early). */
+    for (int at = 0; at < REVIEW_TOKEN_CHARS; at++) {
+        memcpy(b, a, sizeof a);
+        b[at] = a[at] == '0' ? '1' : '0';
+        assert_false(review_token_equal(b, a));
+    }
+    memcpy(b, a, sizeof a);
+    assert_true(review_token_equal(b, a));   /* an equal copy, not the same pointer */
 }
 
 static void test_hosts(void **state)
@@ -103,6 +111,15 @@ static void test_guard(void **state)
     assert_int_equal(review_guard_check(&g, &r), GUARD_BAD_ORIGIN);
     r.origin = "https://127.0.0.1:8080";
     assert_int_equal(review_guard_check(&g, &r), GUARD_BAD_ORIGIN);
+    /* Origins that share the Host's beginning, or that it shares, are other origins: the
+       comparison is whole, not a prefix either way (with no Sec-Fetch-Site to fall back on). */
+    const char *prefixes[] = {"http://127.0.0.1", "http://127.0.0.1:80", "http://127.0.0.1:808", "http://",
+                              "http://127.0.0.1:80800", "http://127.0.0.1:8080.evil.example", "http://127.0.0.1:8080/"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++) {
+        r.origin = prefixes[i];
+        assert_null(r.sec_fetch_site);
+        assert_int_equal(review_guard_check(&g, &r), GUARD_BAD_ORIGIN);
+    }
     r.origin = NULL;                                    /* curl: no browser marks at all */
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
     r.sec_fetch_site = "cross-site";

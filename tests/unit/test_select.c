@@ -278,6 +278,10 @@ static void test_select_groups_and_choice(void **state)
     assert_int_equal(select_fit(&d, &o, &res, err, sizeof err), 0);
     assert_true(res.near_groups >= 36 && res.near_groups <= 40);   /* the 40 planted pairs (a few may chain) */
     assert_true(res.near_rows >= 2 * res.near_groups);
+    /* The promise: a picture and its near-duplicate never in training and test at once, in the
+       folds the metrics really came from (not only in the groups handed to the fold call). */
+    assert_false(res.near_dropped);
+    for (int i = 9; i < N; i += 10) assert_int_equal(res.fold[i], res.fold[i - 1]);
     assert_int_equal(res.kind, MODEL_MLP);
     assert_true(res.auc_mlp > res.auc_logreg + 0.2);
     assert_true(isfinite(res.auc_exact_groups));

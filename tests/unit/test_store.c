@@ -100,6 +100,15 @@ static void test_paths_labels_and_rows(void **state)
     assert_int_equal(library_label_version(lib), v0 + 1);
     assert_int_equal(library_set_label(lib, id, LABEL_DELETE, "cli"), 0);
     assert_int_equal(library_label_version(lib), v0 + 1); /* no change, no new version */
+    /* A relabel takes effect both ways (the stored label, not only the version, changes). */
+    library_counts c;
+    assert_int_equal(library_set_label(lib, id, LABEL_KEEP, "cli"), 0);
+    assert_int_equal(library_counts_get(lib, &c), 0);
+    assert_true(c.keep == 1 && c.del == 0);
+    assert_int_equal(library_set_label(lib, id, LABEL_DELETE, "review"), 0);
+    assert_int_equal(library_counts_get(lib, &c), 0);
+    assert_true(c.keep == 0 && c.del == 1);
+    assert_int_equal(library_label_version(lib), v0 + 3);
 
     int per_path = 0, per_image = 0;
     assert_int_equal(library_each_row(lib, "enc-1", 1, count_rows, &per_path), 0);
@@ -115,7 +124,6 @@ static void test_paths_labels_and_rows(void **state)
     assert_int_equal(per_path, 0);
     assert_int_equal(per_image, 1); /* a deleted file still teaches the model */
 
-    library_counts c;
     assert_int_equal(library_counts_get(lib, &c), 0);
     assert_int_equal(c.del, 1);
     assert_int_equal(c.paths_missing, 2);
