@@ -68,6 +68,16 @@ static const char *SCHEMA_V2 =
 /* v3: the library's own choices, as text (e.g. which encoder its commands use). */
 static const char *SCHEMA_V3 = "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
+file_stamp file_stamp_of(const struct stat *st)
+{
+    return (file_stamp){st->st_size, fs_mtime_ns(st), (int64_t)st->st_ino, (int64_t)st->st_dev};
+}
+
+int file_stamp_equal(const file_stamp *a, const file_stamp *b)
+{
+    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->inode == b->inode && a->dev == b->dev;
+}
+
 /* The words for a write refused because the file was opened read-only. */
 static int refused_read_only(library *lib, const char *what)
 {

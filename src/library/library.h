@@ -26,6 +26,12 @@ typedef struct {
     int64_t size, mtime_ns, inode, dev;
 } file_stamp;
 
+struct stat;
+/* A file's stamp from its stat. Two equal stamps mean "unchanged since": a rewrite changes the
+   size or mtime, a replacement by rename the inode (even with the same size and mtime). */
+file_stamp file_stamp_of(const struct stat *st);
+int file_stamp_equal(const file_stamp *a, const file_stamp *b);
+
 typedef enum {
     LIBRARY_CREATE,     /* create the file (and its folder) when missing: commands that add to it */
     LIBRARY_EXISTING,   /* the file must exist: "no library at PATH (...)" otherwise */

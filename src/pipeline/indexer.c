@@ -118,16 +118,6 @@ static void load_hash(const uint8_t sha[32], int64_t image_id, void *ctx)
     g_hash_table_insert(r->hashes, g_memdup2(sha, 32), g_memdup2(&image_id, sizeof image_id));
 }
 
-static file_stamp stamp_of(const struct stat *st)
-{
-    return (file_stamp){st->st_size, fs_mtime_ns(st), (int64_t)st->st_ino, (int64_t)st->st_dev};
-}
-
-static int same_stamp(const file_stamp *a, const file_stamp *b)
-{
-    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->inode == b->inode && a->dev == b->dev;
-}
-
 static int named_like_image(const char *path)
 {
     static const char *const EXT[] = {
@@ -164,9 +154,9 @@ static void found_file(const char *path, const struct stat *st, int explicit, vo
 {
     run *r = ctx;
     known_path *k = g_hash_table_lookup(r->paths, path);
-    file_stamp now = stamp_of(st);
+    file_stamp now = file_stamp_of(st);
     if (k) k->seen = 1;
-    if (k && k->has_embedding && same_stamp(&k->st, &now)) {
+    if (k && k->has_embedding && file_stamp_equal(&k->st, &now)) {
         r->sum->found++;
         r->sum->unchanged++;
         call_on_file(r, path, k->image_id);
@@ -373,7 +363,7 @@ static int store(run *r, result *res)
     }
     s->found++;
     if (res->job->from_trash) return 0;
-    file_stamp st = stamp_of(&res->st);
+    file_stamp st = file_stamp_of(&res->st);
     if (library_put_path(r->lib, path, res->image_id, &st)) return -1;
     return call_on_file(r, path, res->image_id);
 }

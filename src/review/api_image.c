@@ -9,24 +9,24 @@
 #include "review/api.h"
 #include "review/thumbs.h"
 
-/* An image's present paths, strdup'd. */
+/* An image's present paths (strdup'd) with their stamps. */
 typedef struct {
-    char **paths;
+    thumbs_file *files;
     int n, cap;
-} path_list;
+} file_list;
 
 static int add_path(const char *path, const file_stamp *st, void *ctx)
 {
-    path_list *l = ctx;
+    file_list *l = ctx;
     if (l->n == l->cap) {
         int cap = l->cap ? 2 * l->cap : 4;
-        char **grown = realloc(l->paths, (size_t)cap * sizeof *grown);
+        thumbs_file *grown = realloc(l->files, (size_t)cap * sizeof *grown);
         if (!grown) return 1;
-        l->paths = grown;
+        l->files = grown;
         l->cap = cap;
     }
-    if (!(l->paths[l->n] = strdup(path))) return 1;
-    l->n++;
+    if (!(l->files[l->n].path = strdup(path))) return 1;
+    l->files[l->n++].st = *st;
     return 0;
 }
 
@@ -39,18 +39,18 @@ static int get_image(review_session *s, int64_t id, const char *size, review_rep
     pthread_mutex_unlock(&s->lock);
     if (!known) return reply_error(r, 404, "no image %lld in this review", (long long)id);
     review_image img;
-    path_list files = {0};
+    file_list files = {0};
     pthread_mutex_lock(&s->db_lock);
     int found = review_image_get(s->lib, id, &img);
     if (found == 1 && review_image_files(s->lib, id, add_path, &files)) found = -1;
     pthread_mutex_unlock(&s->db_lock);
     char err[512];
     thumbs_jpeg jpeg;
-    int rc = found == 1 ? thumbs_get(s->thumbs_dir, img.sha256, side, files.paths,
-                                     files.n, &jpeg, err, sizeof err)
+    int rc = found == 1 ? thumbs_get(s->thumbs_dir, img.sha256, side, files.files, files.n, &jpeg, err,
+                                     sizeof err)
                         : found == 0 ? 1 : -1;
-    for (int i = 0; i < files.n; i++) free(files.paths[i]);
-    free(files.paths);
+    for (int i = 0; i < files.n; i++) free(files.files[i].path);
+    free(files.files);
     if (found < 0) return reply_error(r, 500, "library failed");
     if (rc == 1) return reply_error(r, 404, "%s", found ? err : "no such image");
     if (rc < 0) return reply_error(r, 500, "%s", err);
@@ -59,7 +59,7 @@ static int get_image(review_session *s, int64_t id, const char *size, review_rep
     r->fd = jpeg.fd;
     r->body = (char *)jpeg.buf;
     r->len = jpeg.len;
-    r->cache = "private, max-age=86400";    /* an id's content never changes */
+    r->cache = "private, no-cache";    /* the browser asks again: the file may be gone since */
     return 0;
 }
 

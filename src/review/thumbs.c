@@ -63,15 +63,8 @@ static int store(const char *path, const void *jpeg, size_t len)
     snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0) return -1;
-    const uint8_t *p = jpeg;
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(fd, p + done, len - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += (size_t)n;
-    }
-    if (close(fd) || done != len || rename(tmp, path)) {
+    int failed = fs_write_all(fd, jpeg, len);
+    if (close(fd) || failed || rename(tmp, path)) {
         unlink(tmp);
         return -1;
     }
@@ -90,7 +83,19 @@ static int read_matching(const char *path, const uint8_t sha[32], file_buffer *f
     return -1;
 }
 
-int thumbs_get(const char *dir, const uint8_t sha[32], int side, char *const *paths, int n_paths,
+/* 1 when some file is, by its stat, as it was indexed: its content is still the image's. */
+static int unchanged_file(const thumbs_file *files, int n)
+{
+    struct stat st;
+    for (int i = 0; i < n; i++) {
+        if (stat(files[i].path, &st)) continue;
+        file_stamp now = file_stamp_of(&st);
+        if (file_stamp_equal(&now, &files[i].st)) return 1;
+    }
+    return 0;
+}
+
+int thumbs_get(const char *dir, const uint8_t sha[32], int side, const thumbs_file *files, int n_files,
                thumbs_jpeg *out, char *err, size_t errlen)
 {
     out->fd = -1;
@@ -98,7 +103,7 @@ int thumbs_get(const char *dir, const uint8_t sha[32], int side, char *const *pa
     out->len = 0;
     char cached[FS_PATH_MAX];
     cache_path(dir, sha, side, cached, sizeof cached);
-    if (open_cached(cached, out) == 0) return 0;
+    if (unchanged_file(files, n_files) && open_cached(cached, out) == 0) return 0;
 
     /* Reading, hashing and decoding hold a whole file in memory: a few at a time. */
     pthread_once(&decoders_once, decoders_init);
@@ -106,13 +111,15 @@ int thumbs_get(const char *dir, const uint8_t sha[32], int side, char *const *pa
     file_buffer fb;
     int i = 0;
     snprintf(err, errlen, "no file holds this image any more");
-    for (; i < n_paths; i++)
-        if (read_matching(paths[i], sha, &fb, err, errlen) == 0) break;
+    for (; i < n_files; i++)
+        if (read_matching(files[i].path, sha, &fb, err, errlen) == 0) break;
     void *jpeg = NULL;
     size_t len = 0;
-    int rc = i == n_paths ? 1 : media_render_jpeg(fb.data, fb.len, side, JPEG_QUALITY, &jpeg, &len, err, errlen);
-    if (i < n_paths) file_buffer_free(&fb);
+    int rc = i == n_files ? 1 : open_cached(cached, out) == 0 ? 2 /* the content is there: the cache serves */
+                          : media_render_jpeg(fb.data, fb.len, side, JPEG_QUALITY, &jpeg, &len, err, errlen);
+    if (i < n_files) file_buffer_free(&fb);
     sem_post(&decoders);
+    if (rc == 2) return 0;
     if (rc) return rc;
     if (store(cached, jpeg, len) == 0 && open_cached(cached, out) == 0) {
         g_free(jpeg);

@@ -5,7 +5,9 @@
  *
  * A file is used only while its content still hashes to the image's SHA-256 (the file at a known
  * path may have changed since it was indexed), so the page never shows bytes other than the
- * labelled image's. Upright from EXIF, sRGB, alpha flattened onto white, never enlarged.
+ * labelled image's; a cached rendering is served only while some path still holds the image (its
+ * stat unchanged since it was indexed, or else its content hashed again), so a deleted or replaced
+ * file is no longer shown. Upright from EXIF, sRGB, alpha flattened onto white, never enlarged.
  * At most THUMBS_PARALLEL files are read and decoded at once, however many requests come in.
  */
 #ifndef CULL_REVIEW_THUMBS_H
@@ -13,6 +15,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "library/library.h"
 
 #define THUMBS_STRIP_SIDE 320
 #define THUMBS_DISPLAY_SIDE 1600
@@ -27,10 +31,16 @@ typedef struct {
     int64_t len;
 } thumbs_jpeg;
 
+/* A path of the image and its stamp when it was indexed. */
+typedef struct {
+    char *path;
+    file_stamp st;
+} thumbs_file;
+
 /* The JPEG of image sha at most side pixels wide and high, from the cache or made from the first
-   of paths whose content matches.
-   0 with out filled; 1 when no path holds the image's content any more; -1 with err. */
-int thumbs_get(const char *dir, const uint8_t sha256[32], int side, char *const *paths, int n_paths,
+   of files whose content matches.
+   0 with out filled; 1 when no file holds the image's content any more; -1 with err. */
+int thumbs_get(const char *dir, const uint8_t sha256[32], int side, const thumbs_file *files, int n_files,
                thumbs_jpeg *out, char *err, size_t errlen);
 
 #endif

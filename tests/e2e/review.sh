@@ -108,6 +108,19 @@ check "thumbnails are small" test "$(identify -format '%w' "$T/body")" -le 320
 echo "changed" >>"$T/pics/incoming/photo16.jpg"
 changed=$(id_of "$T/pics/incoming/photo16.jpg")
 check "a file changed since indexing is not shown as the image" test "$(status /api/image/$changed/display)" = 404
+# A rendering in the cache is served only while a file still holds the image.
+gone=$(id_of "$T/pics/incoming/photo15.jpg") swapped=$(id_of "$T/pics/incoming/photo14.jpg")
+check "before: a display image is served (and cached)" test "$(status /api/image/$gone/display)" = 200
+status /api/image/$swapped/thumb >/dev/null
+mkdir "$T/aside"
+mv "$T/pics/incoming/photo15.jpg" "$T/aside/"
+check "a deleted file's cached rendering is no longer served" test "$(status /api/image/$gone/display)" = 404
+mv "$T/pics/incoming/photo14.jpg" "$T/aside/"
+make_photo "$T/pics/incoming/photo14.jpg" 99 320x240
+check "nor one of a file replaced by another picture" test "$(status /api/image/$swapped/thumb)" = 404
+mv "$T/aside/photo15.jpg" "$T/aside/photo14.jpg" "$T/pics/incoming/"
+check "put back, both are served again" \
+    test "$(status /api/image/$gone/display) $(status /api/image/$swapped/thumb)" = "200 200"
 
 # Decisions through the API: stored at once with source "review"; undo restores the old label.
 shot11=$(id_of "$T/pics/incoming/shot11.png")
