@@ -22,10 +22,12 @@ static int split_host(const char *host, char *name, size_t cap, long *port)
     memcpy(name, host, n);
     name[n] = 0;
     *port = -1;
-    if (colon) {
-        char *end;
-        *port = strtol(colon + 1, &end, 10);
-        if (end == colon + 1 || *end || *port < 0 || *port > 65535) return -1;
+    if (colon) {    /* 1 to 5 digits, no sign, no leading zero */
+        const char *digits = colon + 1;
+        size_t len = strlen(digits);
+        if (len == 0 || len > 5 || strspn(digits, "0123456789") != len || digits[0] == '0') return -1;
+        *port = strtol(digits, NULL, 10);
+        if (*port > 65535) return -1;
     }
     return 0;
 }
@@ -69,6 +71,7 @@ static int is_page_load(const review_request *r)
 
 guard_verdict review_guard_check(const review_guard *g, const review_request *r)
 {
+    if (r->malformed) return GUARD_MALFORMED;
     if (!review_host_allowed(g, r->host)) return GUARD_BAD_HOST;
     if (r->origin) {
         /* The Host header passed, so this one comparison means "same origin". */
@@ -77,9 +80,9 @@ guard_verdict review_guard_check(const review_guard *g, const review_request *r)
     const char *site = r->sec_fetch_site;
     if (site && strcmp(site, "same-origin") && strcmp(site, "none") && !is_page_load(r)) return GUARD_CROSS_SITE;
     if (!strcmp(r->method, "POST") && !r->origin && site && strcmp(site, "same-origin")) return GUARD_CROSS_SITE;
-    if (review_token_equal(r->cookie_token, g->token) || review_token_equal(r->header_token, g->token) ||
-        review_token_equal(r->query_token, g->token))
-        return GUARD_OK;
+    if (review_token_equal(r->header_token, g->token) || review_token_equal(r->query_token, g->token)) return GUARD_OK;
+    for (int i = 0; i < r->n_cookie_tokens; i++)
+        if (review_token_equal(r->cookie_tokens[i], g->token)) return GUARD_OK;
     return GUARD_NO_TOKEN;
 }
 
@@ -91,6 +94,7 @@ const char *review_guard_reason(guard_verdict v)
     case GUARD_BAD_ORIGIN: return "requests from another origin are refused";
     case GUARD_CROSS_SITE: return "cross-site requests are refused";
     case GUARD_NO_TOKEN: return "missing or wrong token: open the URL that cull review printed";
+    case GUARD_MALFORMED: return "malformed request";
     }
     return "refused";
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <microhttpd.h>
 
@@ -101,6 +102,48 @@ static enum MHD_Result token_to_cookie(review_server *srv, struct MHD_Connection
     return rc;
 }
 
+/* What on_request reads from the headers before the guard: every value of our cookie and how
+   often each header the guard relies on was sent. */
+#define MAX_COOKIES 8
+static const char *const SINGLE_HEADERS[] = {"Host", "Origin", "Sec-Fetch-Site", "X-Cull-Token", "Content-Length"};
+#define N_SINGLE (sizeof SINGLE_HEADERS / sizeof *SINGLE_HEADERS)
+
+typedef struct {
+    const char *cookie_name;
+    const char *cookies[MAX_COOKIES];
+    int n_cookies, too_many_cookies;
+    int seen[N_SINGLE];
+} header_scan;
+
+static enum MHD_Result scan_value(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    header_scan *h = cls;
+    if (kind == MHD_COOKIE_KIND && !strcmp(key, h->cookie_name)) {
+        if (h->n_cookies < MAX_COOKIES) h->cookies[h->n_cookies++] = value;
+        else h->too_many_cookies = 1;
+    } else if (kind == MHD_HEADER_KIND) {
+        for (size_t i = 0; i < N_SINGLE; i++)
+            if (!strcasecmp(key, SINGLE_HEADERS[i])) h->seen[i]++;
+    }
+    return MHD_YES;
+}
+
+/* NULL, or what is wrong with the request's syntax: a header the guard relies on sent twice (which
+   copy would a proxy or a browser have meant?), a token cut short by a NUL, too many cookies. */
+static const char *malformed(struct MHD_Connection *c, header_scan *h)
+{
+    MHD_get_connection_values(c, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_COOKIE_KIND), scan_value, h);
+    for (size_t i = 0; i < N_SINGLE; i++)
+        if (h->seen[i] > 1) return "a security header was sent twice";
+    if (h->too_many_cookies) return "too many cookies of the same name";
+    const char *token;
+    size_t len;
+    if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "token", 5, &token, &len) == MHD_YES && token &&
+        strlen(token) != len)
+        return "a NUL in the token";
+    return NULL;
+}
+
 static const char *query_arg(void *conn, const char *name)
 {
     return MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, name);
@@ -137,16 +180,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!ctx) {     /* headers are in: decide before reading any body */
         if (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "POST"))
             return refuse(c, 405, "method not allowed");
+        header_scan h = {.cookie_name = srv->cookie_name};
         review_request rq = {
-            method, url,
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
-            MHD_lookup_connection_value(c, MHD_COOKIE_KIND, srv->cookie_name),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Cull-Token"),
-            query_arg(c, "token"),
+            .method = method,
+            .path = url,
+            .host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"),
+            .origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin"),
+            .sec_fetch_site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
+            .header_token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Cull-Token"),
+            .query_token = query_arg(c, "token"),
+            .malformed = malformed(c, &h),
         };
+        rq.cookie_tokens = h.cookies;
+        rq.n_cookie_tokens = h.n_cookies;
         guard_verdict v = review_guard_check(&srv->guard, &rq);
+        if (v == GUARD_MALFORMED) return refuse(c, 400, rq.malformed);
         if (v != GUARD_OK) return refuse(c, 403, review_guard_reason(v));
         if (!(ctx = calloc(1, sizeof *ctx))) return MHD_NO;
         *con_cls = ctx;

@@ -89,6 +89,27 @@ check "a write from the page's own origin is accepted" \
     test "$(status /api/skip -H "Origin: http://127.0.0.1:$PORT" -d "{\"id\":$photo1}")" = 200
 check "PUT is not allowed" test "$(status /api/state -X PUT)" = 405
 
+# Strict parsing, and every cookie of our name.
+# raw_status HEADER_LINES: the status of GET /api/state with these header lines, as sent (curl
+# folds a repeated Host into one).
+raw_status() {
+    exec 3<>"/dev/tcp/127.0.0.1/$PORT"
+    printf 'GET /api/state HTTP/1.1\r\n%bX-Cull-Token: %s\r\nConnection: close\r\n\r\n' "$1" "$TOKEN" >&3
+    head -1 <&3 | cut -d' ' -f2
+    exec 3<&-
+}
+check "the raw request answers (200)" test "$(raw_status "Host: 127.0.0.1:$PORT\r\n")" = 200
+check "a Host sent twice is refused (400)" \
+    test "$(raw_status "Host: 127.0.0.1:$PORT\r\nHost: 127.0.0.1:$PORT\r\n")" = 400
+check "an Origin sent twice is refused" test "$(status /api/skip -H "Origin: http://127.0.0.1:$PORT" \
+    -H "Origin: http://evil.example" -d "{\"id\":$photo1}")" = 400
+check "a port with a leading zero is refused" test "$(status /api/state -H "Host: 127.0.0.1:0$PORT")" = 403
+check "a token cut short by a NUL is refused" test "$(bare_status "/api/state?token=$TOKEN%00x")" = 400
+check "a shadowing cookie sent first does not lock the page out" \
+    test "$(bare_status /api/state -H "Cookie: cull_review_$PORT=bad; cull_review_$PORT=$TOKEN")" = 200
+check "wrong cookies alone are still refused" \
+    test "$(bare_status /api/state -H "Cookie: cull_review_$PORT=bad; cull_review_$PORT=worse")" = 403
+
 # Images: by library id only.
 check "an image by id is a JPEG" sh -c "test \"\$(curl -s -o '$T/img' -w '%{content_type}' -H 'X-Cull-Token: $TOKEN' '$BASE/api/image/$photo1/display')\" = image/jpeg && file '$T/img' | grep -q JPEG"
 check "an image by path parameter does not exist" test "$(status "/api/image?path=$T/pics/kept/photo1.jpg")" = 404

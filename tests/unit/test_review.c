@@ -24,9 +24,12 @@
 
 #define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
+static const char *const COOKIE[] = {TOKEN};
+
 static review_request get(const char *path, const char *host)
 {
-    return (review_request){"GET", path, host, NULL, NULL, TOKEN, NULL, NULL};   /* the cookie carries it */
+    /* the cookie carries the token */
+    return (review_request){.method = "GET", .path = path, .host = host, .cookie_tokens = COOKIE, .n_cookie_tokens = 1};
 }
 
 static void test_token(void **state)
@@ -86,7 +89,7 @@ static void test_guard(void **state)
     review_guard g = {8080, 1, NULL, "", TOKEN};
     review_request r = get("/api/state", "127.0.0.1:8080");
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
-    r.cookie_token = NULL;
+    r.n_cookie_tokens = 0;
     assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
     r.header_token = TOKEN;
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
@@ -133,9 +136,37 @@ static void test_guard(void **state)
     r = get("/", "127.0.0.1:8080");                     /* the page may be opened from a link */
     r.sec_fetch_site = "cross-site";
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
-    r.cookie_token = NULL;
+    r.n_cookie_tokens = 0;
     assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
-    for (guard_verdict v = GUARD_OK; v <= GUARD_NO_TOKEN; v++) assert_non_null(review_guard_reason(v));
+    for (guard_verdict v = GUARD_OK; v <= GUARD_MALFORMED; v++) assert_non_null(review_guard_reason(v));
+}
+
+/* A page on another port of 127.0.0.1 sets one more cookie of our name with a narrower Path: the
+   browser sends it first, and the right one after it must still count. */
+static void test_shadowed_cookie(void **state)
+{
+    review_guard g = {8080, 1, NULL, "", TOKEN};
+    const char *const shadowed[] = {"bad", TOKEN}, *const only_bad[] = {"bad", "worse"};
+    review_request r = get("/api/state", "127.0.0.1:8080");
+    r.cookie_tokens = shadowed;
+    r.n_cookie_tokens = 2;
+    assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
+    r.cookie_tokens = only_bad;
+    assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
+    r.malformed = "a security header was sent twice";     /* the server's finding wins */
+    r.cookie_tokens = COOKIE;
+    r.n_cookie_tokens = 1;
+    assert_int_equal(review_guard_check(&g, &r), GUARD_MALFORMED);
+}
+
+/* Ports are 1–5 digits: no sign, no leading zero, no space. */
+static void test_strict_ports(void **state)
+{
+    review_guard g = {8080, 1, NULL, "", TOKEN};
+    const char *odd[] = {"127.0.0.1:08080", "127.0.0.1:+8080", "127.0.0.1: 8080", "127.0.0.1:8080 ", "127.0.0.1:",
+                         "127.0.0.1:000008080", "[::1]:08080", "127.0.0.1:-8080"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) assert_false(review_host_allowed(&g, odd[i]));
+    assert_true(review_host_allowed(&g, "127.0.0.1:8080"));
 }
 
 static review_item item(int64_t id, double p, int label, const char *path)
@@ -261,6 +292,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token),        cmocka_unit_test(test_hosts),  cmocka_unit_test(test_guard),
+        cmocka_unit_test(test_shadowed_cookie), cmocka_unit_test(test_strict_ports),
         cmocka_unit_test(test_queues),       cmocka_unit_test(test_folder_order),
         cmocka_unit_test(test_assets),       cmocka_unit_test(test_review_queries),
     };
