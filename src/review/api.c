@@ -12,6 +12,7 @@
 
 #include "library/review_queries.h"
 #include "review/learner.h"
+#include "review/token.h"
 #include "util/fsutil.h"
 
 #define QUEUE_MAX_LIMIT 200
@@ -89,7 +90,10 @@ static json_t *item_json(review_session *s, const review_item *it)
     const char *base = fs_basename(it->path);
     size_t dn = (size_t)(base - it->path);
     snprintf(folder, sizeof folder, "%.*s", (int)(dn > 1 ? dn - 1 : dn), it->path);
-    return json_pack("{s:I, s:o, s:s?, s:o, s:o, s:o, s:I, s:i, s:i, s:s, s:s, s:s}", "id", (json_int_t)it->id, "p",
+    char sig[REVIEW_TOKEN_CHARS + 1];
+    review_image_sig(s->token, (long long)it->id, sig);
+    return json_pack("{s:I, s:s, s:o, s:s?, s:o, s:o, s:o, s:I, s:i, s:i, s:s, s:s, s:s}", "id", (json_int_t)it->id,
+                     "sig", sig, "p",
                      isnan(it->p) ? json_null() : json_real(it->p), "label", label_name(img.label), "path",
                      api_path(it->path), "name", api_path(base), "folder", api_path(folder), "bytes",
                      (json_int_t)img.meta.bytes, "width", img.meta.width, "height", img.meta.height, "format",

@@ -62,11 +62,35 @@ int review_host_allowed(const review_guard *g, const char *host)
     return 0;
 }
 
-/* The page itself may be opened from anywhere (a link in a terminal or a chat): it needs the
-   token, does nothing by itself, and its cookie is SameSite=Strict. */
+static int is_read(const review_request *r)
+{
+    return !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
+}
+
+/* The page itself may be opened from anywhere (a link in a terminal, a chat, a file): it holds no
+   data and does nothing without the token it finds in its own URL. */
 static int is_page_load(const review_request *r)
 {
-    return !strcmp(r->method, "GET") && !strcmp(r->path, "/");
+    return is_read(r) && !strcmp(r->path, "/");
+}
+
+/* The page's own files, the same for everyone. */
+static int is_public(const review_request *r)
+{
+    return is_page_load(r) || (is_read(r) && !strncmp(r->path, "/assets/", 8));
+}
+
+/* A GET of /api/image/ID/SIZE whose ?sig= signs ID. */
+static int signed_image(const review_guard *g, const review_request *r)
+{
+    static const char PREFIX[] = "/api/image/";
+    if (!is_read(r) || !r->query_sig || strncmp(r->path, PREFIX, sizeof PREFIX - 1)) return 0;
+    const char *digits = r->path + sizeof PREFIX - 1;
+    size_t n = strspn(digits, "0123456789");
+    if (n == 0 || n > 18 || digits[n] != '/' || digits[0] == '0') return 0;
+    char sig[REVIEW_TOKEN_CHARS + 1];
+    review_image_sig(g->token, strtoll(digits, NULL, 10), sig);
+    return review_token_equal(r->query_sig, sig);
 }
 
 guard_verdict review_guard_check(const review_guard *g, const review_request *r)
@@ -80,9 +104,9 @@ guard_verdict review_guard_check(const review_guard *g, const review_request *r)
     const char *site = r->sec_fetch_site;
     if (site && strcmp(site, "same-origin") && strcmp(site, "none") && !is_page_load(r)) return GUARD_CROSS_SITE;
     if (!strcmp(r->method, "POST") && !r->origin && site && strcmp(site, "same-origin")) return GUARD_CROSS_SITE;
-    if (review_token_equal(r->header_token, g->token) || review_token_equal(r->query_token, g->token)) return GUARD_OK;
-    for (int i = 0; i < r->n_cookie_tokens; i++)
-        if (review_token_equal(r->cookie_tokens[i], g->token)) return GUARD_OK;
+    if (is_public(r) || review_token_equal(r->header_token, g->token) || review_token_equal(r->query_token, g->token) ||
+        signed_image(g, r))
+        return GUARD_OK;
     return GUARD_NO_TOKEN;
 }
 

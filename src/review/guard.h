@@ -8,11 +8,16 @@
  *  - Origin, when sent, must be this very origin (cross-site writes and reads by script).
  *  - Sec-Fetch-Site, when sent, must be same-origin or none (a navigation the user started),
  *    except for loading the page itself; so a site on another port of 127.0.0.1 (same-site to a
- *    browser) cannot even load an image with the cookie.
+ *    browser) cannot even load an image.
  *  - A write (POST) carries an Origin or at least no cross-site mark.
- *  - The token, from the cookie the first page load set, an X-Cull-Token header, or ?token=. Every
- *    cookie of our name counts (a page on another port of the same host can set one more of it,
- *    with a narrower Path that the browser sends first; it must not lock the page out).
+ *  - The page (GET /) and its built-in assets are served without the token: they hold no data.
+ *    The page takes the token from the URL it was opened with, keeps it in the tab's
+ *    sessionStorage (this origin only) and sends it as an X-Cull-Token header. No cookie is used:
+ *    browsers send cookies to every port of a host, so a cookie would hand the token to any other
+ *    service on 127.0.0.1 the browser visits.
+ *  - Everything under /api/ needs the token: the X-Cull-Token header or ?token= (scripts). An
+ *    image (GET /api/image/ID/...) may instead carry ?sig=, the signature of that one id
+ *    (token.h), since an <img> cannot send a header.
  *  - Strict parsing: a Host, Origin, Sec-Fetch-Site, X-Cull-Token or Content-Length header sent
  *    twice, a port with a sign or a leading zero, a token with a NUL in it: refused (the server
  *    notes what it saw in `malformed`).
@@ -33,9 +38,7 @@ typedef struct {
     const char *method;          /* "GET", "POST", ... */
     const char *path;            /* URL path without the query */
     const char *host, *origin, *sec_fetch_site;     /* headers, NULL when absent */
-    const char *header_token, *query_token;
-    const char *const *cookie_tokens;               /* every value of our cookie, in the order sent */
-    int n_cookie_tokens;
+    const char *header_token, *query_token, *query_sig;
     const char *malformed;       /* NULL, or what the server found wrong with the request's syntax */
 } review_request;
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "review/server.h"
 #include "review/session.h"
 #include "review/token.h"
+#include "util/fsutil.h"
 #include "util/plural.h"
 
 extern char **environ;
@@ -112,15 +114,43 @@ static int listen_on(const char *addr, int port, int *bound_port, int *ipv6, cha
     return fd;
 }
 
-/* xdg-open URL in the background, its output silenced. The pid, or -1. */
-static pid_t open_browser(const char *url)
+/* A page that sends the browser on to url, in a folder only this user may enter, so the token
+   is never on a command line (`ps` shows every process's arguments to every user). Its folder
+   goes in dir (remove it when done). 0, or -1 with the reason printed. */
+static int write_opener(const char *url, char *dir, size_t cap, char *page, size_t page_cap)
 {
+    const char *runtime = getenv("XDG_RUNTIME_DIR");
+    snprintf(dir, cap, "%s/cull-review-XXXXXX", runtime && runtime[0] == '/' ? runtime : "/tmp");
+    if (!mkdtemp(dir)) {    /* mode 0700 */
+        fprintf(stderr, "cull review: cannot make a private folder for --open (%s); open the URL yourself\n",
+                strerror(errno));
+        dir[0] = 0;
+        return -1;
+    }
+    snprintf(page, page_cap, "%s/open.html", dir);
+    char html[512];
+    int n = snprintf(html, sizeof html,
+                     "<!doctype html><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">"
+                     "<meta http-equiv=\"refresh\" content=\"0;url=%s\"><title>cull review</title>"
+                     "<a href=\"%s\">Open cull review</a>\n", url, url);
+    if (fs_write_file(page, html, (size_t)n) || chmod(page, 0600)) {
+        fprintf(stderr, "cull review: cannot write %s (%s); open the URL yourself\n", page, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* xdg-open of the opener page in the background, its output silenced. The pid, or -1. */
+static pid_t open_browser(const char *url, char *dir, size_t cap)
+{
+    char page[FS_PATH_MAX];
+    if (write_opener(url, dir, cap, page, sizeof page)) return -1;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
     pid_t pid;
-    char *argv[] = {"xdg-open", (char *)url, NULL};
+    char *argv[] = {"xdg-open", page, NULL};
     int rc = posix_spawnp(&pid, "xdg-open", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc) {
@@ -170,6 +200,7 @@ int review_run(const review_options *o)
         release_signals(&sig);
         return 1;
     }
+    s.token = token;
     gethostname(machine, sizeof machine - 1);
     review_guard g = {port, o->listen == NULL, o->listen, machine, token};
     if (!(learn = learner_start(&s, err, sizeof err)) ||
@@ -190,10 +221,12 @@ int review_run(const review_options *o)
     printf("%s\n", url);
     fflush(stdout);
     fprintf(stderr, "cull review: open the URL above; Ctrl-C stops\n");
-    pid_t browser = o->open_browser ? open_browser(url) : -1;
+    char opener_dir[FS_PATH_MAX] = "";
+    pid_t browser = o->open_browser ? open_browser(url, opener_dir, sizeof opener_dir) : -1;
     wait_for_signal();
     fprintf(stderr, "cull review: stopping\n");
     if (browser > 0) waitpid(browser, NULL, WNOHANG);
+    if (opener_dir[0]) fs_remove_tree(opener_dir);
     rc = 0;
 stop:
     server_stop(srv);

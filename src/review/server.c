@@ -21,7 +21,6 @@ struct review_server {
     struct MHD_Daemon *daemon;
     review_session *s;
     review_guard guard;
-    char cookie_name[32];       /* per port: cookies are not kept apart by port */
 };
 
 typedef struct {
@@ -86,61 +85,36 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, review_reply *r)
     return rc;
 }
 
-/* The first load carries ?token=: it becomes a cookie (HttpOnly, SameSite=Strict) and the
-   address bar loses the token. */
-static enum MHD_Result token_to_cookie(review_server *srv, struct MHD_Connection *c)
-{
-    char cookie[160];
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict", srv->cookie_name, srv->guard.token);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    if (!resp) return MHD_NO;
-    add_headers(resp, "text/plain; charset=utf-8", NULL);
-    MHD_add_response_header(resp, "Set-Cookie", cookie);
-    MHD_add_response_header(resp, "Location", "/");
-    enum MHD_Result rc = MHD_queue_response(c, 303, resp);
-    MHD_destroy_response(resp);
-    return rc;
-}
-
-/* What on_request reads from the headers before the guard: every value of our cookie and how
-   often each header the guard relies on was sent. */
-#define MAX_COOKIES 8
+/* The headers the guard relies on: each may be sent once. */
 static const char *const SINGLE_HEADERS[] = {"Host", "Origin", "Sec-Fetch-Site", "X-Cull-Token", "Content-Length"};
 #define N_SINGLE (sizeof SINGLE_HEADERS / sizeof *SINGLE_HEADERS)
 
-typedef struct {
-    const char *cookie_name;
-    const char *cookies[MAX_COOKIES];
-    int n_cookies, too_many_cookies;
-    int seen[N_SINGLE];
-} header_scan;
-
-static enum MHD_Result scan_value(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    header_scan *h = cls;
-    if (kind == MHD_COOKIE_KIND && !strcmp(key, h->cookie_name)) {
-        if (h->n_cookies < MAX_COOKIES) h->cookies[h->n_cookies++] = value;
-        else h->too_many_cookies = 1;
-    } else if (kind == MHD_HEADER_KIND) {
-        for (size_t i = 0; i < N_SINGLE; i++)
-            if (!strcasecmp(key, SINGLE_HEADERS[i])) h->seen[i]++;
-    }
+    int *seen = cls;
+    for (size_t i = 0; i < N_SINGLE; i++)
+        if (!strcasecmp(key, SINGLE_HEADERS[i])) seen[i]++;
     return MHD_YES;
 }
 
-/* NULL, or what is wrong with the request's syntax: a header the guard relies on sent twice (which
-   copy would a proxy or a browser have meant?), a token cut short by a NUL, too many cookies. */
-static const char *malformed(struct MHD_Connection *c, header_scan *h)
+/* 1 when the query argument name holds a NUL (a value cut short where a C string ends). */
+static int nul_in_arg(struct MHD_Connection *c, const char *name)
 {
-    MHD_get_connection_values(c, (enum MHD_ValueKind)(MHD_HEADER_KIND | MHD_COOKIE_KIND), scan_value, h);
-    for (size_t i = 0; i < N_SINGLE; i++)
-        if (h->seen[i] > 1) return "a security header was sent twice";
-    if (h->too_many_cookies) return "too many cookies of the same name";
-    const char *token;
+    const char *value;
     size_t len;
-    if (MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, "token", 5, &token, &len) == MHD_YES && token &&
-        strlen(token) != len)
-        return "a NUL in the token";
+    return MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, name, strlen(name), &value, &len) == MHD_YES &&
+           value && strlen(value) != len;
+}
+
+/* NULL, or what is wrong with the request's syntax: a header the guard relies on sent twice (which
+   copy would a proxy or a browser have meant?), a token or signature cut short by a NUL. */
+static const char *malformed(struct MHD_Connection *c)
+{
+    int seen[N_SINGLE] = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, seen);
+    for (size_t i = 0; i < N_SINGLE; i++)
+        if (seen[i] > 1) return "a security header was sent twice";
+    if (nul_in_arg(c, "token") || nul_in_arg(c, "sig")) return "a NUL in the token";
     return NULL;
 }
 
@@ -154,7 +128,6 @@ static enum MHD_Result serve(review_server *srv, struct MHD_Connection *c, const
 {
     int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
     if (!strcmp(url, "/") && get) {
-        if (query_arg(c, "token")) return token_to_cookie(srv, c);
         const review_asset *page = review_asset_find("index.html");
         return page ? send_static(c, 200, review_asset_type(page->name), page->data, page->len, NULL)
                     : refuse(c, 500, "page missing from the build");
@@ -180,7 +153,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (!ctx) {     /* headers are in: decide before reading any body */
         if (strcmp(method, "GET") && strcmp(method, "HEAD") && strcmp(method, "POST"))
             return refuse(c, 405, "method not allowed");
-        header_scan h = {.cookie_name = srv->cookie_name};
         review_request rq = {
             .method = method,
             .path = url,
@@ -189,10 +161,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             .sec_fetch_site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site"),
             .header_token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Cull-Token"),
             .query_token = query_arg(c, "token"),
-            .malformed = malformed(c, &h),
+            .query_sig = query_arg(c, "sig"),
+            .malformed = malformed(c),
         };
-        rq.cookie_tokens = h.cookies;
-        rq.n_cookie_tokens = h.n_cookies;
         guard_verdict v = review_guard_check(&srv->guard, &rq);
         if (v == GUARD_MALFORMED) return refuse(c, 400, rq.malformed);
         if (v != GUARD_OK) return refuse(c, 403, review_guard_reason(v));
@@ -236,7 +207,6 @@ review_server *server_start(review_session *s, const review_guard *g, int listen
     }
     srv->s = s;
     srv->guard = *g;
-    snprintf(srv->cookie_name, sizeof srv->cookie_name, "cull_review_%d", g->port);
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION | (ipv6 ? MHD_USE_IPv6 : 0);
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
                                    MHD_OPTION_LISTEN_SOCKET, listen_fd,

@@ -52,6 +52,7 @@ typedef struct review_session {
     int n_roots;
     int retrain_every;
     char thumbs_dir[FS_PATH_MAX];
+    const char *token;          /* this run's secret: the API signs image ids with it (token.h) */
 
     pthread_mutex_t db_lock;
     library *lib;               /* under db_lock */

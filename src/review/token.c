@@ -1,12 +1,25 @@
 /*
- * token.c — random per-run token and constant-time comparison; see token.h.
+ * token.c — random per-run token, constant-time comparison, image signatures; see token.h.
  */
 #include "review/token.h"
 
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/random.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+static void to_hex(const uint8_t *raw, size_t n, char *out)
+{
+    static const char HEX[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = HEX[raw[i] >> 4];
+        out[2 * i + 1] = HEX[raw[i] & 15];
+    }
+    out[2 * n] = 0;
+}
 
 int review_token_new(char out[REVIEW_TOKEN_CHARS + 1])
 {
@@ -18,13 +31,18 @@ int review_token_new(char out[REVIEW_TOKEN_CHARS + 1])
         if (n <= 0) return -1;
         got += (size_t)n;
     }
-    static const char HEX[] = "0123456789abcdef";
-    for (size_t i = 0; i < sizeof raw; i++) {
-        out[2 * i] = HEX[raw[i] >> 4];
-        out[2 * i + 1] = HEX[raw[i] & 15];
-    }
-    out[REVIEW_TOKEN_CHARS] = 0;
+    to_hex(raw, sizeof raw, out);
     return 0;
+}
+
+void review_image_sig(const char *token, long long id, char out[REVIEW_TOKEN_CHARS + 1])
+{
+    char msg[32];
+    int len = snprintf(msg, sizeof msg, "image:%lld", id);
+    uint8_t mac[EVP_MAX_MD_SIZE];
+    unsigned mac_len = 0;
+    HMAC(EVP_sha256(), token, (int)strlen(token), (const uint8_t *)msg, (size_t)len, mac, &mac_len);
+    to_hex(mac, REVIEW_TOKEN_BYTES, out);
 }
 
 int review_token_equal(const char *given, const char *token)

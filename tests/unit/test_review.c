@@ -24,12 +24,10 @@
 
 #define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-static const char *const COOKIE[] = {TOKEN};
-
 static review_request get(const char *path, const char *host)
 {
-    /* the cookie carries the token */
-    return (review_request){.method = "GET", .path = path, .host = host, .cookie_tokens = COOKIE, .n_cookie_tokens = 1};
+    /* the page's header carries the token */
+    return (review_request){.method = "GET", .path = path, .host = host, .header_token = TOKEN};
 }
 
 static void test_token(void **state)
@@ -89,7 +87,7 @@ static void test_guard(void **state)
     review_guard g = {8080, 1, NULL, "", TOKEN};
     review_request r = get("/api/state", "127.0.0.1:8080");
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
-    r.n_cookie_tokens = 0;
+    r.header_token = NULL;
     assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
     r.header_token = TOKEN;
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
@@ -136,26 +134,52 @@ static void test_guard(void **state)
     r = get("/", "127.0.0.1:8080");                     /* the page may be opened from a link */
     r.sec_fetch_site = "cross-site";
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
-    r.n_cookie_tokens = 0;
-    assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
     for (guard_verdict v = GUARD_OK; v <= GUARD_MALFORMED; v++) assert_non_null(review_guard_reason(v));
 }
 
-/* A page on another port of 127.0.0.1 sets one more cookie of our name with a narrower Path: the
-   browser sends it first, and the right one after it must still count. */
-static void test_shadowed_cookie(void **state)
+/* The page and its assets need no token (they hold no data); everything else does, or for one
+   image the signature of its id; the server's finding of malformed syntax wins over all. */
+static void test_public_and_signed(void **state)
 {
     review_guard g = {8080, 1, NULL, "", TOKEN};
-    const char *const shadowed[] = {"bad", TOKEN}, *const only_bad[] = {"bad", "worse"};
-    review_request r = get("/api/state", "127.0.0.1:8080");
-    r.cookie_tokens = shadowed;
-    r.n_cookie_tokens = 2;
+    review_request r = get("/", "127.0.0.1:8080");
+    r.header_token = NULL;
     assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
-    r.cookie_tokens = only_bad;
+    r.path = "/assets/app.js";
+    assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
+    r.sec_fetch_site = "same-site";                     /* but not for another port's page */
+    assert_int_equal(review_guard_check(&g, &r), GUARD_CROSS_SITE);
+    r.sec_fetch_site = NULL;
+    r.method = "POST";
+    r.path = "/";
     assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
-    r.malformed = "a security header was sent twice";     /* the server's finding wins */
-    r.cookie_tokens = COOKIE;
-    r.n_cookie_tokens = 1;
+
+    char sig[REVIEW_TOKEN_CHARS + 1], other[REVIEW_TOKEN_CHARS + 1];
+    review_image_sig(TOKEN, 17, sig);
+    review_image_sig(TOKEN, 18, other);
+    assert_int_equal(strlen(sig), REVIEW_TOKEN_CHARS);
+    assert_string_not_equal(sig, other);
+    r = get("/api/image/17/thumb", "127.0.0.1:8080");
+    r.header_token = NULL;
+    r.query_sig = sig;
+    assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
+    r.path = "/api/image/17/display";                   /* one id, every size */
+    assert_int_equal(review_guard_check(&g, &r), GUARD_OK);
+    const char *refused[] = {"/api/image/18/thumb", "/api/image/017/thumb", "/api/image/17", "/api/image/17x/thumb",
+                             "/api/state", "/api/label", "/api/image//thumb"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        r.path = refused[i];
+        assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
+    }
+    r.path = "/api/image/17/thumb";
+    r.method = "POST";                                  /* a signature never writes */
+    assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
+    r.method = "GET";
+    review_image_sig("another run's token, as long as ours is: 0123456789abcdef0123456789ab", 17, other);
+    r.query_sig = other;
+    assert_int_equal(review_guard_check(&g, &r), GUARD_NO_TOKEN);
+    r.query_sig = sig;
+    r.malformed = "a security header was sent twice";
     assert_int_equal(review_guard_check(&g, &r), GUARD_MALFORMED);
 }
 
@@ -292,7 +316,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token),        cmocka_unit_test(test_hosts),  cmocka_unit_test(test_guard),
-        cmocka_unit_test(test_shadowed_cookie), cmocka_unit_test(test_strict_ports),
+        cmocka_unit_test(test_public_and_signed), cmocka_unit_test(test_strict_ports),
         cmocka_unit_test(test_queues),       cmocka_unit_test(test_folder_order),
         cmocka_unit_test(test_assets),       cmocka_unit_test(test_review_queries),
     };

@@ -19,8 +19,21 @@ const STRIP = 8, REFILL_BELOW = 12, PAGE = 40;
 
 // ---- server ----------------------------------------------------------------------------------
 
+// The token comes with the URL cull review printed; the tab keeps it in sessionStorage (this
+// origin only: no cookie, which the browser would send to every port of the host) and the
+// address bar loses it. Every API call carries it as a header; images carry the server's
+// signature of their id instead, since an <img> cannot send a header.
+const TOKEN = (() => {
+  const given = new URLSearchParams(location.search).get('token');
+  if (given) {
+    sessionStorage.setItem('cull-token', given);
+    history.replaceState(null, '', `/${location.hash}`);
+  }
+  return given || sessionStorage.getItem('cull-token') || '';
+})();
+
 async function api(method, path, body) {
-  const opt = { method, credentials: 'same-origin', cache: 'no-store', headers: {} };
+  const opt = { method, credentials: 'omit', cache: 'no-store', headers: { 'X-Cull-Token': TOKEN } };
   if (body !== undefined) {
     opt.headers['Content-Type'] = 'application/json';
     opt.body = JSON.stringify(body);
@@ -111,7 +124,7 @@ async function pollState() {
 
 // ---- rendering ------------------------------------------------------------------------------------
 
-const imageUrl = (it, size) => `/api/image/${it.id}/${size}`;
+const imageUrl = (it, size) => `/api/image/${it.id}/${size}?sig=${it.sig}`;
 
 function fmtBytes(n) {
   if (n < 1024) return `${n} B`;
@@ -367,6 +380,7 @@ function start() {
   document.addEventListener('keydown', onKey);
   swipes();
   document.body.dataset.pending = 0;
+  if (!TOKEN) toast('No token: open the URL that cull review printed');
   pollState();
   send(loadQueue);
   setInterval(pollState, 2000);
