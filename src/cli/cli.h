@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "learn/model.h"
 #include "library/library.h"
+#include "safety/apply.h"
 
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -134,12 +135,14 @@ typedef struct {
 int cli_file_list_options(const cli_command *cmd, int dry_run, const char *format, int nul, cli_file_list *l);
 /* An apply_item_fn (safety/apply.h); ctx is a cli_file_list. */
 void cli_file_list_item(void *ctx, const char *path, int64_t bytes);
-void cli_file_list_finish(cli_file_list *l, int64_t files, int64_t bytes, int64_t gone);
+void cli_file_list_finish(cli_file_list *l, const apply_summary *s);
 
 /* What `cull apply` and `cull dupes --trash-copies` (copies) share: plan, ask on the terminal (or
    refuse, exit 2, when there is none and no yes), move to the Trash through safety/apply.h, list
-   (dry_run) into list, and report. paths limit it to files under them. An exit status. */
-int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, cli_file_list *list, char *const *paths,
-                      int n_paths);
+   (dry_run) into list, and report. paths limit it to files under them. The move happens only
+   while the plan is the one confirmed on the terminal, or plan (a dry run's id) when given; a
+   changed plan moves nothing and exits 1. An exit status. */
+int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, const char *plan, cli_file_list *list,
+                      char *const *paths, int n_paths);
 
 #endif

@@ -29,10 +29,13 @@ const cli_command cmd_apply = {
     "options:\n"
     "  --dry-run     list what would move (BYTES<TAB>PATH) and the total; move nothing\n"
     "  --format F    with --dry-run: tsv (default) or json, one object {\"files\", \"bytes\",\n"
-    "                \"gone\", \"items\": [{\"path\", \"bytes\"}]}\n"
+    "                \"gone\", \"plan\", \"items\": [{\"path\", \"bytes\"}]}\n"
     "  -z, --null    with --dry-run: records end in NUL, paths raw\n"
     "  --yes         move without asking. Without it apply asks on the terminal, and where there\n"
     "                is no terminal to ask (a script, a pipe, cron) it moves nothing and says so\n"
+    "  --plan ID     move only if what would move is still exactly what the dry run that printed\n"
+    "                ID listed (labels, files and contents); otherwise move nothing, exit 1. The\n"
+    "                question on the terminal is bound the same way to the list it counted\n"
     "\n"
     CLI_HELP_RECORDS
     "\n"
@@ -41,6 +44,7 @@ const cli_command cmd_apply = {
     "\n"
     "examples:\n"
     "  cull apply --dry-run | sort -n | tail\n"
+    "  cull apply --yes --plan 0f3c…   # the ID the dry run printed: exactly those files\n"
     "  cull apply ~/Pictures/incoming\n",
     run_apply,
 };
@@ -53,13 +57,14 @@ static int confirm(const apply_summary *plan, const char *what)
     return fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
 
-int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, cli_file_list *list, char *const *paths,
-                      int n_paths)
+int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, const char *plan, cli_file_list *list,
+                      char *const *paths, int n_paths)
 {
     const char *what = copies ? "that are exact copies of a kept file" : "labelled delete";
     const char *command = copies ? "cull dupes --trash-copies" : "cull apply";
-    int (*plan_or_run)(library *, char *const *, int, int, apply_item_fn, void *, apply_summary *) =
+    int (*plan_or_run)(library *, char *const *, int, int, const char *, apply_item_fn, void *, apply_summary *) =
         copies ? apply_copies_plan_or_run : apply_plan_or_run;
+    char confirmed[APPLY_PLAN_CHARS + 1] = "";
     char **roots = calloc((size_t)n_paths + 1, sizeof *roots);
     for (int i = 0; roots && i < n_paths; i++) {
         char abs[FS_PATH_MAX];
@@ -70,7 +75,7 @@ int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, cl
     apply_summary s;
     if (!lib) goto out;
     if (!dry_run && !yes) {
-        int planned = plan_or_run(lib, roots, n_paths, 1, NULL, NULL, &s);
+        int planned = plan_or_run(lib, roots, n_paths, 1, NULL, NULL, NULL, &s);
         if (planned == 0 && s.files > 0 && !isatty(STDIN_FILENO)) {
             cli_error("%lld %s %s would move to the Trash, and there is no terminal to ask: nothing moved (%s "
                       "--dry-run lists them; %s --yes moves them)",
@@ -83,15 +88,25 @@ int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, cl
             rc = EXIT_OK;
             goto out;
         }
+        if (planned == 0 && !plan) plan = memcpy(confirmed, s.plan, sizeof confirmed);   /* what was asked */
     }
-    if (plan_or_run(lib, roots, n_paths, dry_run, cli_file_list_item, list, &s)) {
+    int ran = plan_or_run(lib, roots, n_paths, dry_run, plan, cli_file_list_item, list, &s);
+    if (ran < 0) {
         cli_error("library: %s", library_error(lib));
         goto out;
     }
-    cli_file_list_finish(list, s.files, s.bytes, s.gone);
-    if (dry_run)
+    if (ran == APPLY_PLAN_CHANGED) {
+        cli_error("the files %s changed since the plan %s was made: nothing moved (%s --dry-run shows them now, "
+                  "plan %s)", what, plan, command, s.plan);
+        goto out;
+    }
+    cli_file_list_finish(list, &s);
+    if (dry_run && copies)
         fprintf(stderr, "would move %lld %s (%.1f MB) to the Trash\n", (long long)s.files,
                 plural(s.files, "file", "files"), s.bytes / 1e6);
+    else if (dry_run)
+        fprintf(stderr, "would move %lld %s (%.1f MB) to the Trash; plan %s (cull apply --yes --plan %s moves exactly "
+                        "these)\n", (long long)s.files, plural(s.files, "file", "files"), s.bytes / 1e6, s.plan, s.plan);
     else if (s.files)
         fprintf(stderr, "moved %lld %s (%.1f MB) to the Trash%s; `cull undo` puts %s back%s\n", (long long)s.files,
                 plural(s.files, "file", "files"), s.bytes / 1e6, s.failed ? "; the others failed (listed above)" : "",
@@ -117,11 +132,12 @@ out:
 static int run_apply(int argc, char **argv, const cli_globals *g)
 {
     static const struct option LONG[] = {
-        {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'},     {"format", required_argument, 0, 'f'},
-        {"null", no_argument, 0, 'z'},    {"help", no_argument, 0, 'h'},    {0, 0, 0, 0},
+        {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'}, {"format", required_argument, 0, 'f'},
+        {"null", no_argument, 0, 'z'},    {"plan", required_argument, 0, 'p'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     int dry_run = 0, yes = 0, nul = 0;
-    const char *format = NULL;
+    const char *format = NULL, *plan = NULL;
     cli_file_list list;
     optind = 0;
     int c;
@@ -130,9 +146,13 @@ static int run_apply(int argc, char **argv, const cli_globals *g)
         else if (c == 'y') yes = 1;
         else if (c == 'f') format = optarg;
         else if (c == 'z') nul = 1;
+        else if (c == 'p') plan = optarg;
         else if (c == 'h') return cli_help(&cmd_apply);
         else return cli_usage_error(&cmd_apply, "unknown option");
     }
+    if (plan && (dry_run || strlen(plan) != APPLY_PLAN_CHARS || strspn(plan, "0123456789abcdef") != APPLY_PLAN_CHARS))
+        return cli_usage_error(&cmd_apply, dry_run ? "--plan is for the run after a dry run, not the dry run"
+                                                   : "--plan wants the 32 hex digits a dry run printed");
     if (cli_file_list_options(&cmd_apply, dry_run, format, nul, &list)) return EXIT_USAGE;
-    return cli_move_to_trash(g, 0, dry_run, yes, &list, argv + optind, argc - optind);
+    return cli_move_to_trash(g, 0, dry_run, yes, plan, &list, argv + optind, argc - optind);
 }

@@ -408,7 +408,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
             return cli_usage_error(&cmd_dupes, "--trash-copies compares contents: --encoder, --threshold and --no-index do not apply");
         cli_file_list list;
         if (cli_file_list_options(&cmd_dupes, dry_run, format, nul, &list)) return EXIT_USAGE;
-        return cli_move_to_trash(g, 1, dry_run, yes, &list, argv + optind, argc - optind);
+        return cli_move_to_trash(g, 1, dry_run, yes, NULL, &list, argv + optind, argc - optind);
     }
     if (!format) format = "tsv";
     if (strcmp(format, "tsv") && strcmp(format, "json"))

@@ -68,7 +68,7 @@ static int run_undo(int argc, char **argv, const cli_globals *g)
         json_decref(list.json);
         return EXIT_SOME_FAILED;
     }
-    cli_file_list_finish(&list, s.files, s.bytes, 0);
+    cli_file_list_finish(&list, &s);
     const char *files = plural(s.files, "file", "files");
     if (s.batch == 0) fprintf(stderr, "nothing to undo: no apply has files in the Trash\n");
     else if (dry_run) fprintf(stderr, "would put back %lld %s (%.1f MB)\n", (long long)s.files, files, s.bytes / 1e6);

@@ -30,11 +30,12 @@ void cli_file_list_item(void *ctx, const char *path, int64_t bytes)
     cli_end_record(stdout, l->nul);
 }
 
-void cli_file_list_finish(cli_file_list *l, int64_t files, int64_t bytes, int64_t gone)
+void cli_file_list_finish(cli_file_list *l, const apply_summary *s)
 {
     if (!l->json) return;
-    json_t *o = json_pack("{s:I, s:I, s:I, s:O}", "files", (json_int_t)files, "bytes", (json_int_t)bytes, "gone",
-                          (json_int_t)gone, "items", l->json);
+    json_t *o = json_pack("{s:I, s:I, s:I, s:O}", "files", (json_int_t)s->files, "bytes", (json_int_t)s->bytes, "gone",
+                          (json_int_t)s->gone, "items", l->json);
+    if (s->plan[0]) json_object_set_new(o, "plan", json_string(s->plan));
     json_dumpf(o, stdout, JSON_INDENT(1));
     putchar('\n');
     json_decref(o);

@@ -11,15 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-static void to_hex(const uint8_t *raw, size_t n, char *out)
-{
-    static const char HEX[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = HEX[raw[i] >> 4];
-        out[2 * i + 1] = HEX[raw[i] & 15];
-    }
-    out[2 * n] = 0;
-}
+#include "media/media.h"
 
 int review_token_new(char out[REVIEW_TOKEN_CHARS + 1])
 {
@@ -31,7 +23,7 @@ int review_token_new(char out[REVIEW_TOKEN_CHARS + 1])
         if (n <= 0) return -1;
         got += (size_t)n;
     }
-    to_hex(raw, sizeof raw, out);
+    media_sha256_hex(raw, out);    /* 32 bytes as 64 hex digits */
     return 0;
 }
 
@@ -42,7 +34,7 @@ void review_image_sig(const char *token, long long id, char out[REVIEW_TOKEN_CHA
     uint8_t mac[EVP_MAX_MD_SIZE];
     unsigned mac_len = 0;
     HMAC(EVP_sha256(), token, (int)strlen(token), (const uint8_t *)msg, (size_t)len, mac, &mac_len);
-    to_hex(mac, REVIEW_TOKEN_BYTES, out);
+    media_sha256_hex(mac, out);
 }
 
 int review_token_equal(const char *given, const char *token)

@@ -7,8 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <openssl/evp.h>
 
 #include "library/actions.h"
+#include "media/media.h"
 #include "safety/trash.h"
 #include "util/fsutil.h"
 
@@ -241,12 +243,40 @@ static void free_candidates(candidates *c)
 }
 
 /* Moves (or, with dry_run, lists) the candidates c holds, then frees them. */
-static int move_candidates(library *lib, candidates *c, int dry_run, apply_item_fn each, void *ctx, apply_summary *s)
+/* The plan's id: what would move, each present file's path and content hash, in order. */
+static void plan_id(const candidates *c, const uint8_t *present, char out[APPLY_PLAN_CHARS + 1])
 {
+    uint8_t digest[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (size_t i = 0; ok && i < c->n; i++)
+        if (present[i])
+            ok = EVP_DigestUpdate(md, c->items[i].path, strlen(c->items[i].path) + 1) &&
+                 EVP_DigestUpdate(md, c->items[i].sha256, 32);
+    ok = ok && EVP_DigestFinal_ex(md, digest, &len);
+    EVP_MD_CTX_free(md);
+    char hex[65];
+    media_sha256_hex(digest, hex);
+    snprintf(out, APPLY_PLAN_CHARS + 1, "%.32s", ok ? hex : "unknown");
+}
+
+static int move_candidates(library *lib, candidates *c, int dry_run, const char *expect_plan, apply_item_fn each,
+                           void *ctx, apply_summary *s)
+{
+    uint8_t *present = malloc(c->n + 1);
+    if (!present) {
+        free_candidates(c);
+        return -1;
+    }
+    for (size_t i = 0; i < c->n; i++) present[i] = (uint8_t)trash_exists(c->items[i].path);
+    plan_id(c, present, s->plan);
+    int changed = !dry_run && expect_plan && strcmp(expect_plan, s->plan) != 0;
+    if (changed) dry_run = 1;    /* show the new plan, move nothing */
     int rc = 0;
     for (size_t i = 0; i < c->n && rc == 0; i++) {
         const candidate *k = &c->items[i];
-        if (!trash_exists(k->path)) {
+        if (!present[i]) {
             s->gone++;
             if (!dry_run) rc = library_set_path_present(lib, k->path, 0);
         } else if (dry_run) {
@@ -261,11 +291,12 @@ static int move_candidates(library *lib, candidates *c, int dry_run, apply_item_
     /* Finished: a later apply is a batch of its own. */
     if (!dry_run && rc == 0 && library_set_unfinished_batch(lib, 0)) rc = -1;
     free_candidates(c);
-    return rc;
+    free(present);
+    return rc == 0 && changed ? APPLY_PLAN_CHANGED : rc;
 }
 
-int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
-                      apply_summary *s)
+int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, const char *expect_plan,
+                      apply_item_fn each, void *ctx, apply_summary *s)
 {
     memset(s, 0, sizeof *s);
     if (!dry_run && apply_reconcile(lib) < 0) return -1;
@@ -274,7 +305,7 @@ int apply_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run
         free_candidates(&c);
         return -1;
     }
-    return move_candidates(lib, &c, dry_run, each, ctx, s);
+    return move_candidates(lib, &c, dry_run, expect_plan, each, ctx, s);
 }
 
 /* ---- exact copies --------------------------------------------------------------------------- */
@@ -301,8 +332,8 @@ int apply_copy_keep_first(const char *a, int64_t mtime_a, const char *b, int64_t
     return strcmp(a, b) < 0;
 }
 
-int apply_copies_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, apply_item_fn each, void *ctx,
-                             apply_summary *s)
+int apply_copies_plan_or_run(library *lib, char *const *roots, int n_roots, int dry_run, const char *expect_plan,
+                             apply_item_fn each, void *ctx, apply_summary *s)
 {
     memset(s, 0, sizeof *s);
     if (!dry_run && apply_reconcile(lib) < 0) return -1;
@@ -337,7 +368,7 @@ int apply_copies_plan_or_run(library *lib, char *const *roots, int n_roots, int 
         free_candidates(&c);
         return -1;
     }
-    return move_candidates(lib, &c, dry_run, each, ctx, s);
+    return move_candidates(lib, &c, dry_run, expect_plan, each, ctx, s);
 }
 
 /* ---- undo ----------------------------------------------------------------------------------- */

@@ -168,12 +168,25 @@ try {
   await page.waitForFunction(() => document.getElementById('p-what').textContent === 'P(delete)');
   await settled(page);
 
-  // Apply: the dialog shows what would move, then moves it to the Trash.
-  const plan = await api(page, '/api/apply');
+  // Apply: the dialog shows what would move, then moves exactly that to the Trash.
+  let plan = await api(page, '/api/apply');
   await page.click('#apply-btn');
   await page.waitForSelector('#apply-confirm:not([hidden])');
   const summary = await page.textContent('#apply-summary');
   check('Apply shows how many files would go to the Trash', summary.startsWith(`${plan.files} files`), summary);
+  // One more delete from the CLI while the dialog is open: Confirm moves nothing and shows the
+  // new list; the second Confirm moves it.
+  const [late] = [...cliLabels()].find(([p, l]) => l === null && p !== E.path);
+  execFileSync(process.env.CULL, ['label', '--quiet', 'delete', late]);
+  await page.click('#apply-confirm');
+  await page.waitForFunction(() => document.getElementById('apply-summary').dataset.changed === '1');
+  const changed = await page.textContent('#apply-summary');
+  check('a list that changed after it was shown is not applied', changed.startsWith('The list changed') &&
+    plan.items.every((it) => existsSync(it.path)) && existsSync(late), changed);
+  plan = await api(page, '/api/apply');
+  check('the dialog shows the new list', changed.includes(`${plan.files} files`) &&
+    plan.items.some((it) => it.path === late), changed);
+  await page.waitForSelector('#apply-confirm:not([hidden])');
   await page.click('#apply-confirm');
   await page.waitForFunction(() => document.getElementById('apply-summary').dataset.moved !== undefined);
   const result = await page.textContent('#apply-summary');

@@ -189,3 +189,30 @@ kill -9 "$STOPPED"
 wait "$STOPPED" 2>/dev/null
 run_cull --db "$db" apply --yes
 check "the next run settles the row and moves the file" test ! -e "$D/ordered.png" -a -e "$TRASH/files/ordered.png"
+
+# --plan: the run moves exactly what the dry run listed, or nothing.
+D=$T/planned db=$T/planned.db
+mkdir -p "$D"
+make_screenshot "$D/one.png" 11
+make_screenshot "$D/two.png" 12
+"$CULL" --db "$db" label --quiet delete "$D/one.png"
+"$CULL" --db "$db" index --quiet "$D"
+run_cull --db "$db" apply --dry-run --format json
+plan=$(jq -r .plan <<<"$OUT")
+check "the dry run names its plan (32 hex digits)" grep -qE '^[0-9a-f]{32}$' <<<"$plan"
+expect_match "and says how to move exactly that" "$ERR" "plan $plan \(cull apply --yes --plan $plan moves exactly these\)"
+"$CULL" --db "$db" label --quiet delete "$D/two.png"
+run_cull --db "$db" apply --yes --plan "$plan"
+expect_rc "a plan that no longer holds moves nothing (exit 1)" 1
+expect_match "and says why" "$ERR" "changed since the plan $plan was made: nothing moved"
+check "both files are still there" test -e "$D/one.png" -a -e "$D/two.png"
+run_cull --db "$db" apply --dry-run --format json
+new=$(jq -r .plan <<<"$OUT")
+check "the new plan differs and lists both" test "$new" != "$plan" -a "$(jq '.files' <<<"$OUT")" = 2
+run_cull --db "$db" apply --yes --plan "$new"
+expect_rc "the current plan moves" 0
+check "both files went to the Trash" test ! -e "$D/one.png" -a ! -e "$D/two.png"
+run_cull --db "$db" apply --yes --plan nothex
+expect_rc "--plan wants the dry run's id (usage error)" 2
+run_cull --db "$db" apply --dry-run --plan "$new"
+expect_rc "--plan is not for the dry run" 2

@@ -166,6 +166,18 @@ check "undo cleared the label" test "$(sql "select count(*) from labels where im
 check "undo of the skip" test "$(status /api/undo -X POST)" = 200
 check "nothing left to undo" sh -c "curl -s -X POST -H 'X-Cull-Token: $TOKEN' '$BASE/api/undo' | grep -q '\"ok\":false'"
 check "an apply needs an explicit confirmation" test "$(status /api/apply -d '{}')" = 400
+check "and the plan it confirms" test "$(status /api/apply -d '{"confirm":true}')" = 400
+# Apply is bound to the list shown: a label made after it (another tab, the CLI) moves nothing.
+status /api/apply >/dev/null
+shown=$(jq -r .plan "$T/body")
+files_before=$(find "$T/pics" -type f | wc -l)
+status /api/label -d "{\"id\":$shot11,\"label\":\"delete\"}" >/dev/null
+check "a confirmation of a list that changed since is refused (409)" \
+    test "$(status /api/apply -d "{\"confirm\":true,\"plan\":\"$shown\"}")" = 409
+check "... moving nothing" test "$(find "$T/pics" -type f | wc -l)" = "$files_before"
+check "... and showing the new list, with its own plan" \
+    sh -c "jq -e '.plan != \"$shown\" and (.items | any(.path | endswith(\"shot11.png\"))) and .files == (.items | length)' '$T/body' >/dev/null"
+status /api/undo -X POST >/dev/null
 status "/api/queue?name=suspects&limit=5" >/dev/null
 check "the suspects queue lists labelled images" sh -c "jq -e '.items | length == 5 and all(.label != null)' '$T/body' >/dev/null"
 status "/api/queue?name=uncertain&limit=50" >/dev/null

@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const S = {
   queue: 'likely',
   items: [],            // items[0] is on screen
+  applyPlan: '',        // the id of the plan the Apply dialog shows: Confirm moves exactly that
   gone: new Set(),      // decided or skipped here, maybe not yet stored
   version: null,        // queue_version of the model the items were ordered by
   chain: Promise.resolve(),
@@ -41,7 +42,11 @@ async function api(method, path, body) {
   const r = await fetch(path, opt);
   let j = null;
   try { j = await r.json(); } catch (e) { j = null; }
-  if (!r.ok) throw new Error((j && j.error) || `${r.status} ${r.statusText}`);
+  if (!r.ok) {
+    const err = new Error((j && j.error) || `${r.status} ${r.statusText}`);
+    err.body = j;
+    throw err;
+  }
   return j;
 }
 
@@ -249,36 +254,44 @@ function undo() {
 
 // ---- apply ----------------------------------------------------------------------------------------
 
-async function openApply() {
-  const d = $('apply'), list = $('apply-list'), confirmBtn = $('apply-confirm');
-  $('apply-summary').textContent = 'Looking…';
+// Shows a plan (GET /api/apply's answer) in the Apply dialog; Confirm moves exactly it.
+function showPlan(plan, note) {
+  const list = $('apply-list'), confirmBtn = $('apply-confirm');
   list.textContent = '';
-  confirmBtn.hidden = true;
+  S.applyPlan = plan.plan;
+  if (plan.files === 0) {
+    $('apply-summary').textContent = `${note || ''}Nothing to move: no file on disk is labelled delete.`;
+    $('apply-cancel').textContent = 'Close';
+    confirmBtn.hidden = true;
+    return;
+  }
+  $('apply-summary').textContent = `${note || ''}` +
+    `${plan.files} file${plan.files === 1 ? '' : 's'} (${fmtBytes(plan.bytes)}) labelled delete will go to the Trash. ` +
+    'They can be restored from the Trash or with `cull undo`.';
+  for (const it of plan.items) {
+    const li = document.createElement('li');
+    li.textContent = `${it.path}  (${fmtBytes(it.bytes)})`;
+    list.append(li);
+  }
+  if (plan.items.length < plan.files) {
+    const li = document.createElement('li');
+    li.textContent = `… and ${plan.files - plan.items.length} more`;
+    list.append(li);
+  }
+  confirmBtn.hidden = false;
+  confirmBtn.focus();
+}
+
+async function openApply() {
+  const d = $('apply');
+  $('apply-summary').textContent = 'Looking…';
+  $('apply-list').textContent = '';
+  $('apply-confirm').hidden = true;
   $('apply-cancel').textContent = 'Cancel';
   d.showModal();
   await S.chain;   // the decisions just made count
   try {
-    const plan = await api('GET', '/api/apply');
-    if (plan.files === 0) {
-      $('apply-summary').textContent = 'Nothing to move: no file on disk is labelled delete.';
-      $('apply-cancel').textContent = 'Close';
-      return;
-    }
-    $('apply-summary').textContent =
-      `${plan.files} file${plan.files === 1 ? '' : 's'} (${fmtBytes(plan.bytes)}) labelled delete will go to the Trash. ` +
-      'They can be restored from the Trash or with `cull undo`.';
-    for (const it of plan.items) {
-      const li = document.createElement('li');
-      li.textContent = `${it.path}  (${fmtBytes(it.bytes)})`;
-      list.append(li);
-    }
-    if (plan.items.length < plan.files) {
-      const li = document.createElement('li');
-      li.textContent = `… and ${plan.files - plan.items.length} more`;
-      list.append(li);
-    }
-    confirmBtn.hidden = false;
-    confirmBtn.focus();
+    showPlan(await api('GET', '/api/apply'));
   } catch (e) {
     $('apply-summary').textContent = `Cannot plan: ${e.message}`;
   }
@@ -290,7 +303,7 @@ async function runApply() {
   $('apply-summary').textContent = 'Moving…';
   $('apply-list').textContent = '';
   try {
-    const r = await api('POST', '/api/apply', { confirm: true });
+    const r = await api('POST', '/api/apply', { confirm: true, plan: S.applyPlan });
     let text = `Moved ${r.files} file${r.files === 1 ? '' : 's'} (${fmtBytes(r.bytes)}) to the Trash.`;
     if (r.failed) text += ` ${r.failed} could not be moved (the terminal running cull review says why).`;
     if (r.gone) text += ` ${r.gone} were already gone.`;
@@ -299,6 +312,11 @@ async function runApply() {
     $('apply-summary').dataset.moved = r.files;
     onState(r.state);
   } catch (e) {
+    if (e.body && e.body.plan && e.body.items) {   // 409: the list changed since it was shown
+      showPlan(e.body, 'The list changed since it was shown: nothing moved. ');
+      $('apply-summary').dataset.changed = '1';
+      return;
+    }
     $('apply-summary').textContent = `Apply failed: ${e.message}`;
   }
   $('apply-cancel').textContent = 'Close';
