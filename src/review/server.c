@@ -12,13 +12,20 @@
 
 #include "review/api.h"
 #include "review/assets.h"
+#include "review/head_deadline.h"
 
 #define BODY_MAX (64 * 1024)
-#define CONNECTION_LIMIT 64
+/* Slots: enough that a few hundred slow or idle connections (each cut at its head deadline,
+   head_deadline.h) leave room for the page's own; with --listen, at most PER_IP_LIMIT from one
+   address. One thread each, with a modest stack. */
+#define CONNECTION_LIMIT 512
+#define PER_IP_LIMIT 32
+#define THREAD_STACK (2u << 20)
 #define IDLE_TIMEOUT_S 120
 
 struct review_server {
     struct MHD_Daemon *daemon;
+    head_deadline *deadline;
     review_session *s;
     review_guard guard;
 };
@@ -62,6 +69,7 @@ static enum MHD_Result refuse(struct MHD_Connection *c, int status, const char *
     struct MHD_Response *resp = MHD_create_response_from_buffer((size_t)n, text, MHD_RESPMEM_MUST_COPY);
     if (!resp) return MHD_NO;
     add_headers(resp, "text/plain; charset=utf-8", NULL);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");   /* a refused client keeps no slot */
     enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return rc;
@@ -167,6 +175,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         guard_verdict v = review_guard_check(&srv->guard, &rq);
         if (v == GUARD_MALFORMED) return refuse(c, 400, rq.malformed);
         if (v != GUARD_OK) return refuse(c, 403, review_guard_reason(v));
+        head_deadline_passed(srv->deadline, c);
         if (!(ctx = calloc(1, sizeof *ctx))) return MHD_NO;
         *con_cls = ctx;
         return MHD_YES;
@@ -207,15 +216,24 @@ review_server *server_start(review_session *s, const review_guard *g, int listen
     }
     srv->s = s;
     srv->guard = *g;
+    if (!(srv->deadline = head_deadline_start())) {
+        snprintf(err, errlen, "cannot start the connection watcher (out of memory or threads)");
+        free(srv);
+        return NULL;
+    }
     unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_THREAD_PER_CONNECTION | (ipv6 ? MHD_USE_IPv6 : 0);
     srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv,
                                    MHD_OPTION_LISTEN_SOCKET, listen_fd,
                                    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+                                   MHD_OPTION_PER_IP_CONNECTION_LIMIT, g->loopback_only ? 0u : (unsigned)PER_IP_LIMIT,
                                    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)IDLE_TIMEOUT_S,
+                                   MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
+                                   MHD_OPTION_NOTIFY_CONNECTION, head_deadline_notify, srv->deadline,
                                    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                                    MHD_OPTION_END);
     if (!srv->daemon) {
         snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
+        head_deadline_stop(srv->deadline);
         free(srv);
         return NULL;
     }
@@ -226,5 +244,6 @@ void server_stop(review_server *srv)
 {
     if (!srv) return;
     MHD_stop_daemon(srv->daemon);
+    head_deadline_stop(srv->deadline);
     free(srv);
 }

@@ -266,6 +266,46 @@ PID=""
 check "... and removed when the review stops" test ! -e "$(cat "$XDG_LOG.dir")"
 unset XDG_LOG
 
+# Slow-loris: 300 connections that trickle a header line each second and never finish a request
+# must not lock the page out, and are cut at their deadline (head_deadline.h), not kept for ever.
+start_review
+python3 - "$PORT" 300 "$T/loris" <<'PY' &
+import os, socket, sys, time
+port, n, state = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+    socks.append(s)
+open(state + ".open", "w").write(str(n))
+closed = set()
+while len(closed) < n:
+    time.sleep(1)   # the attack's pace; the test waits on events, never on this
+    for i, s in enumerate(socks):
+        if i not in closed:
+            try:
+                s.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                closed.add(i)
+    open(state + ".tmp", "w").write(str(len(closed)))
+    os.replace(state + ".tmp", state + ".closed")
+PY
+LORIS=$!
+for _ in $(seq 1 300); do [ -e "$T/loris.open" ] && break; sleep 0.1; done
+check "300 slow connections are open" test -e "$T/loris.open"
+ok=0
+for _ in $(seq 1 10); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "X-Cull-Token: $TOKEN" "$BASE/api/state")" = 200 ] && ok=$((ok + 1))
+done
+check "meanwhile the page's own requests are answered (10 of 10: $ok)" test "$ok" = 10
+for _ in $(seq 1 600); do [ "$(cat "$T/loris.closed" 2>/dev/null)" = 300 ] && break; sleep 0.1; done
+check "every slow connection is cut at its deadline ($(cat "$T/loris.closed" 2>/dev/null) of 300)" \
+    test "$(cat "$T/loris.closed" 2>/dev/null)" = 300
+kill "$LORIS" 2>/dev/null
+wait "$LORIS" 2>/dev/null
+check "and the server still answers" test "$(status /api/state)" = 200
+stop_server
+
 # An MLP model (its logistic-regression half is empty): the page scores with it. The scorer once
 # sized its scratch from the logistic regression and overflowed it (ASan caught it).
 "$CULL" train --model mlp >/dev/null
