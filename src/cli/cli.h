@@ -13,6 +13,7 @@
 #include "learn/model.h"
 #include "library/library.h"
 #include "safety/apply.h"
+#include "util/quote.h"
 
 enum { EXIT_OK = 0, EXIT_SOME_FAILED = 1, EXIT_USAGE = 2 };
 
@@ -110,10 +111,6 @@ int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Default worker count: the cores this process may use. */
 int cli_default_jobs(void);
-
-/* A path as a JSON string: bytes that are not UTF-8 become U+FFFD (JSON holds text only). */
-struct json_t;
-struct json_t *cli_json_path(const char *path);
 
 /* A path for a reader of lines: as it is, or quoted as util/quote.h says when it holds a tab, a
    newline, a quote, a backslash or bytes that are not UTF-8. */

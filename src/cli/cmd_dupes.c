@@ -23,6 +23,7 @@
 #include "safety/apply.h"
 #include "util/fsutil.h"
 #include "util/plural.h"
+#include "util/progress.h"
 
 #define MAX_PAIRS 10000000
 
@@ -295,7 +296,7 @@ static void print_json(const gather_run *r, const member *m, const group_span *g
         json_t *members = json_array();
         for (int i = g[k].start; i < g[k].start + g[k].len; i++) {
             const file_entry *f = &r->files[m[i].file];
-            json_array_append_new(members, json_pack("{s:o, s:s, s:f, s:o, s:I}", "path", cli_json_path(f->path), "role",
+            json_array_append_new(members, json_pack("{s:o, s:s, s:f, s:o, s:I}", "path", quote_json_path(f->path), "role",
                                                      ROLE_NAMES[m[i].role], "cosine", (double)m[i].cos, "p_delete",
                                                      isnan(f->p) ? json_null() : json_real(f->p), "pixels",
                                                      (json_int_t)r->pics[f->image].pixels));
@@ -361,13 +362,6 @@ static int build_groups(gather_run *r, const dupes_pair *pairs, size_t np, membe
 done:
     free(order), free(group), free(rank), free(size), free(files_of), free(m), free(g);
     return rc;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int run_dupes(int argc, char **argv, const cli_globals *g)
@@ -436,7 +430,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     group_span *spans = NULL;
     size_t np = 0;
     int n_groups = 0, n_exact = 0, n_near = 0;
-    double t0 = now();
+    double t0 = now_monotonic();
     if ((have_model && !r.scratch) || library_each_row(lib, id, 1, add_file, &r)) {
         cli_error("reading the library failed: %s", library_error(lib));
         goto done;
@@ -445,7 +439,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
         cli_error("embeddings of %s have different lengths; re-index", id);
         goto done;
     }
-    double t1 = now();
+    double t1 = now_monotonic();
     int prc = dupes_pairs(r.emb, r.n_pics, r.dim, (size_t)r.dim, (float)threshold, MAX_PAIRS, &pairs, &np, NULL);
     if (prc == -2) {
         cli_error("more than %d near-duplicate pairs at cosine >= %g: raise --threshold", MAX_PAIRS, threshold);
@@ -455,7 +449,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
         cli_error("out of memory");
         goto done;
     }
-    double t2 = now();
+    double t2 = now_monotonic();
     if (strcmp(format, "json") == 0) print_json(&r, members, spans, n_groups);
     else print_tsv(&r, members, spans, n_groups, nul);
     fprintf(stderr,

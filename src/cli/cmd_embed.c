@@ -86,7 +86,7 @@ static int run_embed(int argc, char **argv, const cli_globals *g)
         }
         json_t *v = json_array();
         for (int k = 0; k < enc->dim; k++) json_array_append_new(v, json_real(vec[k]));
-        json_t *o = json_pack("{s:o, s:s, s:o}", "path", cli_json_path(abs), "encoder", enc->id, "vector", v);
+        json_t *o = json_pack("{s:o, s:s, s:o}", "path", quote_json_path(abs), "encoder", enc->id, "vector", v);
         char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(8));
         if (line) puts(line);
         free(line);

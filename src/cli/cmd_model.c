@@ -155,7 +155,7 @@ static int list_one(const char *dir, const char *name, json_t *json)
     const model_entry *m = model_find(name);
     int checked = model_fetchable(m), ok = checked && model_fetch_check(m, folder, why, sizeof why) == 0;
     if (json) {
-        json_array_append_new(json, json_pack("{s:o, s:b, s:s, s:I, s:s?, s:s?, s:s?, s:s?}", "name", cli_json_path(name),
+        json_array_append_new(json, json_pack("{s:o, s:b, s:s, s:I, s:s?, s:s?, s:s?, s:s?}", "name", quote_json_path(name),
                                               "installed", 1, "folder", folder, "bytes", (json_int_t)t.bytes,
                                               "model_json_sha256", tfjs && strcmp(id, "unreadable") ? id : NULL,
                                               "state", checked ? (ok ? "verified" : "damaged") : NULL,
@@ -174,7 +174,7 @@ static int list_models(const cli_globals *g, int as_json)
 {
     char dirbuf[FS_PATH_MAX];
     const char *dir = encoder_models_dir(dirbuf, sizeof dirbuf);
-    json_t *root = as_json ? json_pack("{s:o, s:[], s:n}", "models_folder", cli_json_path(dir), "models", "library") : NULL;
+    json_t *root = as_json ? json_pack("{s:o, s:[], s:n}", "models_folder", quote_json_path(dir), "models", "library") : NULL;
     json_t *models = root ? json_object_get(root, "models") : NULL;
     size_t n;
     char **names = folder_names(dir, &n);

@@ -106,7 +106,7 @@ static void print_json(const ranked *items, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *label = items[i].label == LABEL_KEEP ? "keep" : items[i].label == LABEL_DELETE ? "delete" : NULL;
         json_array_append_new(a, json_pack("{s:f, s:o, s:s?}", "p_delete", items[i].p, "path",
-                                           cli_json_path(items[i].path), "label", label));
+                                           quote_json_path(items[i].path), "label", label));
     }
     json_dumpf(a, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
     putchar('\n');

@@ -98,7 +98,7 @@ static void show_encoder(const char *encoder_id, int64_t n, void *ctx)
 
 static void gone_json(const char *last_path, void *ctx)
 {
-    json_array_append_new(ctx, last_path ? cli_json_path(last_path) : json_null());
+    json_array_append_new(ctx, last_path ? quote_json_path(last_path) : json_null());
 }
 
 static void encoder_json(const char *encoder_id, int64_t n, void *ctx)
@@ -125,7 +125,7 @@ static void encoder_json(const char *encoder_id, int64_t n, void *ctx)
 static int print_json(library *lib, const char *path, long long bytes, const library_counts *k)
 {
     json_t *o = json_pack("{s:o, s:I, s:b, s:I, s:I, s:I, s:{s:I, s:I}, s:I, s:[], s:[]}", "library",
-                          cli_json_path(path), "bytes", (json_int_t)bytes, "read_only", library_read_only(lib), "images",
+                          quote_json_path(path), "bytes", (json_int_t)bytes, "read_only", library_read_only(lib), "images",
                           (json_int_t)k->images, "files_on_disk", (json_int_t)k->paths_present, "paths_missing",
                           (json_int_t)k->paths_missing, "labels", "keep", (json_int_t)k->keep, "delete", (json_int_t)k->del,
                           "unlabelled_on_disk", (json_int_t)k->unlabeled_present, "gone", "embeddings");

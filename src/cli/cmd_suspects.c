@@ -95,7 +95,7 @@ static void print_json(const suspect *items, size_t n)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(a, json_pack("{s:f, s:s, s:f, s:o}", "score", items[i].score, "label",
                                            items[i].label == LABEL_KEEP ? "keep" : "delete", "p_delete", items[i].p,
-                                           "path", cli_json_path(items[i].path)));
+                                           "path", quote_json_path(items[i].path)));
     json_dumpf(a, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
     putchar('\n');
     json_decref(a);

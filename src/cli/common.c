@@ -85,15 +85,6 @@ void cli_end_record(FILE *f, int nul)
     fputc(nul ? '\0' : '\n', f);
 }
 
-json_t *cli_json_path(const char *path)
-{
-    if (g_utf8_validate(path, -1, NULL)) return json_string(path);
-    gchar *valid = g_utf8_make_valid(path, -1);
-    json_t *j = json_string(valid);
-    g_free(valid);
-    return j;
-}
-
 const char *cli_not_saved(const library *lib)
 {
     return library_read_only(lib) ? ", in memory only: the library is read-only here" : "";

@@ -22,7 +22,7 @@ void cli_file_list_item(void *ctx, const char *path, int64_t bytes)
 {
     cli_file_list *l = ctx;
     if (l->json) {
-        json_array_append_new(l->json, json_pack("{s:o, s:I}", "path", cli_json_path(path), "bytes", (json_int_t)bytes));
+        json_array_append_new(l->json, json_pack("{s:o, s:I}", "path", quote_json_path(path), "bytes", (json_int_t)bytes));
         return;
     }
     printf("%lld\t", (long long)bytes);

@@ -8,6 +8,7 @@
  * fewer than the threads.
  */
 #include "encoders/tfjs_graph.h"
+#include "util/progress.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -124,13 +125,6 @@ static void split_cols(task_ctx *c, size_t cols, int threads)
         c->col_block = (c->col_block / 2 + 15) / 16 * 16;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 /* A fused chain: whole images per task, or pieces of images when there are fewer images than
    threads to keep busy. */
 static void run_chain(const tfjs_plan *p, tfjs_state *s, int n, nn_pool *pool, const tfjs_step *st, task_ctx *c)
@@ -152,12 +146,12 @@ void tfjs_run(const tfjs_plan *p, tfjs_state *s, int n, nn_pool *pool, double *o
         const tfjs_step *st = &p->steps[i];
         const tfjs_node *nd = &p->model->nodes[st->node];
         if (st->fused) continue; /* ran inside its chain */
-        double t0 = op_seconds ? now() : 0;
+        double t0 = op_seconds ? now_monotonic() : 0;
         task_ctx c = {.st = st, .scratch = s->scratch, .scratch_stride = (p->scratch_per_thread + 15) / 16 * 16,
                       .cols = 1, .col_block = 1};
         if (st->chain) {
             run_chain(p, s, n, pool, st, &c);
-            if (op_seconds) op_seconds[TFJS_BLOCK] += now() - t0;
+            if (op_seconds) op_seconds[TFJS_BLOCK] += now_monotonic() - t0;
             continue;
         }
         c.out = tfjs_state_tensor(s, p, st->node, n);
@@ -211,6 +205,6 @@ void tfjs_run(const tfjs_plan *p, tfjs_state *s, int n, nn_pool *pool, double *o
         else if (st->op == TFJS_CONV2D) c.cols = c.col_block = (size_t)c.k.conv.oc;
         size_t col_tasks = (c.cols + c.col_block - 1) / c.col_block;
         nn_pool_run(pool, c.row_tasks * col_tasks, run_task, &c);
-        if (op_seconds) op_seconds[st->op] += now() - t0;
+        if (op_seconds) op_seconds[st->op] += now_monotonic() - t0;
     }
 }

@@ -13,16 +13,10 @@
 #include "learn/dupes.h"
 #include "learn/features.h"
 #include "learn/logreg_cv.h"
+#include "util/progress.h"
 
 #define MAX_PAIRS 10000000       /* near-duplicate pairs kept for grouping (12 bytes each) */
 #define INNER_FOLDS 5            /* the MLP's validation rows: one of this many grouped folds */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int cmp_u64_row(const void *pa, const void *pb, void *ctx)
 {
@@ -184,13 +178,13 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
         goto done;
     }
 
-    double t0 = now();
+    double t0 = now_monotonic();
     if (near_groups(d, k, near, &r->near_groups, &r->near_rows)) {
         snprintf(err, errlen, "out of memory finding near-duplicates");
         goto done;
     }
     cv_assign_folds(d->y, near, n, k, SELECT_SEED, fold);
-    double t1 = now();
+    double t1 = now_monotonic();
     r->seconds_dupes = t1 - t0;
 
     int cv = logreg_cv(d->X, d->y, fold, n, d->dim, k, start, lambdas, L, SELECT_CV_TOL, oof, fin);
@@ -214,7 +208,7 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
         if (l == 0 || a >= r->auc_logreg) r->auc_logreg = a, best = l;
     }
     r->lambda = lambdas[best];
-    double t2 = now();
+    double t2 = now_monotonic();
     r->seconds_logreg = t2 - t1;
 
     if (o->compare_grouping && r->near_groups > 0 && !r->near_dropped) {
@@ -226,7 +220,7 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
             free(fold_exact);
         }
     }
-    double t3 = now();
+    double t3 = now_monotonic();
     r->seconds_exact = t3 - t2;
 
     int use_mlp = 0;
@@ -265,7 +259,7 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
         memset(&fin[best], 0, sizeof fin[best]);
         memcpy(r->oof, oof + (size_t)best * n, sizeof(double) * (size_t)n);
     }
-    r->seconds_mlp = now() - t3;
+    r->seconds_mlp = now_monotonic() - t3;
     if (metrics_compute(r->oof, d->y, n, &r->cv)) {
         snprintf(err, errlen, "cross-validation failed (too few labels in some fold)");
         goto done;

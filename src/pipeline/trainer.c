@@ -13,6 +13,7 @@
 #include "learn/features.h"
 #include "library/coverage.h"
 #include "util/fsutil.h"
+#include "util/progress.h"
 
 typedef struct {
     int embed_dim, dim;
@@ -64,13 +65,6 @@ static void row_set_free(row_set *s)
     free(s->y);
     free(s->group);
     free(s->id);
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static const char *const KIND_NAMES[] = {"auto", "logreg", "mlp"};
@@ -127,7 +121,7 @@ static int take_result(cull_model *out, select_result *r, const row_set *s, sele
 int trainer_train_with(library *lib, const char *encoder_id, const train_options *opt, cull_model *out,
                        train_report *rep, char *err, size_t errlen)
 {
-    double t0 = now();
+    double t0 = now_monotonic();
     memset(out, 0, sizeof *out);
     train_options defaults = {.kind = SELECT_AUTO};
     if (!opt) {
@@ -192,7 +186,7 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
     free(json);
     if (rc) cull_model_free(out);
     if (rep)
-        *rep = (train_report){now() - t0, r.seconds_dupes, r.seconds_logreg, r.seconds_exact, r.seconds_mlp};
+        *rep = (train_report){now_monotonic() - t0, r.seconds_dupes, r.seconds_logreg, r.seconds_exact, r.seconds_mlp};
     select_result_free(&r);
     row_set_free(&s);
     return rc;

@@ -17,15 +17,6 @@
 
 #define QUEUE_MAX_LIMIT 200
 
-json_t *api_path(const char *path)
-{
-    if (g_utf8_validate(path, -1, NULL)) return json_string(path);
-    gchar *valid = g_utf8_make_valid(path, -1);
-    json_t *j = json_string(valid);
-    g_free(valid);
-    return j;
-}
-
 static const char *label_name(int label)
 {
     return label == LABEL_KEEP ? "keep" : label == LABEL_DELETE ? "delete" : NULL;
@@ -95,7 +86,7 @@ static json_t *item_json(review_session *s, const review_item *it)
     return json_pack("{s:I, s:s, s:o, s:s?, s:o, s:o, s:o, s:I, s:i, s:i, s:s, s:s, s:s}", "id", (json_int_t)it->id,
                      "sig", sig, "p",
                      isnan(it->p) ? json_null() : json_real(it->p), "label", label_name(img.label), "path",
-                     api_path(it->path), "name", api_path(base), "folder", api_path(folder), "bytes",
+                     quote_json_path(it->path), "name", quote_json_path(base), "folder", quote_json_path(folder), "bytes",
                      (json_int_t)img.meta.bytes, "width", img.meta.width, "height", img.meta.height, "format",
                      img.meta.format, "date", date, "camera", camera);
 }

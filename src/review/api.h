@@ -17,12 +17,12 @@
 #include <jansson.h>
 #include "review/http.h"
 #include "review/session.h"
+#include "util/quote.h"
 
 void api_handle(review_session *s, const review_call *c, review_reply *r);
 
 /* Shared by the api_*.c files. */
 json_t *api_state(review_session *s);
-json_t *api_path(const char *path);       /* bytes that are not UTF-8 become U+FFFD */
 int api_apply(review_session *s, const review_call *c, review_reply *r);
 /* rest: "ID/thumb" or "ID/display". */
 int api_image(review_session *s, const char *rest, review_reply *r);

@@ -19,7 +19,7 @@ static void plan_item(void *ctx, const char *path, int64_t bytes)
 {
     json_t *a = ctx;
     if (json_array_size(a) < PLAN_LIST_MAX)
-        json_array_append_new(a, json_pack("{s:o, s:I}", "path", api_path(path), "bytes", (json_int_t)bytes));
+        json_array_append_new(a, json_pack("{s:o, s:I}", "path", quote_json_path(path), "bytes", (json_int_t)bytes));
 }
 
 static json_t *summary_json(const apply_summary *sum)

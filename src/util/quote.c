@@ -4,6 +4,8 @@
 #include "util/quote.h"
 
 #include <string.h>
+#include <glib.h>
+#include <jansson.h>
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when the bytes there are not one
    (overlong forms, surrogates and code points past U+10FFFF are not). */
@@ -54,4 +56,13 @@ void quote_path(FILE *f, const char *path)
         p++;
     }
     fputc('"', f);
+}
+
+json_t *quote_json_path(const char *path)
+{
+    if (g_utf8_validate(path, -1, NULL)) return json_string(path);
+    gchar *valid = g_utf8_make_valid(path, -1);
+    json_t *j = json_string(valid);
+    g_free(valid);
+    return j;
 }
