@@ -51,7 +51,7 @@ const char *encoder_models_dir(char *buf, size_t cap);
 
 /* The built-in encoders. */
 encoder *lite_encoder_open(void);
-/* A TensorFlow.js graph model in folder dir (mobilenet.c): name (NULL: the folder) and id name +
+/* A TensorFlow.js graph model in folder dir (tfjs_encoder.c): name (NULL: the folder) and id name +
    "-" + checksum of its files ("tfjs-" for a folder). */
 encoder *tfjs_encoder_open(const char *dir, const char *name, char *err, size_t errlen);
 /* A CLIP-family vision transformer in folder dir (config.json + model.safetensors; vit_encoder.c):

@@ -11,7 +11,7 @@
 
 typedef enum {
     WEIGHTS_BUILT_IN,   /* needs no files (lite) */
-    WEIGHTS_TFJS,       /* a TensorFlow.js graph model: model.json + .bin shards (mobilenet.c) */
+    WEIGHTS_TFJS,       /* a TensorFlow.js graph model: model.json + .bin shards (tfjs_encoder.c) */
     WEIGHTS_VIT,        /* a CLIP-family vision transformer: config.json + model.safetensors (vit.h) */
 } weights_format;
 

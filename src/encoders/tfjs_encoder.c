@@ -1,5 +1,5 @@
 /*
- * mobilenet.c — encoders that run a TensorFlow.js graph model: "mobilenet" (the nsfwjs@4.4.0
+ * tfjs_encoder.c — encoders that run a TensorFlow.js graph model: "mobilenet" (the nsfwjs@4.4.0
  * mobilenet_v2_mid model, installed in the models folder) and any tfjs graph-model folder given as
  * --encoder PATH whose ops cull implements (tfjs_model.c lists them).
  *
