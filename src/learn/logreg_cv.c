@@ -25,6 +25,7 @@
 #include "learn/lbfgs.h"
 #include "learn/logreg.h"
 #include "learn/skinny.h"
+#include "nn/parallel.h"
 
 #define MAX_ITER 500        /* the final fits: as logreg_fit */
 #define FINAL_TOL 1e-6
@@ -383,7 +384,7 @@ int logreg_cv(const float *X, const int8_t *y, const int *fold, int n, int dim, 
     fold_data *fd = calloc((size_t)k + 1, sizeof *fd);
     column *cols = calloc((size_t)n_cols, sizeof *cols);
     for (int l = 0; final && l < n_lambda; l++) memset(&final[l], 0, sizeof final[l]);
-    S.threads = openblas_get_num_threads();
+    S.threads = nn_cpu_count();   /* not OpenBLAS's count: an nn encoder in this process sets that to 1 */
     if (S.threads < 1) S.threads = 1;
     if (S.threads > MAX_THREADS) S.threads = MAX_THREADS;
     S.V = malloc(sizeof(float) * (size_t)dim * n_cols);

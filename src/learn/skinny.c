@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/parallel.h"
+
 #define W 16            /* floats per chunk: one AVX-512 register */
 #define ROWS 4
 #define MAX_THREADS 16
@@ -136,7 +138,7 @@ static void *atb_thread(void *arg)
 
 static int thread_count(long long work_rows)
 {
-    int t = openblas_get_num_threads();
+    int t = nn_cpu_count();   /* not OpenBLAS's count: an nn encoder in this process sets that to 1 */
     if (t > MAX_THREADS) t = MAX_THREADS;
     if (work_rows < 256) t = 1;   /* not worth a thread */
     return t < 1 ? 1 : t;

@@ -4,7 +4,8 @@
  * Row-major throughout. The nn kernels parallelise by themselves (nn/parallel.h), giving each thread
  * a block of rows, so BLAS must not start threads of its own inside those calls: nn_gemm_init()
  * puts OpenBLAS in single-thread mode once for the process (several threads may still call it at
- * the same time). Call it before the first nn kernel runs.
+ * the same time). Call it before the first nn kernel runs. Code that sizes its own threads (learn/)
+ * asks nn_cpu_count(), never OpenBLAS's count, which this changes for the whole process.
  */
 #ifndef CULL_NN_GEMM_H
 #define CULL_NN_GEMM_H
