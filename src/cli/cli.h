@@ -21,11 +21,16 @@ typedef struct {
     const char *db_path;     /* resolved: --db, $CULL_DB or $XDG_DATA_HOME/cull/library.db */
 } cli_globals;
 
+/* What main() sets up before a command runs (git's RUN_SETUP flags): only what it needs, so
+   `cull status`, `model`, `apply` and `undo` start no image decoder. */
+enum { CLI_NEEDS_MEDIA = 1 };   /* libvips: the command decodes images, or may index new ones */
+
 typedef struct {
     const char *name;
     const char *summary;     /* one line for `cull --help` */
     const char *usage;       /* full text for `cull COMMAND --help` */
     int (*run)(int argc, char **argv, const cli_globals *g);
+    unsigned needs;          /* CLI_NEEDS_* */
 } cli_command;
 
 extern const cli_command cmd_index, cmd_label, cmd_train, cmd_rank, cmd_embed, cmd_status;

@@ -47,6 +47,7 @@ const cli_command cmd_apply = {
     "  cull apply --yes --plan 0f3c…   # the ID the dry run printed: exactly those files\n"
     "  cull apply ~/Pictures/incoming\n",
     run_apply,
+    0,   /* no image decoding */
 };
 
 static int confirm(const apply_summary *plan, const char *what)

@@ -89,6 +89,7 @@ const cli_command cmd_dupes = {
     "  cull dupes | awk -F'\\t' '$4 == \"dup\"' | cut -f6     # near duplicates of kept pictures\n"
     "  cull dupes --threshold 0.99 --format json\n",
     run_dupes,
+    CLI_NEEDS_MEDIA,
 };
 
 /* ---- gathering: one entry per present file, one per picture ---- */

@@ -31,6 +31,7 @@ const cli_command cmd_embed = {
     "example:\n"
     "  cull embed --encoder lite photo.jpg | jq '.vector | length'\n",
     run_embed,
+    CLI_NEEDS_MEDIA,
 };
 
 static int embed_file(encoder *enc, const char *path, int64_t max_pixels, float *vec, char *err, size_t errlen)

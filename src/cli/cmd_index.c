@@ -23,6 +23,7 @@ const cli_command cmd_index = {
     "\n"
     "exit status: 0 all good, 1 some files failed (listed on stderr), 2 usage error\n",
     run_index,
+    CLI_NEEDS_MEDIA,
 };
 
 static int run_index(int argc, char **argv, const cli_globals *g)

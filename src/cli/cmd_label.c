@@ -29,6 +29,7 @@ const cli_command cmd_label = {
     "  cull label delete ~/Pictures/rejected ~/Downloads/meme.png\n"
     "  cull label clear ~/Pictures/kept/IMG_0001.JPG\n",
     run_label,
+    CLI_NEEDS_MEDIA,
 };
 
 typedef struct {

@@ -64,6 +64,7 @@ const cli_command cmd_model = {
     "\n"
     "known models:\n",
     run_model,
+    0,   /* no image decoding */
 };
 
 /* The usage, then the registry's models: the one list of what cull knows. */

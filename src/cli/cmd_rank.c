@@ -50,6 +50,7 @@ const cli_command cmd_rank = {
     "  cull rank --format paths --limit 200 | nsxiv -i\n"
     "  cull rank --links /tmp/review && gthumb /tmp/review\n",
     run_rank,
+    CLI_NEEDS_MEDIA,
 };
 
 typedef struct {

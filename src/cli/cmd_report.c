@@ -56,6 +56,7 @@ const cli_command cmd_report = {
     "  cull report && xdg-open cull-report.html\n"
     "  cull report -o /tmp/model.html --encoder lite\n",
     run_report,
+    CLI_NEEDS_MEDIA,
 };
 
 typedef struct {

@@ -49,6 +49,7 @@ const cli_command cmd_review = {
     "  cull review --open\n"
     "  cull review ~/Pictures/incoming\n",
     run_review,
+    CLI_NEEDS_MEDIA,
 };
 
 static int run_review(int argc, char **argv, const cli_globals *g)

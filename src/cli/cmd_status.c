@@ -34,6 +34,7 @@ const cli_command cmd_status = {
     "\n"
     "exit status: 0 done, 1 no library or the library failed, 2 usage error\n",
     run_status,
+    0,   /* no image decoding */
 };
 
 typedef struct {

@@ -46,6 +46,7 @@ const cli_command cmd_suspects = {
     "  cull suspects --limit 50 | awk -F'\\t' '$1 > 0.9' | cut -f3 | nsxiv -i\n"
     "  cull label keep PATH          # after checking: fix the label\n",
     run_suspects,
+    CLI_NEEDS_MEDIA,
 };
 
 typedef struct {

@@ -43,6 +43,7 @@ const cli_command cmd_train = {
     "\n"
     CLI_HELP_EXIT,
     run_train,
+    CLI_NEEDS_MEDIA,
 };
 
 static int run_train(int argc, char **argv, const cli_globals *g)

@@ -33,6 +33,7 @@ const cli_command cmd_undo = {
     "exit status: 0 done (or nothing to undo), 1 some files could not be put back (named on\n"
     "stderr) or the library failed, 2 usage error\n",
     run_undo,
+    0,   /* no image decoding */
 };
 
 static int run_undo(int argc, char **argv, const cli_globals *g)

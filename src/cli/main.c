@@ -91,12 +91,13 @@ int main(int argc, char **argv)
     if (!g.db_path) g.db_path = default_db_path(dbbuf, sizeof dbbuf);
     for (size_t c = 0; c < N_COMMANDS; c++) {
         if (strcmp(argv[i], COMMANDS[c]->name) != 0) continue;
-        if (media_init(argv[0]) != 0) {
+        int media = COMMANDS[c]->needs & CLI_NEEDS_MEDIA;
+        if (media && media_init(argv[0]) != 0) {
             fprintf(stderr, "cull: cannot start libvips\n");
             return EXIT_SOME_FAILED;
         }
         int rc = COMMANDS[c]->run(argc - i, argv + i, &g);
-        media_shutdown();
+        if (media) media_shutdown();
         return rc;
     }
     fprintf(stderr, "cull: unknown command '%s' (see cull --help)\n", argv[i]);

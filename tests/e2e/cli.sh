@@ -82,3 +82,16 @@ else
 fi
 OPENBLAS_CORETYPE=Prescott "$CULL" --version >"$T/out"
 check "a user's OPENBLAS_CORETYPE is respected" grep -q "kernels Prescott" "$T/out"
+
+# The command table says what each command needs: status, model, apply and undo start no image
+# decoder (libvips loads its modules at start-up; strace shows whether it did).
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+    for c in status "model list" "apply --dry-run" "undo --dry-run"; do
+        loaded=$(strace -f -e trace=openat "$CULL" $c 2>&1 | grep -c vips-modules)
+        check "cull $c starts no libvips ($loaded module files opened)" test "$loaded" = 0
+    done
+    loaded=$(strace -f -e trace=openat "$CULL" rank 2>&1 | grep -c vips-modules)
+    check "cull rank does (it may index new images: $loaded module files opened)" test "$loaded" -gt 0
+else
+    pass "# SKIP strace is missing or may not trace here (apt-get install strace; ptrace allowed)"
+fi
