@@ -6,6 +6,9 @@
 
 BUILD   ?= build
 CC      ?= cc
+VERSION := 0.1.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
 PKGS    := vips libjpeg libraw sqlite3 openblas jansson glib-2.0 libcrypto libmicrohttpd libcurl
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
@@ -35,7 +38,7 @@ FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 REPLAYS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps tests check demo bench clean help asan fuzz fuzzers mutate
+.PHONY: all deps tests check demo bench clean help asan fuzz fuzzers mutate man install uninstall FORCE
 
 all: $(BUILD)/cull
 
@@ -80,6 +83,36 @@ $(BUILD)/libcull.a: $(BUILD)/gen/review_assets.o
 
 $(BUILD)/cull: $(CLI_OBJ) $(BUILD)/libcull.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The version and the commit the binary is built from ("release" outside a git checkout, "-dirty"
+# with uncommitted changes). Rewritten only when it changes, so main.o rebuilds only then.
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && { git diff --quiet HEAD -- 2>/dev/null || c="$$c-dirty"; } || c=release; \
+	 printf '#define CULL_VERSION "%s"\n#define CULL_COMMIT "%s"\n' '$(VERSION)' "$$c" >$@.tmp; \
+	 cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(BUILD)/src/cli/main.o: $(BUILD)/gen/version.h
+$(BUILD)/src/cli/main.o: CFLAGS += -I$(BUILD)/gen
+FORCE:
+
+# cull(1), made from the --help texts (scripts/make-man.sh): one source, so the two never drift.
+$(BUILD)/cull.1: $(BUILD)/cull scripts/make-man.sh
+	scripts/make-man.sh $(BUILD)/cull >$@.tmp && mv $@.tmp $@
+man: $(BUILD)/cull.1
+
+# Only under $(DESTDIR)$(PREFIX): the binary, the man page, the docs.
+BINDIR := $(DESTDIR)$(PREFIX)/bin
+MANDIR := $(DESTDIR)$(PREFIX)/share/man/man1
+DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/cull
+install: $(BUILD)/cull $(BUILD)/cull.1
+	install -d $(BINDIR) $(MANDIR) $(DOCDIR)
+	install -m 755 $(BUILD)/cull $(BINDIR)/cull
+	install -m 644 $(BUILD)/cull.1 $(MANDIR)/cull.1
+	install -m 644 README.md docs/ARCHITECTURE.md $(DOCDIR)/
+
+uninstall:
+	rm -f $(BINDIR)/cull $(MANDIR)/cull.1 $(DOCDIR)/README.md $(DOCDIR)/ARCHITECTURE.md
+	-rmdir $(DOCDIR) 2>/dev/null
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcull.a
 	@mkdir -p $(dir $@)
@@ -160,6 +193,7 @@ help:
 	@echo "make bench  benchmarks; results in bench/results.txt"
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS (default 60) each"
 	@echo "make mutate plant each bug of tests/mutants and report the ones no test notices"
+	@echo "make install  PREFIX=/usr/local DESTDIR=: the binary, cull(1) and the docs; make uninstall"
 	@echo "make        build build/cull"
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

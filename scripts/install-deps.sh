@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
 libvips-dev libvips-tools libjpeg62-turbo-dev libraw-dev libsqlite3-dev sqlite3 libopenblas-dev libdnnl-dev libjansson-dev
 libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev libssl-dev
-imagemagick libimage-exiftool-perl valgrind strace file jq libxml2-utils python3-torch python3-torchvision python3-pil"
+imagemagick libimage-exiftool-perl valgrind strace groff-base mandoc file jq libxml2-utils python3-torch python3-torchvision python3-pil"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
