@@ -38,7 +38,7 @@ FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 REPLAYS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps tests check demo bench clean help asan fuzz fuzzers mutate man install uninstall FORCE
+.PHONY: all deps deps-tests tests check demo bench clean help asan fuzz fuzzers mutate man install uninstall FORCE
 
 all: $(BUILD)/cull
 
@@ -154,18 +154,21 @@ tests: $(BUILD)/cull $(TESTS) $(REPLAYS) $(BUILD)/tests/change_shim.so $(BUILD)/
 fuzzers: $(FUZZERS)
 
 # Every parser cull owns, fuzzed for FUZZ_SECONDS each; new crashers land in tests/fuzz/regressions.
-fuzz: deps
+fuzz: deps-tests
 	$(MAKE) BUILD=build-fuzz CC=clang SAN=fuzz fuzzers
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
+# What building and running need (make, demo, install); what the tests and benchmarks add.
 deps:
 	scripts/install-deps.sh
+deps-tests:
+	scripts/install-deps.sh --tests
 
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 tests
 
 # All tests, on the plain and the sanitizer build; ends with "N passed, N failed, N skipped".
-check: deps
+check: deps-tests
 	scripts/setup-browser-tests.sh
 	$(MAKE) tests
 	scripts/fetch-models.sh --optional $(BUILD)/cull
@@ -177,11 +180,11 @@ demo: deps all
 	scripts/fetch-models.sh --optional $(BUILD)/cull
 	scripts/demo.sh $(BUILD)/cull
 
-bench: deps all $(BENCHES)
+bench: deps-tests all $(BENCHES)
 	bench/run.sh $(BUILD)
 
 # Planted bugs (tests/mutants/*.patch) that the tests must notice; not part of check.
-mutate: deps
+mutate: deps-tests
 	scripts/mutate.sh
 
 clean:

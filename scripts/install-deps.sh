@@ -1,11 +1,24 @@
 #!/bin/sh
-# Installs what cull needs to build, test and run on Debian 12, idempotently.
-# Runs apt-get only for packages that are missing; uses sudo when not root.
+# scripts/install-deps.sh [--tests] — installs what cull needs on Debian 12, idempotently: apt-get
+# runs only for packages that are missing; sudo is used when not root.
+#
+#   (default)  building and running: make, make demo, make install. At most about 320 MB to
+#              download, 1.6 GB installed, on a bare Debian 12 (the compiler, libvips' image
+#              libraries, OpenBLAS, oneDNN); Node.js and npm are in it only for `cull model fetch
+#              mobilenet` (the npm package's converter).
+#   --tests    what the tests and benchmarks add: make check, make bench, make mutate, make fuzz.
+#              At most about 300 MB more to download, 1.4 GB installed, most of it python3-torch
+#              (the PyTorch reference the ViT is checked against) and clang for the fuzz build.
+# (Upper bounds: apt-cache's dependency closure of each set, 2026-12-05; a system that has some of
+# it already downloads less.)
 set -eu
-PKGS="build-essential pkg-config clang libclang-rt-14-dev
-libvips-dev libvips-tools libjpeg62-turbo-dev libraw-dev libsqlite3-dev sqlite3 libopenblas-dev libdnnl-dev libjansson-dev
-libcurl4-openssl-dev libmicrohttpd-dev libcmocka-dev libssl-dev
-imagemagick libimage-exiftool-perl valgrind strace groff-base mandoc file jq libxml2-utils python3-torch python3-torchvision python3-pil"
+BUILD_PKGS="build-essential pkg-config groff-base
+libvips-dev libvips-tools libjpeg62-turbo-dev libraw-dev libsqlite3-dev libopenblas-dev libdnnl-dev libjansson-dev
+libcurl4-openssl-dev libmicrohttpd-dev libssl-dev"
+TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev sqlite3
+imagemagick libimage-exiftool-perl valgrind strace mandoc file jq libxml2-utils python3-torch python3-torchvision python3-pil"
+PKGS=$BUILD_PKGS
+[ "${1:-}" = --tests ] && PKGS="$BUILD_PKGS $TEST_PKGS"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
