@@ -100,18 +100,25 @@ $(BUILD)/cull.1: $(BUILD)/cull scripts/make-man.sh
 	scripts/make-man.sh $(BUILD)/cull >$@.tmp && mv $@.tmp $@
 man: $(BUILD)/cull.1
 
-# Only under $(DESTDIR)$(PREFIX): the binary, the man page, the docs.
-BINDIR := $(DESTDIR)$(PREFIX)/bin
-MANDIR := $(DESTDIR)$(PREFIX)/share/man/man1
-DOCDIR := $(DESTDIR)$(PREFIX)/share/doc/cull
+# Only under $(DESTDIR)$(PREFIX): the binary, the man page, the shell completions, the docs.
+BINDIR  := $(DESTDIR)$(PREFIX)/bin
+MANDIR  := $(DESTDIR)$(PREFIX)/share/man/man1
+DOCDIR  := $(DESTDIR)$(PREFIX)/share/doc/cull
+BASHDIR := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR  := $(DESTDIR)$(PREFIX)/share/zsh/vendor-completions
+FISHDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 install: $(BUILD)/cull $(BUILD)/cull.1
-	install -d $(BINDIR) $(MANDIR) $(DOCDIR)
+	install -d $(BINDIR) $(MANDIR) $(DOCDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	install -m 755 $(BUILD)/cull $(BINDIR)/cull
 	install -m 644 $(BUILD)/cull.1 $(MANDIR)/cull.1
+	install -m 644 completions/cull.bash $(BASHDIR)/cull
+	install -m 644 completions/_cull $(ZSHDIR)/_cull
+	install -m 644 completions/cull.fish $(FISHDIR)/cull.fish
 	install -m 644 README.md docs/ARCHITECTURE.md $(DOCDIR)/
 
 uninstall:
-	rm -f $(BINDIR)/cull $(MANDIR)/cull.1 $(DOCDIR)/README.md $(DOCDIR)/ARCHITECTURE.md
+	rm -f $(BINDIR)/cull $(MANDIR)/cull.1 $(BASHDIR)/cull $(ZSHDIR)/_cull $(FISHDIR)/cull.fish \
+	      $(DOCDIR)/README.md $(DOCDIR)/ARCHITECTURE.md
 	-rmdir $(DOCDIR) 2>/dev/null
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcull.a

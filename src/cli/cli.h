@@ -27,7 +27,7 @@ enum { CLI_NEEDS_MEDIA = 1 };   /* libvips: the command decodes images, or may i
 
 typedef struct {
     const char *name;
-    const char *summary;     /* one line for `cull --help` */
+    const char *summary;     /* one line for `cull --help`; NULL: not listed */
     const char *usage;       /* full text for `cull COMMAND --help` */
     int (*run)(int argc, char **argv, const cli_globals *g);
     unsigned needs;          /* CLI_NEEDS_* */
@@ -39,6 +39,12 @@ extern const cli_command cmd_apply, cmd_undo;
 extern const cli_command cmd_review;
 extern const cli_command cmd_dupes, cmd_suspects;
 extern const cli_command cmd_report;
+extern const cli_command cmd_complete;
+
+/* The command table (main.c): row i, NULL past the end; the row called name, or NULL. A row with
+   no summary is hidden from `cull --help` (__complete). */
+const cli_command *cli_command_at(size_t i);
+const cli_command *cli_find_command(const char *name);
 
 /* The help paragraph of every command that prints records holding paths (util/quote.h). */
 #define CLI_HELP_RECORDS                                                                                 \

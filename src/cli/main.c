@@ -19,8 +19,21 @@ static const cli_command *const COMMANDS[] = {
     &cmd_review,
     &cmd_dupes, &cmd_suspects,
     &cmd_report,
+    &cmd_complete,
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof *COMMANDS)
+
+const cli_command *cli_command_at(size_t i)
+{
+    return i < N_COMMANDS ? COMMANDS[i] : NULL;
+}
+
+const cli_command *cli_find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, COMMANDS[i]->name) == 0) return COMMANDS[i];
+    return NULL;
+}
 
 static void print_help(FILE *f)
 {
@@ -30,7 +43,8 @@ static void print_help(FILE *f)
             "usage: cull [--db PATH] COMMAND [OPTIONS] [ARGS]\n"
             "\n"
             "commands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-8s %s\n", COMMANDS[i]->name, COMMANDS[i]->summary);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (COMMANDS[i]->summary) fprintf(f, "  %-8s %s\n", COMMANDS[i]->name, COMMANDS[i]->summary);
     fprintf(f,
             "\n"
             "options:\n"
@@ -111,14 +125,14 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (!g.db_path) g.db_path = default_db_path(dbbuf, sizeof dbbuf);
-    for (size_t c = 0; c < N_COMMANDS; c++) {
-        if (strcmp(argv[i], COMMANDS[c]->name) != 0) continue;
-        int media = COMMANDS[c]->needs & CLI_NEEDS_MEDIA;
+    const cli_command *cmd = cli_find_command(argv[i]);
+    if (cmd) {
+        int media = cmd->needs & CLI_NEEDS_MEDIA;
         if (media && media_init(argv[0]) != 0) {
             fprintf(stderr, "cull: cannot start libvips\n");
             return EXIT_SOME_FAILED;
         }
-        int rc = COMMANDS[c]->run(argc - i, argv + i, &g);
+        int rc = cmd->run(argc - i, argv + i, &g);
         if (media) media_shutdown();
         return rc;
     }

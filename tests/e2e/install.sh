@@ -10,8 +10,8 @@ D=$T/dest
 make -s -C "$ROOT" BUILD="$B" SAN="$SAN" DESTDIR="$D" PREFIX=/usr install >"$T/make.out" 2>&1
 check "make install DESTDIR=... PREFIX=/usr succeeds" test $? = 0
 (cd "$D" && find . -type f | sort) >"$T/files"
-check "it installs the binary, cull(1) and the docs, nothing else ($(tr '\n' ' ' <"$T/files"))" \
-    test "$(tr '\n' ' ' <"$T/files")" = "./usr/bin/cull ./usr/share/doc/cull/ARCHITECTURE.md ./usr/share/doc/cull/README.md ./usr/share/man/man1/cull.1 "
+check "it installs the binary, cull(1), the completions and the docs, nothing else ($(tr '\n' ' ' <"$T/files"))" \
+    test "$(tr '\n' ' ' <"$T/files")" = "./usr/bin/cull ./usr/share/bash-completion/completions/cull ./usr/share/doc/cull/ARCHITECTURE.md ./usr/share/doc/cull/README.md ./usr/share/fish/vendor_completions.d/cull.fish ./usr/share/man/man1/cull.1 ./usr/share/zsh/vendor-completions/_cull "
 check "all of it under DESTDIR/PREFIX" test -z "$(cd "$D" && find . -mindepth 1 -maxdepth 1 ! -name usr)"
 
 I=$D/usr/bin/cull
@@ -48,3 +48,40 @@ check "... and every environment variable cull reads" sh -c "for v in CULL_DB CU
 
 make -s -C "$ROOT" BUILD="$B" SAN="$SAN" DESTDIR="$D" PREFIX=/usr uninstall >"$T/make.out" 2>&1
 check "make uninstall removes every file it installed" test -z "$(cd "$D" && find . -type f)"
+
+# The installed completions, asked non-interactively in each shell, with the installed binary.
+SHARE=$D/usr/share
+make -s -C "$ROOT" BUILD="$B" SAN="$SAN" DESTDIR="$D" PREFIX=/usr install >"$T/make.out" 2>&1
+export PATH="$D/usr/bin:$PATH"
+bash_complete() { # WORDS... (the last one is being typed)
+    bash -c 'source "$0"; COMP_WORDS=(cull "$@"); COMP_CWORD=$#; _cull; printf "%s\n" "${COMPREPLY[@]}"' \
+        "$SHARE/bash-completion/completions/cull" "$@" | tr '\n' ' '
+}
+check "bash: commands" test "$(bash_complete ra)" = "rank "
+check "bash: a command's options" test "$(bash_complete rank --f)" = "--format "
+check "bash: an option's values" test "$(bash_complete rank --format '')" = "tsv json paths "
+check "bash: label's choice" test "$(bash_complete label '')" = "keep delete clear "
+check "bash: models to fetch" test "$(bash_complete model fetch '')" = "mobilenet clip-vit-b32 clip-vit-b16 laion-vit-b32 "
+expect_match "bash: encoder names" "$(bash_complete dupes --encoder '')" "^lite mobilenet "
+check "bash: paths where a path goes (nothing offered: bash completes files)" test -z "$(bash_complete index '' | tr -d ' ')"
+if command -v zsh >/dev/null; then
+    zsh_complete() { # WORDS...: _cull with compadd and _files stubbed, as zsh's completion calls it
+        zsh -c 'compadd() { [[ $1 == -a ]] && print -l ${(P)2}; }; _files() { print _files; }
+                words=(cull "$@"); CURRENT=$(( $# + 1 )); source "$0"' "$SHARE/zsh/vendor-completions/_cull" "$@" |
+            tr '\n' ' '
+    }
+    check "zsh: commands" test "$(zsh_complete su)" = "suspects "
+    check "zsh: an option's values" test "$(zsh_complete train --model '')" = "logreg mlp auto "
+    check "zsh: paths fall back to _files" test "$(zsh_complete index '')" = "_files "
+else
+    pass "# SKIP zsh is not installed (apt-get install zsh)"
+fi
+if command -v fish >/dev/null; then
+    fish_complete() { fish -c "source '$SHARE/fish/vendor_completions.d/cull.fish'; complete -C '$1'" | cut -f1 | tr '\n' ' '; }
+    check "fish: commands" test "$(fish_complete 'cull rev')" = "review "
+    check "fish: an option's values" test "$(fish_complete 'cull status --format ')" = "json text "
+    check "fish: model names for use" test "$(fish_complete 'cull model use mob')" = "mobilenet "
+else
+    pass "# SKIP fish is not installed (apt-get install fish)"
+fi
+make -s -C "$ROOT" BUILD="$B" SAN="$SAN" DESTDIR="$D" PREFIX=/usr uninstall >"$T/make.out" 2>&1
