@@ -24,6 +24,9 @@ typedef struct {
 /* What main() sets up before a command runs (git's RUN_SETUP flags): only what it needs, so
    `cull status`, `model`, `apply` and `undo` start no image decoder. */
 enum { CLI_NEEDS_MEDIA = 1 };   /* libvips: the command decodes images, or may index new ones */
+/* Starts libvips for a command that needs it only in some of its paths (model use embeds; model
+   list does not). 0, or -1 with the error printed. */
+int cli_start_media(void);
 
 typedef struct {
     const char *name;

@@ -64,7 +64,7 @@ const cli_command cmd_model = {
     "\n"
     "known models:\n",
     run_model,
-    0,   /* no image decoding */
+    0,   /* only `model use` decodes images: it starts libvips itself (cli_start_media) */
 };
 
 /* The usage, then the registry's models: the one list of what cull knows. */
@@ -446,6 +446,7 @@ static int run_model(int argc, char **argv, const cli_globals *g)
     if (as_json) return cli_usage_error(&cmd_model, "--format goes with list");
     if (!strcmp(sub, "use")) {
         if (n_args != 1 || force) return cli_usage_error(&cmd_model, "use takes one model name or folder");
+        if (cli_start_media()) return EXIT_SOME_FAILED;   /* the switch embeds labelled images */
         return cli_model_use(g, args[0]);
     }
     if (!strcmp(sub, "info")) {

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "util/quote.h"
 #include "encoders/encoder.h"
+#include "media/media.h"
 #include "pipeline/trainer.h"
 
 void cli_error(const char *fmt, ...)
@@ -110,4 +111,11 @@ int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold
         fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)%s\n",
                 out->n_keep + out->n_delete, out->cv.auc, cli_not_saved(lib));
     return 0;
+}
+
+int cli_start_media(void)
+{
+    if (media_init("cull") == 0) return 0;
+    cli_error("cannot start libvips (the image decoder)");
+    return -1;
 }

@@ -127,13 +127,9 @@ int main(int argc, char **argv)
     if (!g.db_path) g.db_path = default_db_path(dbbuf, sizeof dbbuf);
     const cli_command *cmd = cli_find_command(argv[i]);
     if (cmd) {
-        int media = cmd->needs & CLI_NEEDS_MEDIA;
-        if (media && media_init(argv[0]) != 0) {
-            fprintf(stderr, "cull: cannot start libvips\n");
-            return EXIT_SOME_FAILED;
-        }
+        if ((cmd->needs & CLI_NEEDS_MEDIA) && cli_start_media() != 0) return EXIT_SOME_FAILED;
         int rc = cmd->run(argc - i, argv + i, &g);
-        if (media) media_shutdown();
+        media_shutdown();    /* when the command, or a subcommand of it, started it */
         return rc;
     }
     fprintf(stderr, "cull: unknown command '%s' (see cull --help)\n", argv[i]);

@@ -30,9 +30,13 @@ static void quiet_log(const gchar *domain, GLogLevelFlags level, const gchar *ms
     (void)domain, (void)level, (void)msg, (void)data;
 }
 
+static int started;    /* main thread only: media_init runs before any decoding thread starts */
+
 int media_init(const char *argv0)
 {
+    if (started) return 0;
     if (VIPS_INIT(argv0)) return -1;
+    started = 1;
     vips_concurrency_set(1);
     vips_cache_set_max(0);
     /* No run-time generated SIMD (liborc): with several decodes in parallel, Debian 12's orc
@@ -44,7 +48,11 @@ int media_init(const char *argv0)
     return 0;
 }
 
-void media_shutdown(void) { vips_shutdown(); }
+void media_shutdown(void)
+{
+    if (started) vips_shutdown();
+    started = 0;
+}
 
 void rgb_image_free(rgb_image *img)
 {

@@ -23,9 +23,10 @@
 #define MEDIA_DEFAULT_MAX_PIXELS 300000000LL     /* 300 megapixels */
 #define MEDIA_DEFAULT_MAX_BYTES (2LL << 30)      /* 2 GiB */
 
-/* Call once before anything else (and media_shutdown at exit). Sets libvips up for cull's use:
-   one thread per decode (cull runs decodes in parallel itself), no operation cache, and only
-   loaders that are safe on untrusted input. Returns 0 or -1. */
+/* Call before the first decode, from the main thread (and media_shutdown at exit). Sets libvips
+   up for cull's use: one thread per decode (cull runs decodes in parallel itself), no operation
+   cache, and only loaders that are safe on untrusted input. A second call does nothing; so does
+   media_shutdown without a start. Returns 0 or -1. */
 int media_init(const char *argv0);
 void media_shutdown(void);
 
