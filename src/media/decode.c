@@ -279,6 +279,18 @@ static void raw_meta(libraw_data_t *lr, image_meta *meta)
     }
 }
 
+/* Whether a JPEG preview's final bytes are in the file. libraw 0.20 reads a preview that runs past
+   the end of the file into an uninitialised buffer, so what libjpeg then sees varies from run to
+   run (sometimes a picture with a damaged bottom, sometimes an error); a preview cut short is
+   refused here instead, always. Its tail is compared, not its head: libraw may insert an EXIF block
+   after the SOI marker. (The C API does not give the preview's offset, so the file is searched.) */
+static int preview_in_file(const libraw_processed_image_t *p, const uint8_t *data, size_t len)
+{
+    if (p->type != LIBRAW_IMAGE_JPEG) return 1;
+    size_t tail = p->data_size < 64 ? p->data_size : 64;
+    return tail > 0 && memmem(data, len, p->data + p->data_size - tail, tail) != NULL;
+}
+
 /* A RAW image decoded by libraw (its preview, or a half-size render when it has none or `develop`
    asks) → a VipsImage we own. *rendered is set for a render: libraw_dcraw_make_mem_image has
    already applied sizes.flip (a preview has not). */
@@ -290,6 +302,10 @@ static VipsImage *raw_image(libraw_data_t *lr, const uint8_t *data, size_t len, 
     *rendered = 0;
     int thumb_rc = develop ? LIBRAW_REQUEST_FOR_NONEXISTENT_IMAGE : libraw_unpack_thumb(lr);
     if (thumb_rc == LIBRAW_SUCCESS) p = libraw_dcraw_make_mem_thumb(lr, &rc);
+    if (p && !preview_in_file(p, data, len)) {
+        libraw_dcraw_clear_mem(p);
+        p = NULL;
+    }
     if (!p) {
         /* No usable preview: a fast half-size demosaic instead. A damaged preview can make libraw
            recycle the handle (libraw_unpack would then fail as an out-of-order call), so the data
@@ -312,9 +328,8 @@ static VipsImage *raw_image(libraw_data_t *lr, const uint8_t *data, size_t len, 
     }
     *keep = p;
     VipsImage *im = NULL;
-    /* fail_on: a preview cut short fails (and is replaced by a render) rather than decoding grey.
-       (libraw pads one that runs past the end of the file with zeros, which libjpeg may take
-       for data: that case decodes with a damaged bottom.) */
+    /* fail_on: a preview that is damaged inside fails (and is replaced by a render) rather than
+       decoding grey. */
     if (p->type == LIBRAW_IMAGE_JPEG)
         im = vips_image_new_from_buffer(p->data, p->data_size, "", "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
     else if (p->type == LIBRAW_IMAGE_BITMAP && p->bits == 8 && (p->colors == 3 || p->colors == 1))
