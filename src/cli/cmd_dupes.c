@@ -168,11 +168,7 @@ static int picture_of(gather_run *r, const library_row *row)
     int k = r->n_pics++;
     r->pics[k] = (picture){row->image_id, (int64_t)row->meta.width * row->meta.height, row->meta.bytes, row->label, -1,
                            NAN};
-    float *e = r->emb + (size_t)k * r->dim;
-    double s = 0;
-    for (int j = 0; j < r->dim; j++) s += (double)row->embedding[j] * row->embedding[j];
-    float inv = s > 0 ? (float)(1 / sqrt(s)) : 0.0f;
-    for (int j = 0; j < r->dim; j++) e[j] = row->embedding[j] * inv;
+    features_unit_vector(row->embedding, r->dim, r->emb + (size_t)k * r->dim);
     r->slot_id[h] = row->image_id, r->slot_pic[h] = k;
     return k;
 }

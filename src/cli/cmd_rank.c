@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/index_options.h"
 #include "learn/features.h"
+#include "pipeline/explainer.h"
 #include "pipeline/trainer.h"
 #include "util/fsutil.h"
 
@@ -28,11 +29,22 @@ const cli_command cmd_rank = {
     "first. Images the encoder has not embedded yet (after a switch of encoder, say) are embedded\n"
     "first too, labelled ones from disk or from the Trash where cull apply moved them.\n"
     "\n"
+    "Last, on stderr, what cross-validation predicts reviewing the list finds: \"of these 1,000,\n"
+    "reviewing the first 120 should find about half the deletes, the first 310 about 80%, ...\" (or,\n"
+    "with --limit or --until, what the first N should find). The prediction reads the out-of-fold\n"
+    "scores of your labelled deletes: reading down to a score finds the share of them scoring\n"
+    "that high or higher.\n"
+    "\n"
     "options:\n"
     "  --format tsv|json|paths   tsv (default): P_DELETE<TAB>ABSOLUTE_PATH per line, no header;\n"
     "                            json: one array of {\"p_delete\", \"path\", \"label\"};\n"
     "                            paths: paths only, for image viewers (nsxiv -i, feh -f)\n"
     "  --limit N                 print the first N only\n"
+    "  --until SHARE             print the first images only, as many as cross-validation predicts\n"
+    "                            hold SHARE (0-1, e.g. 0.9) of the list's deletes\n"
+    "  --explain                 json: each image also gets \"neighbours\", the labelled images it\n"
+    "                            looks most like [{\"image_id\", \"label\", \"similarity\", \"path\"}]\n"
+    "                            (see cull explain)\n"
     "  --all                     include labelled images\n"
     "  -z, --null                records end in NUL, paths raw (tsv and paths formats)\n"
     "  --links DIR               also fill DIR (new or empty) with numbered symlinks in rank order,\n"
@@ -57,13 +69,15 @@ typedef struct {
     double p;
     char *path;
     int label;
+    int64_t image_id;
+    float *embedding;   /* with --explain only */
 } ranked;
 
 typedef struct {
     const cull_model *model;
     float *scratch;
     char **roots;
-    int n_roots, all;
+    int n_roots, all, explain;
     ranked *items;
     size_t n, cap;
 } rank_run;
@@ -89,8 +103,13 @@ static int add_row(const library_row *row, void *ctx)
     }
     double p = cull_model_score(r->model, row->embedding, &row->meta, fs_basename(row->path), r->scratch);
     char *path = strdup(row->path);
-    if (!path) return 1;
-    r->items[r->n++] = (ranked){p, path, row->label};
+    float *e = r->explain ? malloc(sizeof(float) * (size_t)row->dim) : NULL;
+    if (!path || (r->explain && !e)) {
+        free(path), free(e);
+        return 1;
+    }
+    if (e) memcpy(e, row->embedding, sizeof(float) * (size_t)row->dim);
+    r->items[r->n++] = (ranked){p, path, row->label, row->image_id, e};
     return 0;
 }
 
@@ -101,17 +120,39 @@ static int by_p_desc(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-static void print_json(const ranked *items, size_t n)
+/* With ex, each item also gets the labelled images it looks most like (one batched search). */
+static int print_json(const ranked *items, size_t n, const explainer *ex)
 {
+    neighbour *nb = NULL;
+    if (ex) {
+        float *Q = malloc(sizeof(float) * n * ex->dim + 1);
+        int64_t *ids = malloc(sizeof(int64_t) * n + 1);
+        nb = malloc(sizeof *nb * n * EXPLAIN_NEIGHBOURS + 1);
+        for (size_t i = 0; Q && ids && i < n; i++) {
+            memcpy(Q + i * ex->dim, items[i].embedding, sizeof(float) * ex->dim);
+            ids[i] = items[i].image_id;
+        }
+        int failed = !Q || !ids || !nb || explainer_neighbours(ex, Q, ids, (int)n, EXPLAIN_NEIGHBOURS, nb);
+        free(Q), free(ids);
+        if (failed) {
+            free(nb);
+            return -1;
+        }
+    }
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const char *label = items[i].label == LABEL_KEEP ? "keep" : items[i].label == LABEL_DELETE ? "delete" : NULL;
-        json_array_append_new(a, json_pack("{s:f, s:o, s:s?}", "p_delete", items[i].p, "path",
-                                           quote_json_path(items[i].path), "label", label));
+        json_t *o = json_pack("{s:f, s:o, s:s?}", "p_delete", items[i].p, "path", quote_json_path(items[i].path),
+                              "label", label);
+        if (nb) json_object_set_new(o, "neighbours", explainer_neighbours_json(ex, nb + i * EXPLAIN_NEIGHBOURS,
+                                                                              EXPLAIN_NEIGHBOURS));
+        json_array_append_new(a, o);
     }
     json_dumpf(a, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
     putchar('\n');
     json_decref(a);
+    free(nb);
+    return 0;
 }
 
 /* DIR gets 000001-NAME → PATH links. It must be new or empty, so cull never mixes its links with
@@ -154,11 +195,13 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         {"limit", required_argument, 0, 'n'},   {"all", no_argument, 0, 'a'},
         {"links", required_argument, 0, 'L'},   {"no-index", no_argument, 0, 'N'},
         {"null", no_argument, 0, 'z'},          {"help", no_argument, 0, 'h'},
+        {"until", required_argument, 0, 'u'},   {"explain", no_argument, 0, 'x'},
         {0, 0, 0, 0},
     };
     const char *name = NULL, *format = "tsv", *links = NULL;
     int64_t limit = -1;
     int no_index = 0, nul = 0;
+    double until = 0;
     rank_run r = {0};
     optind = 0;
     int c;
@@ -170,6 +213,14 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
             if (cli_parse_int(optarg, 0, INT64_MAX, &limit)) return cli_usage_error(&cmd_rank, "--limit wants a number");
             break;
         case 'a': r.all = 1; break;
+        case 'u': {
+            char *end;
+            until = strtod(optarg, &end);
+            if (*end || end == optarg || !(until > 0 && until <= 1))
+                return cli_usage_error(&cmd_rank, "--until wants a share of the deletes, above 0 and at most 1 (0.9 = 90%%)");
+            break;
+        }
+        case 'x': r.explain = 1; break;
         case 'L': links = optarg; break;
         case 'N': no_index = 1; break;
         case 'z': nul = 1; break;
@@ -180,6 +231,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     if (strcmp(format, "tsv") && strcmp(format, "json") && strcmp(format, "paths"))
         return cli_usage_error(&cmd_rank, "--format is tsv, json or paths, not '%s'", format);
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_rank, "-z goes with the tsv and paths formats");
+    if (r.explain && strcmp(format, "json")) return cli_usage_error(&cmd_rank, "--explain goes with --format json");
     if (links && !folder_is_empty_or_missing(links))
         return cli_usage_error(&cmd_rank, "--links folder %s is not empty", links);
     char id[96];
@@ -187,7 +239,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     if ((!no_index && optind < argc && index_cli_new_under(lib, name, argv + optind, argc - optind)) ||
-        cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) || cli_current_model(lib, id, 0, &model, NULL)) {
+        cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) || cli_current_model(lib, id, until > 0, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }
@@ -206,12 +258,37 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         cli_error("reading the library failed: %s", library_error(lib));
         rc = EXIT_SOME_FAILED;
     }
+    review_cost cost = {0};
+    explainer ex = {0};
+    char err[512];
+    if (rc == EXIT_OK && (trainer_review_cost(lib, &model, &cost, err, sizeof err) ||
+                          (r.explain && explainer_open(lib, &model, &ex, err, sizeof err)))) {
+        cli_error("%s", err);
+        rc = EXIT_SOME_FAILED;
+    }
     library_close(lib);
+    double *scores = malloc(sizeof(double) * r.n + 1);
+    if (rc == EXIT_OK && !scores) {
+        cli_error("out of memory");
+        rc = EXIT_SOME_FAILED;
+    }
     if (rc == EXIT_OK) {
         if (r.n) qsort(r.items, r.n, sizeof *r.items, by_p_desc); /* nothing to rank: items is NULL */
+        for (size_t i = 0; i < r.n; i++) scores[i] = r.items[i].p;
         size_t n = limit >= 0 && (size_t)limit < r.n ? (size_t)limit : r.n;
+        if (until > 0 && cost.n_delete == 0) {
+            cli_error("--until needs the out-of-fold scores of labelled deletes, and this model has none");
+            rc = EXIT_SOME_FAILED;
+            n = 0;
+        } else if (until > 0) {
+            size_t reach = review_cost_until(&cost, scores, r.n, until);
+            if (reach < n) n = reach;
+        }
         if (strcmp(format, "json") == 0) {
-            print_json(r.items, n);
+            if (rc == EXIT_OK && print_json(r.items, n, r.explain ? &ex : NULL)) {
+                cli_error("out of memory");
+                rc = EXIT_SOME_FAILED;
+            }
         } else {
             for (size_t i = 0; i < n; i++) {
                 if (format[0] == 't') printf("%.6f\t", r.items[i].p);
@@ -220,8 +297,14 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
             }
         }
         if (links && make_links(links, r.items, n)) rc = EXIT_SOME_FAILED;
+        char text[512];
+        review_cost_text(&cost, scores, r.n, limit >= 0 || until > 0 ? n : 0, text, sizeof text);
+        if (rc == EXIT_OK && text[0]) fprintf(stderr, "%s\n", text);
     }
-    for (size_t i = 0; i < r.n; i++) free(r.items[i].path);
+    free(scores);
+    review_cost_free(&cost);
+    explainer_close(&ex);
+    for (size_t i = 0; i < r.n; i++) free(r.items[i].path), free(r.items[i].embedding);
     for (int i = 0; i < r.n_roots && r.roots; i++) free(r.roots[i]);
     free(r.items);
     free(r.roots);

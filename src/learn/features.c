@@ -25,6 +25,16 @@ enum {
 };
 _Static_assert(META_END == FEATURE_META_DIM, "metadata layout disagrees with features.h");
 
+const feature_group feature_meta_groups[FEATURE_META_GROUPS] = {
+    {"file size", META_LOG_BYTES, 1},
+    {"pixels", META_LOG_PIXELS, 1},
+    {"aspect ratio", META_LOG_ASPECT, 1},
+    {"format", META_FORMAT, FEATURE_FORMATS},
+    {"camera EXIF present", META_HAS_CAMERA, 1},
+    {"EXIF date present", META_HAS_DATETIME, 1},
+    {"camera make and model", META_CAMERA, FEATURE_CAMERA_BUCKETS},
+};
+
 /* Format names in one-hot order; anything not listed is the last column, "other". */
 static const char *const format_names[FEATURE_FORMATS - 1] = {
     "jpeg", "png", "gif", "webp", "heif", "tiff", "raw"
@@ -132,13 +142,18 @@ void features_tokens(const char *basename, void (*fn)(const char *tok, int len, 
 
 /* ---- the row ---- */
 
+int features_token_bucket(const char *tok, int len)
+{
+    return (int)(fnv1a(FNV_OFFSET, tok, (size_t)len) % FEATURE_TOKEN_BUCKETS);
+}
+
 static void count_token(const char *tok, int len, void *ctx)
 {
     float *buckets = ctx;
-    buckets[fnv1a(FNV_OFFSET, tok, (size_t)len) % FEATURE_TOKEN_BUCKETS] += 1.0f;
+    buckets[features_token_bucket(tok, len)] += 1.0f;
 }
 
-static void put_embedding(const float *e, int dim, float *out)
+void features_unit_vector(const float *e, int dim, float *out)
 {
     double ss = 0;
     for (int i = 0; i < dim; i++)
@@ -179,7 +194,7 @@ void features_build(const float *embedding, int embed_dim, const image_meta *met
                     const char *basename, float *out)
 {
     memset(out, 0, sizeof(float) * (size_t)features_dim(embed_dim));
-    put_embedding(embedding, embed_dim, out);
+    features_unit_vector(embedding, embed_dim, out);
     put_meta(meta, out + embed_dim);
     features_tokens(basename, count_token, out + features_token_start(embed_dim));
 }

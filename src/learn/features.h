@@ -38,7 +38,24 @@ int features_token_start(int embed_dim);
 void features_build(const float *embedding, int embed_dim, const image_meta *meta,
                     const char *basename, float *out);
 
-/* Calls fn(token, len, ctx) for each token of basename, as described above. Exposed for tests. */
+/* e / ‖e‖ into out (a zero vector stays zero): the row's first block, and the unit vectors that
+   cosine searches compare (out may be e). */
+void features_unit_vector(const float *e, int dim, float *out);
+
+/* The metadata columns by feature, for explanations: columns [start, start + count) of the
+   metadata block (add features_token_start(E) − FEATURE_META_DIM, i.e. E, for the row). */
+typedef struct {
+    const char *name;     /* "file size", "pixels", "aspect ratio", "format", ... */
+    int start, count;
+} feature_group;
+#define FEATURE_META_GROUPS 7
+extern const feature_group feature_meta_groups[FEATURE_META_GROUPS];
+
+/* The token bucket (0 ≤ b < FEATURE_TOKEN_BUCKETS) a token counts in. */
+int features_token_bucket(const char *tok, int len);
+
+/* Calls fn(token, len, ctx) for each token of basename, as described above. Exposed for tests
+   and explanations. */
 void features_tokens(const char *basename, void (*fn)(const char *tok, int len, void *ctx), void *ctx);
 
 #endif

@@ -292,12 +292,21 @@ int logreg_fit(const float *X, const int8_t *y, int n, int dim, int standardise_
     return logreg_fit_rows(X, y, NULL, n, dim, standardise_end, lambda, balanced, out, rep);
 }
 
-double logreg_predict(const logreg_model *m, const float *x)
+double logreg_term(const logreg_model *m, const float *x, int j)
+{
+    return m->w[j] * (((double)x[j] - m->mean[j]) / m->scale[j]);
+}
+
+double logreg_log_odds(const logreg_model *m, const float *x)
 {
     double z = m->b;
-    for (int j = 0; j < m->dim; j++)
-        z += m->w[j] * (((double)x[j] - m->mean[j]) / m->scale[j]);
-    return logistic_sigmoid(z);
+    for (int j = 0; j < m->dim; j++) z += logreg_term(m, x, j);
+    return z;
+}
+
+double logreg_predict(const logreg_model *m, const float *x)
+{
+    return logistic_sigmoid(logreg_log_odds(m, x));
 }
 
 void logreg_free(logreg_model *m)

@@ -40,8 +40,11 @@ int logreg_fit_rows(const float *X, const int8_t *y, const int *rows, int n, int
                     int standardise_end, double lambda, int balanced,
                     logreg_model *out, logreg_report *rep);
 
-/* P(delete) for one row. */
+/* P(delete) for one row; the log-odds it is the sigmoid of, b + Σ_j logreg_term(j); column j's
+   term w_j·(x_j − mean_j)/scale_j (what learn/explain.h adds up by feature). */
 double logreg_predict(const logreg_model *m, const float *x);
+double logreg_log_odds(const logreg_model *m, const float *x);
+double logreg_term(const logreg_model *m, const float *x, int j);
 
 void logreg_free(logreg_model *m);
 

@@ -399,13 +399,18 @@ static void hidden_of(const mlp_model *m, const float *x, float *a)
     }
 }
 
-double mlp_predict(const mlp_model *m, const float *x)
+double mlp_log_odds(const mlp_model *m, const float *x)
 {
     float a[MLP_MAX_HIDDEN];
     hidden_of(m, x, a);
     double o = m->b2;
     for (int u = 0; u < m->hidden; u++) o += (a[u] > 0 ? a[u] : 0) * (double)m->w2[u];
-    return sigmoid(o);
+    return o;
+}
+
+double mlp_predict(const mlp_model *m, const float *x)
+{
+    return sigmoid(mlp_log_odds(m, x));
 }
 
 int mlp_predict_rows(const mlp_model *m, const float *X, const int *rows, int n, double *out)

@@ -56,8 +56,9 @@ int mlp_fit(const float *X, const int8_t *y, int dim, int standardise_end, const
             const int *val, int n_val, const double *weight_decays, int n_wd, const mlp_options *opt,
             mlp_model *out, mlp_report *rep);
 
-/* P(delete) of one row. */
+/* P(delete) of one row, and the log-odds it is the sigmoid of. */
 double mlp_predict(const mlp_model *m, const float *x);
+double mlp_log_odds(const mlp_model *m, const float *x);
 
 /* P(delete) of rows[0..n) of X (all of the first n rows when rows is NULL), by GEMM. Returns 0 or
    -1 (out of memory). */

@@ -438,6 +438,16 @@ int library_set_label(library *lib, int64_t image_id, int label, const char *sou
     return sqlite3_changes(lib->db) > 0 ? bump_label_version(lib) : 0;
 }
 
+int library_each_label(library *lib, library_label_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = library_prepare(lib, "SELECT image_id, label FROM labels ORDER BY image_id");
+    if (!st) return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) fn(sqlite3_column_int64(st, 0), sqlite3_column_int(st, 1), ctx);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : library_fail(lib, "read labels");
+}
+
 int64_t library_label_version(library *lib)
 {
     return library_query_int64(lib, "SELECT value FROM meta WHERE key = 'label_version'");
@@ -450,28 +460,22 @@ static void copy_text(char *dst, size_t cap, const unsigned char *src)
     snprintf(dst, cap, "%s", src ? (const char *)src : "");
 }
 
-int library_each_row(library *lib, const char *encoder_id, int present_paths, library_row_fn fn, void *ctx)
+/* One row per image, its lowest present path for the name (training; explaining one image). */
+#define ROW_PER_IMAGE_SQL                                                                            \
+    "SELECT i.id, i.sha256, COALESCE(l.label, -1), i.bytes, i.width, i.height, i.format, i.make,"    \
+    "  i.model, i.datetime,"                                                                         \
+    "  (SELECT MIN(p.path) FROM paths p WHERE p.image_id = i.id AND p.present = 1), e.vector"        \
+    " FROM embeddings e JOIN images i ON i.id = e.image_id"                                          \
+    " LEFT JOIN labels l ON l.image_id = i.id"                                                       \
+    " WHERE e.encoder = ?1"
+
+/* Calls fn for each row st yields (columns as ROW_PER_IMAGE_SQL's) and finalises st. Returns the
+   number of rows seen, or -1 on error. */
+static int64_t each_row_of(library *lib, sqlite3_stmt *st, library_row_fn fn, void *ctx)
 {
-    /* Training wants one row per image (its lowest present path for the name); ranking wants every
-       present path, since the user acts on files. */
-    const char *sql = present_paths
-        ? "SELECT i.id, i.sha256, COALESCE(l.label, -1), i.bytes, i.width, i.height, i.format, i.make,"
-          "  i.model, i.datetime, p.path, e.vector"
-          " FROM embeddings e JOIN images i ON i.id = e.image_id"
-          " JOIN paths p ON p.image_id = i.id AND p.present = 1"
-          " LEFT JOIN labels l ON l.image_id = i.id"
-          " WHERE e.encoder = ?1 ORDER BY p.path"
-        : "SELECT i.id, i.sha256, COALESCE(l.label, -1), i.bytes, i.width, i.height, i.format, i.make,"
-          "  i.model, i.datetime,"
-          "  (SELECT MIN(p.path) FROM paths p WHERE p.image_id = i.id AND p.present = 1), e.vector"
-          " FROM embeddings e JOIN images i ON i.id = e.image_id"
-          " LEFT JOIN labels l ON l.image_id = i.id"
-          " WHERE e.encoder = ?1 ORDER BY i.id";
-    sqlite3_stmt *st = library_prepare(lib, sql);
-    if (!st) return -1;
-    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
     float *vec = NULL;
     int cap = 0, rc, stopped = 0;
+    int64_t seen = 0;
     char path[FS_PATH_MAX];
     while (!stopped && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         library_row r = {0};
@@ -500,13 +504,42 @@ int library_each_row(library *lib, const char *encoder_id, int present_paths, li
         for (int i = 0; i < dim; i++) vec[i] = fp16_to_float((uint16_t)(half[2 * i] | half[2 * i + 1] << 8));
         r.embedding = vec;
         r.dim = dim;
+        seen++;
         stopped = fn(&r, ctx);
     }
     free(vec);
     sqlite3_finalize(st);
-    if (stopped || rc == SQLITE_DONE) return 0;
+    if (stopped || rc == SQLITE_DONE) return seen;
     snprintf(lib->err, sizeof lib->err, "read rows: %s", rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(lib->db));
     return -1;
+}
+
+int library_each_row(library *lib, const char *encoder_id, int present_paths, library_row_fn fn, void *ctx)
+{
+    /* Training wants one row per image; ranking wants every present path, since the user acts on
+       files. */
+    const char *sql = present_paths
+        ? "SELECT i.id, i.sha256, COALESCE(l.label, -1), i.bytes, i.width, i.height, i.format, i.make,"
+          "  i.model, i.datetime, p.path, e.vector"
+          " FROM embeddings e JOIN images i ON i.id = e.image_id"
+          " JOIN paths p ON p.image_id = i.id AND p.present = 1"
+          " LEFT JOIN labels l ON l.image_id = i.id"
+          " WHERE e.encoder = ?1 ORDER BY p.path"
+        : ROW_PER_IMAGE_SQL " ORDER BY i.id";
+    sqlite3_stmt *st = library_prepare(lib, sql);
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    return each_row_of(lib, st, fn, ctx) < 0 ? -1 : 0;
+}
+
+int library_row_of(library *lib, const char *encoder_id, int64_t image_id, library_row_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = library_prepare(lib, ROW_PER_IMAGE_SQL " AND i.id = ?2");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, image_id);
+    int64_t seen = each_row_of(lib, st, fn, ctx);
+    return seen < 0 ? -1 : seen > 0;
 }
 
 /* --- models ------------------------------------------------------------------------------ */

@@ -91,6 +91,9 @@ int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id
 int library_set_label(library *lib, int64_t image_id, int label, const char *source);
 /* Moves on every label change; a model trained at an older version is stale. */
 int64_t library_label_version(library *lib);
+/* Every label, by image id. */
+typedef void (*library_label_fn)(int64_t image_id, int label, void *ctx);
+int library_each_label(library *lib, library_label_fn fn, void *ctx);
 
 /* --- rows for learning and ranking ----------------------------------------------------- */
 
@@ -111,6 +114,9 @@ typedef int (*library_row_fn)(const library_row *row, void *ctx);  /* non-zero s
    without, one row per image with its first present path or NULL (for training). */
 int library_each_row(library *lib, const char *encoder_id, int present_paths,
                      library_row_fn fn, void *ctx);
+/* The row of one image (as library_each_row without present_paths gives it): 1 when fn was called,
+   0 when encoder_id has not embedded it, -1 on error. */
+int library_row_of(library *lib, const char *encoder_id, int64_t image_id, library_row_fn fn, void *ctx);
 
 /* --- models ------------------------------------------------------------------------------ */
 

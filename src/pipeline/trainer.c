@@ -273,3 +273,37 @@ void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep
         fprintf(f, "warning: with fewer than %d labels of a kind these figures are rough; label more\n",
                 TRAIN_FEW_PER_CLASS);
 }
+
+typedef struct {
+    const cull_model *m;
+    int8_t *is_delete;
+} label_match;
+
+static void match_label(int64_t image_id, int label, void *ctx)
+{
+    label_match *lm = ctx;
+    const cull_model *m = lm->m;
+    int lo = 0, hi = m->n_oof;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (m->oof_id[mid] < image_id) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo < m->n_oof && m->oof_id[lo] == image_id) lm->is_delete[lo] = (int8_t)(label == LABEL_DELETE);
+}
+
+int trainer_review_cost(library *lib, const cull_model *m, review_cost *out, char *err, size_t errlen)
+{
+    int8_t *is_delete = malloc((size_t)m->n_oof + 1);
+    if (!is_delete) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(is_delete, -1, (size_t)m->n_oof);
+    label_match lm = {m, is_delete};
+    int rc = library_each_label(lib, match_label, &lm);
+    if (rc) snprintf(err, errlen, "%s", library_error(lib));
+    else if ((rc = review_cost_init(out, m, is_delete))) snprintf(err, errlen, "out of memory");
+    free(is_delete);
+    return rc;
+}

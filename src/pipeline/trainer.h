@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "learn/model.h"
+#include "learn/review_cost.h"
 #include "learn/select.h"
 #include "library/library.h"
 
@@ -42,11 +43,15 @@ int trainer_train(library *lib, const char *encoder_id, cull_model *out, char *e
 int trainer_current_model(library *lib, const char *encoder_id, cull_model *out, int *retrained,
                           char *err, size_t errlen);
 
-/* Prints the report that `train` shows (to f): the metrics block, how the classifier was chosen,
-   what near-duplicate grouping changed; rep (may be NULL) adds the time taken. */
 /* "deletes found in the first 10% / 30% / 50% of the ranking: …% (best possible …%)". */
 void trainer_effort_text(const cull_model *m, char *out, size_t cap);
 
+/* Prints the report that `train` shows (to f): the metrics block, how the classifier was chosen,
+   what near-duplicate grouping changed; rep (may be NULL) adds the time taken. */
 void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep);
+
+/* What reviewing a ranked list costs (learn/review_cost.h), from m's out-of-fold scores and the
+   library's labels now. Returns 0, or -1 with the reason in err. */
+int trainer_review_cost(library *lib, const cull_model *m, review_cost *out, char *err, size_t errlen);
 
 #endif

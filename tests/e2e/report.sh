@@ -54,6 +54,8 @@ expect_match "by folder: the kept folder" "$html" "<td class=\"k\">$T/kept</td><
 expect_match "labels over time: today's 15 keep and 14 delete" "$html" \
     "<tr><td class=\"k\">$(date -u +%Y-%m-%d)</td><td>15</td><td>14</td></tr>"
 check "24 suspect thumbnails as data: URIs" test "$(grep -o 'src="data:image/jpeg;base64,[A-Za-z0-9+/=]*"' "$page" | wc -l)" = 24
+check "each suspect shows the 3 labelled images it looks most like" \
+    test "$(grep -o '<div class="near">looks like:\(<div><span class="lab-\(keep\|delete\)">[a-z]*</span> [01]\.[0-9]\{3\} [^<]*</div>\)\{3\}</div>' "$page" | wc -l)" = 24
 check "no reference to the network but the SVG namespace" \
     test "$(grep -oiE '(https?|ftp)://[^" ]*' "$page" | sort -u)" = "http://www.w3.org/2000/svg"
 check "no script" test "$(grep -ci '<script' "$page")" = 0

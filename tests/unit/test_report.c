@@ -1,6 +1,7 @@
 /*
- * Unit tests for report/: what the report writes into its HTML from the library's bytes. The
- * expectations are written out by hand from html.h's contract and RFC 4648's base64 vectors.
+ * Unit tests for report/: what the report writes into its HTML from the library's bytes, and the
+ * metrics of a group of scored images. The expectations are written out by hand from html.h's
+ * contract, RFC 4648's base64 vectors and metrics.h's definitions.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "report/html.h"
+#include "report/scored.h"
 
 static void assert_html(const char *in, const char *want)
 {
@@ -65,11 +67,40 @@ static void test_base64(void **state)
     }
 }
 
+/* A group is picked by index (idx NULL: all); a group without both classes has no metrics. */
+static void test_scored_metrics(void **state)
+{
+    /* Ranked by score: delete, keep, delete, keep. */
+    const scored_image items[] = {
+        {.p = 0.9, .label = LABEL_DELETE},
+        {.p = 0.8, .label = LABEL_KEEP},
+        {.p = 0.7, .label = LABEL_DELETE},
+        {.p = 0.1, .label = LABEL_KEEP},
+    };
+    metrics m;
+    assert_int_equal(scored_metrics(items, NULL, 4, &m), 0);
+    assert_int_equal(m.n, 4);
+    assert_int_equal(m.n_delete, 2);
+    assert_float_equal(m.auc, 3.0 / 4.0, 1e-12);           /* 3 of the 4 delete-keep pairs in order */
+    assert_float_equal(m.ap, (1.0 + 2.0 / 3.0) / 2, 1e-12); /* precision 1 at the first delete, 2/3 at the second */
+
+    const size_t ends[] = {3, 0};                           /* the order of idx does not matter */
+    assert_int_equal(scored_metrics(items, ends, 2, &m), 0);
+    assert_int_equal(m.n, 2);
+    assert_float_equal(m.auc, 1.0, 1e-12);
+    assert_float_equal(m.ap, 1.0, 1e-12);
+
+    const size_t keeps[] = {1, 3};
+    assert_int_equal(scored_metrics(items, keeps, 2, &m), -1);
+    assert_int_equal(scored_metrics(items, NULL, 0, &m), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_text),
         cmocka_unit_test(test_base64),
+        cmocka_unit_test(test_scored_metrics),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
