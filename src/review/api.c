@@ -50,8 +50,9 @@ json_t *api_state(review_session *s)
         model = json_pack("{s:f, s:o, s:i, s:i}", "auc", s->model.auc, "prev_auc",
                           isnan(s->model.prev_auc) ? json_null() : json_real(s->model.prev_auc), "n_keep",
                           s->model.n_keep, "n_delete", s->model.n_delete);
-    json_t *j = json_pack("{s:o, s:b, s:s?, s:i, s:i, s:I, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I}}",
+    json_t *j = json_pack("{s:o, s:b, s:s?, s:s?, s:i, s:i, s:I, s:I, s:b, s:{s:I, s:I, s:I, s:I, s:I}}",
                           "model", model, "training", busy, "note", s->note[0] ? s->note : NULL,
+                          "review_cost", s->snap.cost[0] ? s->snap.cost : NULL,
                           "retrain_every", s->retrain_every, "until_retrain", s->retrain_every - s->since_train,
                           "queue_version", (json_int_t)s->queue_version, "decisions", (json_int_t)s->decisions,
                           "can_undo", s->n_history > 0, "counts", "images", (json_int_t)s->snap.n, "keep",
@@ -217,6 +218,7 @@ static int route(review_session *s, const review_call *c, review_reply *r)
     if (!strcmp(p, "state")) return reply_json(r, 200, api_state(s));
     if (!strcmp(p, "queue")) return get_queue(s, c, r);
     if (!strncmp(p, "image/", 6)) return api_image(s, p + 6, r);
+    if (!strncmp(p, "explain/", 8)) return api_explain(s, p + 8, r);
     return reply_error(r, 404, "no such endpoint");
 }
 

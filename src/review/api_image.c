@@ -37,6 +37,7 @@ static int get_image(review_session *s, int64_t id, const char *size, review_rep
     pthread_mutex_lock(&s->lock);
     int known = snapshot_find(&s->snap, id) != NULL;
     pthread_mutex_unlock(&s->lock);
+    if (!known) known = api_explain_knows(s, id);   /* a neighbour the panel shows */
     if (!known) return reply_error(r, 404, "no image %lld in this review", (long long)id);
     review_image img;
     file_list files = {0};

@@ -32,6 +32,8 @@ typedef struct {
 typedef struct {
     review_item *items;   /* sorted by id */
     size_t n;
+    char cost[512];       /* what reviewing its unlabelled images should find, most likely delete
+                             first (learn/review_cost.h); "" without a model */
 } review_snapshot;
 
 typedef enum { QUEUE_LIKELY, QUEUE_UNCERTAIN, QUEUE_SUSPECTS, QUEUE_FOLDER } queue_kind;

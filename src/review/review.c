@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "review/api.h"
 #include "review/learner.h"
 #include "review/server.h"
 #include "review/session.h"
@@ -231,6 +232,7 @@ int review_run(const review_options *o)
 stop:
     server_stop(srv);
     learner_stop(learn);
+    api_explain_free(&s);
     session_close(&s);
     release_signals(&sig);
     return rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "learn/features.h"
+#include "pipeline/trainer.h"
 #include "util/fsutil.h"
 
 typedef struct {
@@ -60,6 +61,29 @@ oom:
     return 1;
 }
 
+static int by_p_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The snapshot's cost line; left empty when it cannot be worked out (the queues do not need it). */
+static void review_cost_line(library *lib, const cull_model *model, review_snapshot *snap)
+{
+    review_cost cost;
+    char err[256];
+    double *p = malloc(sizeof(double) * snap->n + 1);
+    size_t n = 0;
+    for (size_t i = 0; p && i < snap->n; i++)
+        if (snap->items[i].label == LABEL_NONE && !isnan(snap->items[i].p)) p[n++] = snap->items[i].p;
+    if (p && trainer_review_cost(lib, model, &cost, err, sizeof err) == 0) {
+        qsort(p, n, sizeof *p, by_p_desc);
+        review_cost_text(&cost, p, n, 0, snap->cost, sizeof snap->cost);
+        review_cost_free(&cost);
+    }
+    free(p);
+}
+
 int scorer_build(library *lib, const char *encoder_id, const cull_model *model, char *const *roots, int n_roots,
                  review_snapshot *out, char *err, size_t errlen)
 {
@@ -78,5 +102,6 @@ int scorer_build(library *lib, const char *encoder_id, const cull_model *model, 
         return -1;
     }
     snapshot_finish(out);
+    if (model) review_cost_line(lib, model, out);
     return 0;
 }

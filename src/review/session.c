@@ -43,6 +43,7 @@ int session_open(review_session *s, const char *db_path, const char *encoder_id,
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->db_lock, NULL);
     pthread_mutex_init(&s->apply_lock, NULL);
+    pthread_mutex_init(&s->explain_lock, NULL);
     s->db_path = db_path;
     snprintf(s->encoder_id, sizeof s->encoder_id, "%s", encoder_id);
     s->roots = roots;
@@ -75,6 +76,7 @@ void session_close(review_session *s)
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->db_lock);
     pthread_mutex_destroy(&s->apply_lock);
+    pthread_mutex_destroy(&s->explain_lock);
 }
 
 /* Records what this run did to id, so a later snapshot shows it too. 0 or -1 (out of memory). */

@@ -6,7 +6,8 @@
  *
  * Two locks, always taken in this order when both are needed: lock (the state below it), then
  * db_lock (the request side's library connection; SQLite connections are not shared between
- * threads at once). The learner has its own connection and takes only lock, briefly, to install
+ * threads at once). explain_lock (the explain panel's cache) is taken before db_lock and never
+ * while lock is held. The learner has its own connection and takes only lock, briefly, to install
  * a new snapshot: requests never wait for training or scoring.
  */
 #ifndef CULL_REVIEW_SESSION_H
@@ -70,6 +71,8 @@ typedef struct review_session {
     int64_t decisions;          /* during this run */
 
     pthread_mutex_t apply_lock; /* one apply at a time */
+    pthread_mutex_t explain_lock; /* the explain panel's cache (api_explain.c); taken before db_lock */
+    struct review_explain *explain;
     struct learner *learner;    /* set once before serving */
 } review_session;
 

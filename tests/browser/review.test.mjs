@@ -123,6 +123,9 @@ try {
     st.model && typeof st.model.auc === 'number' && st.model.prev_auc !== null && st.queue_version >= 1,
     JSON.stringify(st.model));
   check('the page shows the ROC-AUC', /ROC-AUC \d\.\d{3}/.test(await page.textContent('#model')));
+  check('the header says what reviewing the unlabelled images should find, from cross-validation',
+    /reviewing the first \d+ should find about half the deletes.*cross-validated on your \d+ labels/
+      .test(await page.textContent('#cost')), await page.textContent('#cost'));
 
   mkdirSync(OUT, { recursive: true });
   await imageLoaded(page);
@@ -164,9 +167,37 @@ try {
     (await page.textContent('#p-what')) === 'P(wrong label)', await page.textContent('#p-what'));
   check('and shows it as cull suspects scores it', (await page.textContent('#p')) === wrong.toFixed(2),
     `${await page.textContent('#p')} for ${sus.label} at P(delete) ${sus.p}`);
+
+  // Why this score: w opens the panel; a suspect shows the nearest images labelled otherwise.
+  await page.keyboard.press('w');
+  await page.waitForFunction((id) => document.getElementById('why').dataset.id === String(id), sus.id);
+  const why = await api(page, `/api/explain/${sus.id}`);
+  const otherLabel = sus.label === 'keep' ? 'delete' : 'keep';
+  check('w opens the panel with the labelled images the suspect looks most like',
+    why.neighbours.length > 0 && (await page.locator('#why-near li').count()) === why.neighbours.length,
+    JSON.stringify(why.neighbours));
+  const shownOther = await page.$$eval('#why-other li', (lis) => lis.map((li) => li.dataset.label));
+  check(`a suspect labelled ${sus.label} shows the nearest images labelled ${otherLabel}`,
+    why.disagreeing.length > 0 && shownOther.length === why.disagreeing.length && shownOther.every((l) => l === otherLabel),
+    JSON.stringify(shownOther));
+  await page.waitForFunction(() => [...document.querySelectorAll('#why-near img')]
+    .every((im) => im.complete && im.naturalWidth > 0));
+  check('their thumbnails load', true);
+  const terms = await page.textContent('#why-terms');
+  check('the panel lists what moved the score', terms.includes('the picture (embedding)') &&
+    (await page.locator('#why-terms tr').count()) === Math.min(8, why.contributions.length), terms);
+  check('the panel\'s P(delete) is the model\'s', (await page.textContent('#why-status')).startsWith(
+    `P(delete) ${why.p_delete.toFixed(3)}`), await page.textContent('#why-status'));
+  await page.screenshot({ path: join(OUT, 'review-why.png') });
+
   await page.selectOption('#queue', 'likely');
   await page.waitForFunction(() => document.getElementById('p-what').textContent === 'P(delete)');
   await settled(page);
+  const now = await shownId(page);
+  await page.waitForFunction((id) => document.getElementById('why').dataset.id === String(id), now);
+  check('the open panel follows the image on screen', !(await page.locator('#why-other').isVisible()));
+  await page.keyboard.press('w');
+  check('w closes it', !(await page.locator('#why').isVisible()));
 
   // Apply: the dialog shows what would move, then moves exactly that to the Trash.
   let plan = await api(page, '/api/apply');

@@ -115,6 +115,9 @@ function onState(st) {
   $('undo-btn').disabled = !st.can_undo;
   $('left').textContent =
     `in this review: ${st.counts.unlabelled} unlabelled · ${st.counts.keep} keep · ${st.counts.delete} delete`;
+  $('left').title = $('left').textContent;
+  $('cost').textContent = st.review_cost || '';
+  $('cost').title = `${$('cost').textContent}. Predicted by cross-validation from the scores your labelled deletes got.`;
   if (S.version !== null && st.queue_version !== S.version && !S.loading) {
     S.version = st.queue_version;
     if (st.model && S.auc !== null && st.model.auc !== S.auc) toast(`Retrained: ROC-AUC ${st.model.auc.toFixed(3)} — queue re-ordered`);
@@ -194,6 +197,86 @@ function render() {
     strip.append(li);
   }
   for (const next of S.items.slice(1, 3)) new Image().src = imageUrl(next, 'display');   // preload
+  loadWhy();
+}
+
+// ---- why this score (GET /api/explain/ID) ----------------------------------------------------------
+
+const WHY_TERMS = 8;
+
+function termName(t) {
+  if (t.kind === 'embedding') return 'the picture (embedding)';
+  if (t.kind === 'metadata') return t.feature;
+  if (t.kind !== 'token') return t.kind;
+  if (t.token.startsWith('#')) return `a ${t.token.slice(1)}-digit number in the name`;
+  if (t.token.startsWith('.')) return `extension ${t.token}`;
+  return `“${t.token}” in the name${t.count > 1 ? ` (×${t.count})` : ''}`;
+}
+
+function nearList(ol, neighbours) {
+  ol.textContent = '';
+  for (const n of neighbours) {
+    const li = document.createElement('li'), im = document.createElement('img'), sp = document.createElement('span');
+    im.src = `/api/image/${n.image_id}/thumb?sig=${n.sig}`;
+    im.alt = n.path || '';
+    im.title = n.path || 'no copy left';
+    im.loading = 'lazy';
+    im.addEventListener('error', () => li.classList.add('missing'));
+    sp.className = n.label;
+    sp.textContent = `${n.label} ${n.similarity.toFixed(2)}`;
+    li.dataset.label = n.label;
+    li.append(im, sp);
+    ol.append(li);
+  }
+}
+
+function showWhy(w) {
+  $('why-status').textContent = `P(delete) ${w.p_delete.toFixed(3)}, log-odds ${w.log_odds >= 0 ? '+' : ''}` +
+    `${w.log_odds.toFixed(2)} (${w.model})`;
+  const labelledOtherwise = w.label !== null;
+  $('why-other-title').hidden = !labelledOtherwise;
+  $('why-other').hidden = !labelledOtherwise;
+  if (labelledOtherwise) {
+    $('why-other-title').textContent = w.disagreeing.length
+      ? `Nearest labelled ${w.label === 'keep' ? 'delete' : 'keep'}: why its ${w.label} label is doubted`
+      : `No near image is labelled other than ${w.label}`;
+    nearList($('why-other'), w.disagreeing);
+  }
+  nearList($('why-near'), w.neighbours);
+  $('why-terms-title').textContent = w.method === 'exact'
+    ? 'What moved the score (log-odds; + towards delete)'
+    : 'What moved the score (log-odds lost when each is taken away)';
+  const table = $('why-terms');
+  table.textContent = '';
+  for (const t of w.contributions.slice(0, WHY_TERMS)) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = `${t.value >= 0 ? '+' : ''}${t.value.toFixed(2)}`;
+    tr.cells[0].className = t.value >= 0 ? 'delete' : 'keep';
+    tr.insertCell().textContent = termName(t);
+  }
+  $('why').dataset.id = w.id;
+}
+
+async function loadWhy() {
+  const it = S.items[0], panel = $('why');
+  if (panel.hidden || !it || panel.dataset.id === String(it.id)) return;
+  panel.dataset.id = '';
+  $('why-status').textContent = 'Looking…';
+  try {
+    const w = await api('GET', `/api/explain/${it.id}`);
+    if (S.items[0] && S.items[0].id === w.id) showWhy(w);
+  } catch (e) {
+    $('why-status').textContent = e.message;
+    ['why-near', 'why-other', 'why-terms'].forEach((k) => { $(k).textContent = ''; });
+  }
+}
+
+function toggleWhy() {
+  const panel = $('why');
+  panel.hidden = !panel.hidden;
+  $('why-btn').setAttribute('aria-expanded', String(!panel.hidden));
+  panel.dataset.id = '';
+  loadWhy();
 }
 
 let toastTimer = 0;
@@ -336,7 +419,7 @@ function onKey(e) {
   }
   if (dialogOpen()) return;
   const act = { d: () => decide('delete'), ArrowLeft: () => decide('delete'), k: () => decide('keep'),
-    ArrowRight: () => decide('keep'), s: skip, u: undo, z: undo }[e.key];
+    ArrowRight: () => decide('keep'), s: skip, u: undo, z: undo, w: toggleWhy }[e.key];
   if (act && !e.repeat) {
     e.preventDefault();
     act();
@@ -387,6 +470,7 @@ function start() {
   $('skip-btn').addEventListener('click', skip);
   $('undo-btn').addEventListener('click', undo);
   $('help-btn').addEventListener('click', () => $('help').showModal());
+  $('why-btn').addEventListener('click', toggleWhy);
   $('apply-btn').addEventListener('click', openApply);
   $('apply-confirm').addEventListener('click', runApply);
   $('apply-cancel').addEventListener('click', () => $('apply').close());
