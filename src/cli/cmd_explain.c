@@ -63,16 +63,6 @@ typedef struct {
     float *embedding;
 } query;
 
-static int take_row(const library_row *row, void *ctx)
-{
-    query *q = ctx;
-    q->label = row->label;
-    q->meta = row->meta;
-    q->embedding = malloc(sizeof(float) * (size_t)row->dim);
-    if (q->embedding) memcpy(q->embedding, row->embedding, sizeof(float) * (size_t)row->dim);
-    return 0;
-}
-
 static void print_text(const explainer *ex, const query *q, const explanation *e, const neighbour *nb, int k)
 {
     const cull_model *m = ex->model;
@@ -138,14 +128,14 @@ static int find_queries(library *lib, const char *encoder_id, query *qs, int n, 
         query *q = &qs[i];
         int got = 0;
         if (fs_absolute(q->arg, q->path, sizeof q->path) == 0 && (q->image_id = library_image_at(lib, q->path)) > 0)
-            got = library_row_of(lib, encoder_id, q->image_id, take_row, q);
+            got = explainer_read_image(lib, encoder_id, q->image_id, &q->label, &q->meta, &q->embedding);
         if (got < 0) {
-            cli_error("reading the library failed: %s", library_error(lib));
+            cli_error("reading the library failed: %s", q->embedding ? library_error(lib) : "out of memory");
             return -1;
         }
-        if (got == 0 || !q->embedding) {
-            cli_error("%s: not in the library with an embedding by %s (it could not be indexed%s)", q->arg,
-                      encoder_id, got ? ": out of memory" : "; see above, or run cull index on it");
+        if (got == 0) {
+            cli_error("%s: not in the library with an embedding by %s (it could not be indexed: see above, or run "
+                      "cull index on it)", q->arg, encoder_id);
             failed = 1;
             continue;
         }

@@ -52,6 +52,31 @@ int explainer_open(library *lib, const cull_model *m, explainer *ex, char *err, 
     return 0;
 }
 
+typedef struct {
+    int *label;
+    image_meta *meta;
+    float **embedding;
+} image_read;
+
+static int take_image(const library_row *row, void *ctx)
+{
+    image_read *r = ctx;
+    *r->label = row->label;
+    *r->meta = row->meta;
+    *r->embedding = malloc(sizeof(float) * (size_t)row->dim);
+    if (*r->embedding) memcpy(*r->embedding, row->embedding, sizeof(float) * (size_t)row->dim);
+    return 0;
+}
+
+int explainer_read_image(library *lib, const char *encoder_id, int64_t image_id, int *label, image_meta *meta,
+                         float **embedding)
+{
+    *embedding = NULL;
+    image_read r = {label, meta, embedding};
+    int found = library_row_of(lib, encoder_id, image_id, take_image, &r);
+    return found == 1 && !*embedding ? -1 : found;
+}
+
 int explainer_find(const explainer *ex, int64_t image_id)
 {
     int lo = 0, hi = ex->n;

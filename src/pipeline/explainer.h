@@ -52,6 +52,12 @@ struct json_t *explanation_json(const explanation *e);
 /* "keep" or "delete". */
 const char *explainer_label_name(int label);
 
+/* One image to explain, read from the library: its label, metadata and embedding by encoder_id
+   (*embedding malloc'd: free it). 1 read; 0 when the encoder has not embedded it; -1 on error
+   (out of memory, or the library's reason in library_error). */
+int explainer_read_image(library *lib, const char *encoder_id, int64_t image_id, int *label, image_meta *meta,
+                         float **embedding);
+
 /* The row of images[] holding image_id, or −1. */
 int explainer_find(const explainer *ex, int64_t image_id);
 

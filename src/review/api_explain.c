@@ -91,38 +91,25 @@ static json_t *signed_neighbours(review_session *s, const neighbour *nb, int k)
     return a;
 }
 
-typedef struct {
-    image_meta meta;
-    float *embedding;
-} image_row;
-
-static int take_row(const library_row *row, void *ctx)
-{
-    image_row *q = ctx;
-    q->meta = row->meta;
-    q->embedding = malloc(sizeof(float) * (size_t)row->dim);
-    if (q->embedding) memcpy(q->embedding, row->embedding, sizeof(float) * (size_t)row->dim);
-    return 0;
-}
-
 /* The answer for one image; the caller holds explain_lock and the cache is ready. */
-static int explain_one(review_session *s, int64_t id, const char *path, int label, review_reply *r)
+static int explain_one(review_session *s, int64_t id, const char *path, review_reply *r)
 {
     const explainer *ex = &s->explain->ex;
-    image_row q = {0};
+    int label;   /* as stored now: the panel may be opened right after a decision */
+    image_meta meta;
+    float *embedding;
     pthread_mutex_lock(&s->db_lock);
-    int found = library_row_of(s->lib, s->encoder_id, id, take_row, &q);
+    int found = explainer_read_image(s->lib, s->encoder_id, id, &label, &meta, &embedding);
     pthread_mutex_unlock(&s->db_lock);
-    if (found != 1 || !q.embedding) {
-        free(q.embedding);
+    if (found != 1) {
         return found == 0 ? reply_error(r, 404, "image %lld has no embedding by %s", (long long)id, s->encoder_id)
                           : reply_error(r, 500, "reading the library failed");
     }
     neighbour nb[DISAGREEING_SEARCH], other[PANEL_NEIGHBOURS];
     explanation e;
-    int failed = explainer_neighbours(ex, q.embedding, &id, 1, DISAGREEING_SEARCH, nb) ||
-                 explain_score(&s->explain->model, q.embedding, &q.meta, fs_basename(path), &e);
-    free(q.embedding);
+    int failed = explainer_neighbours(ex, embedding, &id, 1, DISAGREEING_SEARCH, nb) ||
+                 explain_score(&s->explain->model, embedding, &meta, fs_basename(path), &e);
+    free(embedding);
     if (failed) return reply_error(r, 500, "out of memory");
     int n_other = 0;
     for (int i = 0; i < DISAGREEING_SEARCH && nb[i].row >= 0 && n_other < PANEL_NEIGHBOURS; i++)
@@ -144,7 +131,6 @@ int api_explain(review_session *s, const char *rest, review_reply *r)
     pthread_mutex_lock(&s->lock);
     review_item *it = snapshot_find(&s->snap, id);
     char *path = it ? strdup(it->path) : NULL;
-    int label = it ? it->label : LABEL_NONE;
     pthread_mutex_unlock(&s->lock);
     if (!path) return it ? reply_error(r, 500, "out of memory") : reply_error(r, 404, "no image %lld in this review", (long long)id);
     char err[512] = "";
@@ -152,7 +138,7 @@ int api_explain(review_session *s, const char *rest, review_reply *r)
     int ready = refresh(s, err, sizeof err);
     int rc = ready < 0    ? reply_error(r, 500, "%s", err)
              : ready == 0 ? reply_error(r, 409, "no model yet: label some keeps and deletes first")
-                          : explain_one(s, id, path, label, r);
+                          : explain_one(s, id, path, r);
     pthread_mutex_unlock(&s->explain_lock);
     free(path);
     return rc;
