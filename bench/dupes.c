@@ -1,5 +1,8 @@
 /*
- * dupes.c — benchmark: near-duplicate search (learn/dupes.c) over N unit embeddings.
+ * dupes.c — benchmark: near-duplicate search (learn/dupes.c) over N unit embeddings, then the
+ * nearest-neighbour search that `cull explain`, `rank --explain` and the review panel run
+ * (learn/neighbours.c): the 5 nearest of all N rows for query batches of 1, 16 and 256, against a
+ * plain loop of dot products per query (the baseline, timed in the same run) and checked by it.
  *
  *   dupes ROWS DIM [structured|flat] [THRESHOLD]
  *
@@ -21,6 +24,7 @@
 #include <cblas.h>
 
 #include "learn/dupes.h"
+#include "learn/neighbours.h"
 #include "util/blas_setup.h"
 #include "timing.h"
 #include "util/splitmix.h"
@@ -79,6 +83,57 @@ static float *make(int n, int d, int structured)
         normalise(x, d);
     }
     return X;
+}
+
+/* The 5 nearest rows of one query by a plain loop: the baseline. */
+static void nearest_plain(const float *X, int n, int d, const float *q, int k, int32_t *best)
+{
+    float top[8];
+    for (int r = 0; r < k; r++) best[r] = -1, top[r] = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        float s = 0;
+        for (int j = 0; j < d; j++) s += X[(size_t)i * d + j] * q[j];
+        if (s <= top[k - 1]) continue;
+        int r = k - 1;
+        for (; r > 0 && top[r - 1] < s; r--) top[r] = top[r - 1], best[r] = best[r - 1];
+        top[r] = s, best[r] = i;
+    }
+}
+
+static void bench_neighbours(const float *X, int n, int d)
+{
+    enum { K = 5, REPEATS = 5 };
+    static const int batches[] = {1, 16, 256};
+    neighbour *out = malloc(sizeof *out * 256 * K);
+    int32_t plain[K];
+    double t[REPEATS];
+    for (int r = 0; r < REPEATS; r++) {
+        double t0 = now_monotonic();
+        nearest_plain(X, n, d, X + (size_t)(r * 7919 % n) * d, K, plain);
+        t[r] = now_monotonic() - t0;
+    }
+    double base = median(t, REPEATS);
+    printf("  nearest 5 of %d rows (neighbours_top_k), median of %d:\n", n, REPEATS);
+    printf("    plain loop, 1 query   %8.1f ms   (baseline)\n", base * 1e3);
+    int agree = 1;
+    for (size_t b = 0; b < sizeof batches / sizeof *batches; b++) {
+        int q = batches[b];
+        for (int r = 0; r < REPEATS; r++) {
+            double t0 = now_monotonic();
+            neighbours_top_k(X, n, X + (size_t)(r * 7919 % (n - q + 1)) * d, q, d, K, NULL, out);
+            t[r] = now_monotonic() - t0;
+        }
+        double m = median(t, REPEATS);
+        printf("    GEMM, %3d quer%-3s     %8.1f ms   %.2f ms per query, %.1f× the baseline per query\n", q,
+               q == 1 ? "y" : "ies", m * 1e3, m * 1e3 / q, base / (m / q));
+    }
+    /* The check: one query both ways (the query row itself is its own nearest). */
+    const float *q = X + (size_t)(n / 2) * d;
+    nearest_plain(X, n, d, q, K, plain);
+    neighbours_top_k(X, n, q, 1, d, K, NULL, out);
+    for (int r = 0; r < K; r++) agree &= out[r].row == plain[r];
+    printf("    check: the 5 nearest of row %d %s the plain loop's\n", n / 2, agree ? "equal" : "DIFFER FROM");
+    free(out);
 }
 
 int main(int argc, char **argv)
@@ -146,6 +201,8 @@ int main(int argc, char **argv)
         printf("    check: plain full GEMM finds %zu pairs (%.2f s), %zu of them found here\n", want, now_monotonic() - t0, agree);
         free(C);
     }
-    free(pairs), free(group), free(X);
+    free(pairs), free(group);
+    bench_neighbours(X, n, d);
+    free(X);
     return 0;
 }

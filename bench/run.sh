@@ -12,7 +12,8 @@
 #   4. scale   — a synthetic library of SCALE_N (default 100,000) small images in folders of 100
 #                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status, dupes;
 #                time, peak memory and library bytes per image (targets: DESIGN §5); then the
-#                near-duplicate search over as many synthetic 1792-d embeddings (bench/dupes.c)
+#                near-duplicate search over as many synthetic 1792-d embeddings, and the 5 nearest of
+#                them for query batches of 1, 16 and 256 (explain; bench/dupes.c)
 #   5. vit     — ViT-B/32 (random weights) model-only images/s at batch 1 and 16 (bench/vit.c) against
 #                PyTorch on the same shapes and threads (bench/vit_torch.py, Debian's python3-torch
 #                with the OpenBLAS kernels cull picks), the machine's GEMM rate and the share of it
@@ -188,7 +189,7 @@ scale_bench() {
     # lite's 48 values chain nearly all of them (cull refuses past 10 million pairs).
     timed "dupes --threshold 0.9999" "$CULL" --db "$lib" dupes --encoder lite --threshold 0.9999 || return
     echo "    $(cut -f1 "$WORK/cmd.out" | sort -u | wc -l) groups, $(wc -l <"$WORK/cmd.out") files in them"
-    echo "  near-duplicate search at this size with a 1792-d encoder (synthetic embeddings, bench/dupes.c):"
+    echo "  near-duplicate and nearest-neighbour search at this size with a 1792-d encoder (synthetic embeddings, bench/dupes.c):"
     "$B/dupes" "$SCALE_N" "$MOBILENET_DIM" | sed 's/^/  /' || return
     "$CULL" --db "$lib" index --quiet --encoder lite "$dir" >/dev/null 2>&1   # leaves the WAL checkpointed
     bytes=$(stat -c %s "$lib")
