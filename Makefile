@@ -180,6 +180,8 @@ check: deps-tests
 	$(MAKE) tests
 	scripts/fetch-models.sh --optional $(BUILD)/cull
 	scripts/setup-reference.sh --optional
+	scripts/fetch-demo-images.sh "$${XDG_CACHE_HOME:-$$HOME/.cache}/cull/demo" || \
+	    echo "make check: no demo images (tests/e2e/explain.sh skips its demo-split part)"
 	$(MAKE) asan
 	tests/run.sh build build-asan
 
