@@ -122,6 +122,18 @@ static void encoder_json(const char *encoder_id, int64_t n, void *ctx)
     json_array_append_new(s->json, json_pack("{s:s, s:I, s:o}", "encoder", encoder_id, "count", (json_int_t)n, "model", model));
 }
 
+static void print_source(const char *source, int64_t keep, int64_t del, void *ctx)
+{
+    int *first = ctx;
+    printf("%s%s %lld keep + %lld delete", *first ? "  by source: " : ", ", source, (long long)keep, (long long)del);
+    *first = 0;
+}
+
+static void source_json(const char *source, int64_t keep, int64_t del, void *ctx)
+{
+    json_object_set_new(ctx, source, json_pack("{s:I, s:I}", "keep", (json_int_t)keep, "delete", (json_int_t)del));
+}
+
 /* 0, or -1 with the error printed. */
 static int print_json(library *lib, const char *path, long long bytes, const library_counts *k)
 {
@@ -133,10 +145,12 @@ static int print_json(library *lib, const char *path, long long bytes, const lib
     char err[1024];
     status_ctx s = {lib, library_label_version(lib), json_object_get(o, "embeddings")};
     int gone = -1;
+    json_t *by_source = json_object();
+    json_object_set_new(json_object_get(o, "labels"), "by_source", by_source);
     json_t *encoders = cli_encoders_json(lib);
     if (encoders) json_object_update(o, encoders);
     json_decref(encoders);
-    int failed = !encoders || (gone = cli_each_gone(lib, gone_json, json_object_get(o, "gone"), err, sizeof err)) < 0;
+    int failed = library_each_label_source(lib, source_json, by_source) || !encoders || (gone = cli_each_gone(lib, gone_json, json_object_get(o, "gone"), err, sizeof err)) < 0;
     if (!failed && library_each_encoder(lib, encoder_json, &s)) {
         cli_error("library: %s", library_error(lib));
         failed = 1;
@@ -186,6 +200,8 @@ static int run_status(int argc, char **argv, const cli_globals *g)
            (long long)k.paths_present, (long long)k.paths_missing);
     printf("labels: %lld keep, %lld delete; %lld images on disk unlabelled\n", (long long)k.keep, (long long)k.del,
            (long long)k.unlabeled_present);
+    int first = 1;
+    if ((k.keep || k.del) && library_each_label_source(lib, print_source, &first) == 0) putchar('\n');
     status_ctx s = {lib, library_label_version(lib), NULL};
     int rc = cli_print_encoders(lib, stdout) || cli_print_gone(lib) || library_each_encoder(lib, show_encoder, &s);
     library_close(lib);

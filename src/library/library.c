@@ -438,6 +438,18 @@ int library_set_label(library *lib, int64_t image_id, int label, const char *sou
     return sqlite3_changes(lib->db) > 0 ? bump_label_version(lib) : 0;
 }
 
+int library_each_label_source(library *lib, library_source_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = library_prepare(lib, "SELECT source, SUM(label = 0), SUM(label = 1) FROM labels"
+                                            " GROUP BY source ORDER BY source");
+    if (!st) return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), ctx);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : library_fail(lib, "read label sources");
+}
+
 int library_each_label(library *lib, library_label_fn fn, void *ctx)
 {
     sqlite3_stmt *st = library_prepare(lib, "SELECT image_id, label FROM labels ORDER BY image_id");

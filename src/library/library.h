@@ -140,6 +140,10 @@ typedef struct {
 } library_counts;
 int library_counts_get(library *lib, library_counts *c);
 
+/* Labels by where they came from ("cli", "folder", "review", "xmp", "lightroom"), by source. */
+typedef void (*library_source_fn)(const char *source, int64_t keep, int64_t del, void *ctx);
+int library_each_label_source(library *lib, library_source_fn fn, void *ctx);
+
 typedef void (*library_encoder_fn)(const char *encoder_id, int64_t embeddings, void *ctx);
 int library_each_encoder(library *lib, library_encoder_fn fn, void *ctx);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <openssl/sha.h>
 
@@ -97,4 +98,33 @@ void media_sha256_hex(const uint8_t sha[32], char out[65])
         out[2 * i + 1] = hex[sha[i] & 15];
     }
     out[64] = 0;
+}
+
+/* ---- which files are images ---- */
+
+#define SNIFF_BYTES 4096
+
+static int named_like_image(const char *path)
+{
+    static const char *const EXT[] = {
+        "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "heic", "heif", "avif", "tif", "tiff", "jxl",
+        "jp2", "j2k", "nef", "nrw", "cr2", "cr3", "crw", "arw", "srf", "sr2", "dng", "orf", "rw2", "raf",
+        "pef", "srw", "x3f", "mrw", "3fr", "erf", "kdc", "iiq", "rwl",
+    };
+    const char *dot = strrchr(fs_basename(path), '.');
+    if (!dot) return 0;
+    for (size_t i = 0; i < sizeof EXT / sizeof *EXT; i++)
+        if (strcasecmp(dot + 1, EXT[i]) == 0) return 1;
+    return 0;
+}
+
+int media_file_is_image(const char *path)
+{
+    if (named_like_image(path)) return 1;
+    uint8_t head[SNIFF_BYTES];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return 1; /* let the full read report why */
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    return n > 0 && media_looks_like_image(head, (size_t)n);
 }

@@ -44,14 +44,19 @@ void file_buffer_free(file_buffer *fb);
 void media_sha256(const void *data, size_t len, uint8_t out[32]);
 void media_sha256_hex(const uint8_t sha[32], char out[65]);
 
-/* 1 when the content starts like an image cull can decode, 0 when it does not. Looks at magic
-   bytes only: cheap enough to run on every file of a walk. */
 /* The camera as people name it: make and model ("NIKON CORPORATION" + "NIKON D750"), the make left
    out when the model already starts with it ("Canon" + "Canon EOS 80D" is "Canon EOS 80D"); "" when
    neither is known. */
 void media_camera_name(const image_meta *m, char *out, size_t cap);
 
+/* 1 when the content starts like an image cull can decode, 0 when it does not. Looks at magic
+   bytes only: cheap enough to run on every file of a walk. */
 int media_looks_like_image(const uint8_t *data, size_t len);
+
+/* Whether a file a walk found is one to index: named like an image (a known extension, RAW ones
+   included), or else starting like one (only its first bytes are read, so a folder of videos or
+   documents costs little). An unreadable file counts as an image, so reading it says why. */
+int media_file_is_image(const char *path);
 
 /* Decodes a file's content into a preview (shortest side ≤ MEDIA_PREVIEW_SIDE) and its metadata.
    Refuses images whose declared size exceeds max_pixels before decoding any pixel. Returns 0, or

@@ -23,7 +23,6 @@
 #include "util/plural.h"
 
 #define COMMIT_EVERY_SECONDS 0.25
-#define SNIFF_BYTES 4096
 #define ENCODE_BATCH 16          /* previews per encode_batch call (encoders that have one) */
 
 static volatile sig_atomic_t stop_requested;
@@ -118,20 +117,6 @@ static void load_hash(const uint8_t sha[32], int64_t image_id, void *ctx)
     g_hash_table_insert(r->hashes, g_memdup2(sha, 32), g_memdup2(&image_id, sizeof image_id));
 }
 
-static int named_like_image(const char *path)
-{
-    static const char *const EXT[] = {
-        "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "heic", "heif", "avif", "tif", "tiff", "jxl",
-        "jp2", "j2k", "nef", "nrw", "cr2", "cr3", "crw", "arw", "srf", "sr2", "dng", "orf", "rw2", "raf",
-        "pef", "srw", "x3f", "mrw", "3fr", "erf", "kdc", "iiq", "rwl",
-    };
-    const char *dot = strrchr(fs_basename(path), '.');
-    if (!dot) return 0;
-    for (size_t i = 0; i < sizeof EXT / sizeof *EXT; i++)
-        if (strcasecmp(dot + 1, EXT[i]) == 0) return 1;
-    return 0;
-}
-
 /* ---- the walk (main thread) ---------------------------------------------------------------- */
 
 static int call_on_file(run *r, const char *path, int64_t image_id)
@@ -174,23 +159,11 @@ static void walk_problem(const char *path, const char *reason, void *ctx)
 
 /* ---- the workers --------------------------------------------------------------------------- */
 
-/* Reads the first bytes only: a file not named like an image is read whole only if its content
-   starts like one, so pointing cull at a folder of videos or documents costs little. */
-static int sniff_is_image(const char *path)
-{
-    uint8_t head[SNIFF_BYTES];
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) return 1; /* let the full read report why */
-    ssize_t n = read(fd, head, sizeof head);
-    close(fd);
-    return n > 0 && media_looks_like_image(head, (size_t)n);
-}
-
 static void process(run *r, const job *j, result *res)
 {
     char err[256];
     file_buffer fb;
-    if (!j->want_id && !j->explicit && !named_like_image(j->path) && !sniff_is_image(j->path)) {
+    if (!j->want_id && !j->explicit && !media_file_is_image(j->path)) {
         res->status = R_IGNORED;
         return;
     }

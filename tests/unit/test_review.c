@@ -200,7 +200,7 @@ static review_item item(int64_t id, double p, int label, const char *path)
 
 static void test_queues(void **state)
 {
-    review_snapshot s = {calloc(8, sizeof(review_item)), 0};
+    review_snapshot s = {.items = calloc(8, sizeof(review_item))};
     s.items[s.n++] = item(5, 0.9, LABEL_NONE, "/p/b/x.jpg");
     s.items[s.n++] = item(2, 0.55, LABEL_NONE, "/p/a/y.jpg");
     s.items[s.n++] = item(9, 0.1, LABEL_NONE, "/p/a/c/z.jpg");

@@ -1,0 +1,310 @@
+/*
+ * cmd_import.c — `cull import xmp|lightroom`: labels from the decisions made in another photo tool.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib.h>
+
+#include "cli/cli.h"
+#include "cli/index_options.h"
+#include "library/lightroom.h"
+#include "library/review_queries.h"
+#include "media/media.h"
+#include "media/scan.h"
+#include "pipeline/importer.h"
+#include "util/fsutil.h"
+#include "util/plural.h"
+
+static int run_import(int argc, char **argv, const cli_globals *g);
+
+const cli_command cmd_import = {
+    "import",
+    "labels from darktable, digiKam or Lightroom: XMP ratings, rejects, picks; a Lightroom catalog",
+    "usage: cull import xmp [OPTIONS] PATH...\n"
+    "       cull import lightroom [OPTIONS] CATALOG.lrcat\n"
+    "\n"
+    "Labels images from the decisions you made in another photo tool, so cull learns from years of\n"
+    "them on day one. A rejected image becomes a delete: xmp:Rating -1 (darktable, Lightroom,\n"
+    "ExifTool), digiKam's PickLabel 1, Lightroom's reject flag. An image the keep rule matches\n"
+    "becomes a keep. Everything else stays unlabelled. A reject wins over the keep rule.\n"
+    "\n"
+    "xmp: every image at or under each PATH, indexed first when new (as label does). Its XMP is\n"
+    "its sidecar (IMG_1234.CR2.xmp as darktable and digiKam name it, else IMG_1234.xmp as Adobe\n"
+    "and Capture One do), else the packet embedded in the image (JPEG, PNG, TIFF, WebP, HEIF).\n"
+    "lightroom: every image in a Lightroom Classic catalog, by its pick flag, star rating and\n"
+    "colour label; the catalog is only read, never written or locked (Lightroom may stay open).\n"
+    "Files it names that are not there are counted and named; only the ones labelled are indexed.\n"
+    "\n"
+    "A label you set in cull (label, review) is never replaced by an import; one an earlier\n"
+    "import set follows the other tool's decision now. Labels record their source, xmp or\n"
+    "lightroom (cull status shows labels by source).\n"
+    "\n"
+    "options:\n"
+    "  --keep RULE          what makes a keep: a comma-separated list, any item keeps:\n"
+    "                       pick (digiKam PickLabel 3, Lightroom's pick flag), rating>=N (N stars\n"
+    "                       or more, 1-5), label=TEXT (xmp:Label, Lightroom's colour label name:\n"
+    "                       Red, Green, ...), color=N (digiKam ColorLabel 1-10).\n"
+    "                       Default pick,rating>=1: a pick is a keep by definition and a star is\n"
+    "                       given to pictures worth finding again, while 0 stars means not yet\n"
+    "                       judged, not unwanted\n"
+    "  --dry-run            change nothing: the counts first, then LABEL<TAB>WHY<TAB>PATH for each\n"
+    "                       image that would be labelled\n"
+    "  -z, --null           --dry-run records end in NUL, paths raw\n"
+    "  --map-root OLD=NEW   lightroom: read the catalog's paths under OLD as under NEW (a catalog\n"
+    "                       made on another machine, or a disk mounted elsewhere); repeatable\n"
+    "  --encoder NAME       encoder to embed new images with (default: the library's)\n"
+    "  --quiet              no progress bar and no summary\n"
+    "\n"
+    CLI_HELP_RECORDS
+    "\n"
+    "exit status: 0 done, 1 some files or sidecars failed (named on stderr) or the catalog cannot be\n"
+    "read, 2 usage error\n"
+    "\n"
+    "examples:\n"
+    "  cull import xmp --dry-run ~/Pictures/2024 | head\n"
+    "  cull import xmp --keep pick,rating>=3 ~/Pictures\n"
+    "  cull import lightroom --map-root 'C:/Users/me/Pictures=/home/me/Pictures' Lightroom.lrcat\n",
+    run_import,
+    CLI_NEEDS_MEDIA,
+};
+
+typedef struct {
+    import_rule rule;
+    const char *source;        /* "xmp" or "lightroom": recorded with the labels */
+    int dry_run, nul, quiet;
+    char **maps;
+    int n_maps;
+    GHashTable *decided;       /* lightroom: absolute path → label + 2 */
+    GPtrArray *roots;          /* lightroom: the files to index and label */
+    GString *records;          /* --dry-run: the lines, printed after the counts */
+    int64_t keep, del, none, no_xmp, failed, not_found, kept_cull;
+} import_run;
+
+/* One decision: counted, and printed (--dry-run) or stored. */
+static int apply_decision(import_run *r, library *lib, const char *path, int64_t image_id, const import_decision *d)
+{
+    if (d->label == LABEL_NONE) {
+        if (!strcmp(d->why, "no XMP")) r->no_xmp++;
+        else r->none++;
+        return 0;
+    }
+    if (r->dry_run) {
+        g_string_append_printf(r->records, "%s\t%s\t", d->label == LABEL_KEEP ? "keep" : "delete", d->why);
+        char *quoted = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&quoted, &len);
+        if (f) {
+            cli_put_record_path(f, path, r->nul);
+            cli_end_record(f, r->nul);
+            fclose(f);
+            g_string_append_len(r->records, quoted, (gssize)len);
+        }
+        free(quoted);
+    } else {
+        review_image img;
+        int found = review_image_get(lib, image_id, &img);
+        if (found < 0) return -1;
+        /* A decision made in cull stands: an import only fills in, or updates its own. */
+        if (found && img.label != LABEL_NONE && strcmp(img.label_source, "xmp") && strcmp(img.label_source, "lightroom")) {
+            r->kept_cull++;
+            return 0;
+        }
+        if (library_set_label(lib, image_id, d->label, r->source)) return -1;
+    }
+    if (d->label == LABEL_KEEP) r->keep++;
+    else r->del++;
+    return 0;
+}
+
+/* ---- xmp ---- */
+
+static int decide_xmp(import_run *r, library *lib, const char *path, int64_t image_id)
+{
+    xmp_marks m;
+    char err[600];
+    if (xmp_marks_of_image(path, &m, NULL, err, sizeof err)) {
+        cli_error("%s: %s", path, err);
+        r->failed++;
+        return 0;
+    }
+    import_decision d;
+    import_decide(&m, &r->rule, &d);
+    if (apply_decision(r, lib, path, image_id, &d)) {
+        cli_error("library: %s", library_error(lib));
+        return -1;
+    }
+    return 0;
+}
+
+static int on_indexed_xmp(library *lib, const char *path, int64_t image_id, void *ctx)
+{
+    return decide_xmp(ctx, lib, path, image_id);
+}
+
+static void on_walked(const char *path, const struct stat *st, int explicit, void *ctx)
+{
+    (void)st;
+    if (explicit || media_file_is_image(path)) decide_xmp(ctx, NULL, path, 0);
+}
+
+static void on_walk_problem(const char *path, const char *reason, void *ctx)
+{
+    import_run *r = ctx;
+    cli_error("%s: %s", path, reason);
+    r->failed++;
+}
+
+/* ---- lightroom ---- */
+
+static int on_catalog_image(const lightroom_image *im, void *ctx)
+{
+    import_run *r = ctx;
+    char mapped[FS_PATH_MAX], abs[FS_PATH_MAX];
+    struct stat st;
+    if (import_map_root(im->path, r->maps, r->n_maps, mapped, sizeof mapped) ||
+        fs_absolute(mapped, abs, sizeof abs) || stat(abs, &st) != 0) {
+        fprintf(stderr, "cull: not found: ");
+        cli_put_path(stderr, im->path);
+        if (r->n_maps && strcmp(mapped, im->path)) fprintf(stderr, " (as %s)", mapped);
+        fputc('\n', stderr);
+        r->not_found++;
+        return 0;
+    }
+    xmp_marks m = {.has_rating = im->rating > 0, .rating = im->rating,
+                   .pick = im->pick > 0 ? XMP_PICK_ACCEPTED : im->pick < 0 ? XMP_PICK_REJECTED : XMP_PICK_NONE};
+    snprintf(m.label, sizeof m.label, "%s", im->color_label);
+    snprintf(m.source, sizeof m.source, "catalog");
+    import_decision d;
+    import_decide(&m, &r->rule, &d);
+    if (d.label == LABEL_NONE || r->dry_run) return apply_decision(r, NULL, abs, 0, &d);
+    if (!g_hash_table_contains(r->decided, abs)) g_ptr_array_add(r->roots, g_strdup(abs));
+    g_hash_table_replace(r->decided, g_strdup(abs), GINT_TO_POINTER(d.label + 2));
+    return 0;
+}
+
+static int on_indexed_catalog(library *lib, const char *path, int64_t image_id, void *ctx)
+{
+    import_run *r = ctx;
+    gpointer v = g_hash_table_lookup(r->decided, path);
+    if (!v) return 0;   /* a file beside the named ones (a root that is a folder): not in the catalog */
+    import_decision d = {GPOINTER_TO_INT(v) - 2, "catalog"};
+    g_hash_table_remove(r->decided, path);   /* one label per file, however many times it is seen */
+    if (apply_decision(r, lib, path, image_id, &d)) {
+        cli_error("library: %s", library_error(lib));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- the command ---- */
+
+static void print_counts(const import_run *r, FILE *f)
+{
+    int64_t total = r->keep + r->del + r->none + r->no_xmp + r->kept_cull;
+    fprintf(f, "%lld %s: %lld %s keep, %lld delete, %lld left unlabelled", (long long)total,
+            plural(total, "image", "images"), (long long)r->keep, r->dry_run ? "would be" : "labelled",
+            (long long)r->del, (long long)(r->none + r->no_xmp));
+    if (r->no_xmp) fprintf(f, " (%lld without XMP)", (long long)r->no_xmp);
+    if (r->kept_cull) fprintf(f, "; %lld labelled in cull kept their label", (long long)r->kept_cull);
+    if (r->not_found) fprintf(f, "; %lld in the catalog not found", (long long)r->not_found);
+    if (r->failed) fprintf(f, "; %lld failed", (long long)r->failed);
+    fputc('\n', f);
+}
+
+static int run_import(int argc, char **argv, const cli_globals *g)
+{
+    static const struct option LONG[] = {
+        {"keep", required_argument, 0, 'K'},     {"dry-run", no_argument, 0, 'n'}, {"null", no_argument, 0, 'z'},
+        {"map-root", required_argument, 0, 'M'}, {"encoder", required_argument, 0, 'e'},
+        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},   {0, 0, 0, 0},
+    };
+    import_run r = {.source = "xmp"};
+    const char *keep = IMPORT_DEFAULT_RULE, *encoder_name = NULL;
+    char err[600];
+    r.maps = calloc((size_t)argc + 1, sizeof *r.maps);
+    if (!r.maps) return EXIT_SOME_FAILED;
+    optind = 0;
+    int c, rc = EXIT_OK;
+    while ((c = getopt_long(argc, argv, "zq", LONG, NULL)) != -1) {
+        switch (c) {
+        case 'K': keep = optarg; break;
+        case 'n': r.dry_run = 1; break;
+        case 'z': r.nul = 1; break;
+        case 'M':
+            if (!strchr(optarg, '=') || optarg[0] == '=') rc = cli_usage_error(&cmd_import, "--map-root wants OLD=NEW");
+            r.maps[r.n_maps++] = optarg;
+            break;
+        case 'e': encoder_name = optarg; break;
+        case 'q': r.quiet = 1; break;
+        case 'h': free(r.maps); return cli_help(&cmd_import);
+        default: rc = cli_usage_error(&cmd_import, "unknown option");
+        }
+    }
+    const char *what = optind < argc ? argv[optind] : "";
+    int lightroom = !strcmp(what, "lightroom");
+    if (rc == EXIT_OK && strcmp(what, "xmp") && !lightroom)
+        rc = cli_usage_error(&cmd_import, "say what to import from: xmp PATH... or lightroom CATALOG.lrcat");
+    else if (rc == EXIT_OK && argc - optind < 2)
+        rc = cli_usage_error(&cmd_import, "%s", lightroom ? "name the catalog (a .lrcat file)" : "name the folders or files");
+    else if (rc == EXIT_OK && lightroom && argc - optind > 2)
+        rc = cli_usage_error(&cmd_import, "one catalog at a time");
+    else if (rc == EXIT_OK && r.n_maps && !lightroom)
+        rc = cli_usage_error(&cmd_import, "--map-root goes with lightroom");
+    else if (rc == EXIT_OK && r.nul && !r.dry_run)
+        rc = cli_usage_error(&cmd_import, "-z goes with --dry-run");
+    else if (rc == EXIT_OK && import_rule_parse(keep, &r.rule, err, sizeof err))
+        rc = cli_usage_error(&cmd_import, "--keep: %s", err);
+    if (rc != EXIT_OK) {
+        free(r.maps);
+        return rc;
+    }
+    if (lightroom) r.source = "lightroom";
+    char **paths = argv + optind + 1;
+    int n_paths = argc - optind - 1;
+    if (xmp_start()) {
+        cli_error("the XMP toolkit (exempi) did not start");
+        free(r.maps);
+        return EXIT_SOME_FAILED;
+    }
+    r.records = g_string_new(NULL);
+    r.decided = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    r.roots = g_ptr_array_new_with_free_func(g_free);
+    library *lib = NULL;
+    if (lightroom && lightroom_each_image(paths[0], on_catalog_image, &r, err, sizeof err)) {
+        cli_error("%s: %s", paths[0], err);
+        rc = EXIT_SOME_FAILED;
+    } else if (!lightroom && r.dry_run) {
+        scan_callbacks cb = {on_walked, on_walk_problem, &r, NULL};
+        for (int i = 0; i < n_paths; i++) scan_root(paths[i], &cb);
+    }
+    if (rc == EXIT_OK && !r.dry_run && (lightroom ? r.roots->len > 0 : 1) &&
+        !(lib = cli_open_library(g, LIBRARY_CREATE)))
+        rc = EXIT_SOME_FAILED;
+    if (lib) {
+        index_cli ic = {.encoder = encoder_name, .quiet = 1,
+                        .index = {.jobs = cli_default_jobs(), .max_pixels = MEDIA_DEFAULT_MAX_PIXELS,
+                                  .max_bytes = MEDIA_DEFAULT_MAX_BYTES, .show_progress = !r.quiet,
+                                  .on_file = lightroom ? on_indexed_catalog : on_indexed_xmp, .ctx = &r}};
+        int irc = lightroom ? index_cli_run(lib, &ic, (char *const *)r.roots->pdata, (int)r.roots->len, NULL)
+                            : index_cli_run(lib, &ic, paths, n_paths, NULL);
+        if (irc) rc = EXIT_SOME_FAILED;
+        library_close(lib);
+    }
+    int read = !(lightroom && rc != EXIT_OK && !lib);   /* the catalog could be read */
+    if (r.dry_run && read) {
+        print_counts(&r, stdout);
+        fwrite(r.records->str, 1, r.records->len, stdout);
+    } else if (!r.quiet && read) {
+        print_counts(&r, stderr);
+    }
+    if (r.failed) rc = EXIT_SOME_FAILED;   /* files the catalog names that are gone are only named */
+    g_string_free(r.records, TRUE);
+    g_hash_table_destroy(r.decided);
+    g_ptr_array_free(r.roots, TRUE);
+    xmp_stop();
+    free(r.maps);
+    return rc;
+}
