@@ -77,8 +77,16 @@ expect_match "rank ends with what reviewing the list should find" "$ERR" \
 run_cull rank --limit 1
 expect_match "with --limit, what the first N should find" "$ERR" \
     "^reviewing the first 1 of 3 should find about [0-9]+% of the deletes \(cross-validated on your 36 labels\)$"
+# --until stops at the first N whose predicted share reaches it: N says ≥ 50%, N − 1 less.
+share_of() { "$CULL" rank --limit "$1" 2>&1 >/dev/null | grep -oP 'find about \K[0-9]+(?=%)'; }
+full=$("$CULL" rank 2>/dev/null)
 run_cull rank --until 0.5
-check "--until 0.5 stops after the screenshot" test "$(printf '%s\n' "$OUT" | grep -c .)" = 1
+n=$(printf '%s\n' "$OUT" | grep -c .)
+check "--until 0.5 prints the head of rank's list ($n lines)" \
+    test "$n" -ge 1 -a "$OUT" = "$(printf '%s\n' "$full" | head -n "$n")"
+check "the first $n should find at least half the deletes ($(share_of "$n")%), the first $((n - 1)) less" \
+    sh -c '[ "$1" -ge 50 ] && { [ "$2" -eq 0 ] || [ "$3" -lt 50 ]; }' _ "$(share_of "$n")" "$((n - 1))" \
+    "$([ "$n" -gt 1 ] && share_of $((n - 1)) || echo 0)"
 run_cull rank --until 2
 expect_rc "--until above 1 is a usage error" 2
 

@@ -92,7 +92,7 @@ expect_rc "status --format json exits 0" 0
 check "status --format json: counts, labels, encoder, coverage, embeddings with the model" python3 -c '
 import json, sys
 o = json.load(open(sys.argv[1]))
-assert o["images"] == 13 and o["labels"] == {"keep": 3, "delete": 5}, o
+assert o["images"] == 13 and o["labels"] == {"keep": 3, "delete": 5, "by_source": {"cli": {"keep": 3, "delete": 5}}}, o
 assert o["encoder_in_use"]["name"] and o["coverage"][0]["labelled"] == 8, o
 assert o["embeddings"][0]["count"] == 13 and o["embeddings"][0]["model"]["kind"], o
 assert o["read_only"] is False and o["gone"] == [], o' "$T/out"
