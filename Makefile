@@ -44,7 +44,7 @@ all: $(BUILD)/cull
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libcull.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -78,7 +78,7 @@ $(BUILD)/gen/review_assets.c: $(REVIEW_ASSETS)
 	  echo '    {0, 0, 0},'; \
 	  echo '};'; } >$@.tmp && mv $@.tmp $@
 $(BUILD)/gen/review_assets.o: $(BUILD)/gen/review_assets.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 $(BUILD)/libcull.a: $(BUILD)/gen/review_assets.o
 
 $(BUILD)/cull: $(CLI_OBJ) $(BUILD)/libcull.a

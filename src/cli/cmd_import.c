@@ -11,7 +11,7 @@
 #include "cli/cli.h"
 #include "cli/index_options.h"
 #include "library/lightroom.h"
-#include "library/review_queries.h"
+#include "library/image_info.h"
 #include "media/media.h"
 #include "media/scan.h"
 #include "pipeline/importer.h"
@@ -104,8 +104,8 @@ static int apply_decision(import_run *r, library *lib, const char *path, int64_t
         }
         free(quoted);
     } else {
-        review_image img;
-        int found = review_image_get(lib, image_id, &img);
+        library_image img;
+        int found = library_image_get(lib, image_id, &img);
         if (found < 0) return -1;
         /* A decision made in cull stands: an import only fills in, or updates its own. */
         if (found && img.label != LABEL_NONE && strcmp(img.label_source, "xmp") && strcmp(img.label_source, "lightroom")) {

@@ -5,7 +5,7 @@
 #include <glib.h>
 #include <time.h>
 
-#include "library/report_queries.h"
+#include "library/label_days.h"
 #include "report/sections.h"
 #include "report/svg.h"
 
@@ -50,7 +50,7 @@ static void day_label(int64_t day, char *buf, size_t cap)
 int section_timeline(FILE *f, library *lib)
 {
     day_counts d = {0};
-    if (report_label_days(lib, add_day, &d)) {
+    if (library_label_days(lib, add_day, &d)) {
         day_counts_free(&d);
         return -1;
     }

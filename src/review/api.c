@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "library/review_queries.h"
+#include "library/image_info.h"
 #include "review/learner.h"
 #include "review/token.h"
 #include "util/fsutil.h"
@@ -74,8 +74,8 @@ static void exif_date(const char *in, char *out, size_t cap)
 /* An item's facts for the page; the caller holds db_lock. */
 static json_t *item_json(review_session *s, const review_item *it)
 {
-    review_image img;
-    if (review_image_get(s->lib, it->id, &img) != 1) return NULL;
+    library_image img;
+    if (library_image_get(s->lib, it->id, &img) != 1) return NULL;
     char date[32], camera[140], folder[FS_PATH_MAX];
     exif_date(img.meta.datetime, date, sizeof date);
     media_camera_name(&img.meta, camera, sizeof camera);

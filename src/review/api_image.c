@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "library/review_queries.h"
+#include "library/image_info.h"
 #include "review/api.h"
 #include "review/thumbs.h"
 
@@ -39,11 +39,11 @@ static int get_image(review_session *s, int64_t id, const char *size, review_rep
     pthread_mutex_unlock(&s->lock);
     if (!known) known = api_explain_knows(s, id);   /* a neighbour the panel shows */
     if (!known) return reply_error(r, 404, "no image %lld in this review", (long long)id);
-    review_image img;
+    library_image img;
     file_list files = {0};
     pthread_mutex_lock(&s->db_lock);
-    int found = review_image_get(s->lib, id, &img);
-    if (found == 1 && review_image_files(s->lib, id, add_path, &files)) found = -1;
+    int found = library_image_get(s->lib, id, &img);
+    if (found == 1 && library_image_files(s->lib, id, add_path, &files)) found = -1;
     pthread_mutex_unlock(&s->db_lock);
     char err[512];
     thumbs_jpeg jpeg;

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "library/review_queries.h"
+#include "library/image_info.h"
 #include "review/scorer.h"
 #include "review/thumbs.h"
 
@@ -129,9 +129,9 @@ int session_decide(review_session *s, int64_t id, int label, int *retrain, char 
         return 1;
     }
     review_did d = {.id = id, .kind = REVIEW_DID_LABEL, .prev_seen = it->seen};
-    review_image img;
+    library_image img;
     pthread_mutex_lock(&s->db_lock);
-    int rc = review_image_get(s->lib, id, &img) < 0 || library_set_label(s->lib, id, label, "review") ? -1 : 0;
+    int rc = library_image_get(s->lib, id, &img) < 0 || library_set_label(s->lib, id, label, "review") ? -1 : 0;
     if (rc) snprintf(err, errlen, "library: %s", library_error(s->lib));
     pthread_mutex_unlock(&s->db_lock);
     if (rc == 0) {

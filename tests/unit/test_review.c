@@ -16,7 +16,7 @@
 
 #include "library/actions.h"
 #include "library/library.h"
-#include "library/review_queries.h"
+#include "library/image_info.h"
 #include "review/assets.h"
 #include "review/guard.h"
 #include "review/queue.h"
@@ -275,7 +275,7 @@ static int collect(const char *p, const file_stamp *s, void *ctx)
     return 0;
 }
 
-static void test_review_queries(void **state)
+static void test_image_info(void **state)
 {
     char path[256], err[256];
     snprintf(path, sizeof path, "/tmp/cull-test-review-%d/library.db", (int)getpid());
@@ -292,17 +292,17 @@ static void test_review_queries(void **state)
     assert_int_equal(library_set_path_present(lib, "/x/gone.jpg", 0), 0);
     assert_int_equal(library_set_label(lib, id, LABEL_DELETE, "folder"), 0);
 
-    review_image img;
-    assert_int_equal(review_image_get(lib, id, &img), 1);
+    library_image img;
+    assert_int_equal(library_image_get(lib, id, &img), 1);
     assert_int_equal(img.meta.width, 640);
     assert_string_equal(img.meta.model, "Canon EOS 5D");
     assert_int_equal(img.label, LABEL_DELETE);
     assert_string_equal(img.label_source, "folder");
     assert_memory_equal(img.sha256, sha, 32);
-    assert_int_equal(review_image_get(lib, id + 100, &img), 0);
+    assert_int_equal(library_image_get(lib, id + 100, &img), 0);
 
     char seen[2][32];
-    assert_int_equal(review_image_files(lib, id, collect, seen), 0);
+    assert_int_equal(library_image_files(lib, id, collect, seen), 0);
     assert_int_equal(n_collected, 2);
     assert_string_equal(seen[0], "/x/a.jpg");
     assert_string_equal(seen[1], "/x/b.jpg");
@@ -318,7 +318,7 @@ int main(void)
         cmocka_unit_test(test_token),        cmocka_unit_test(test_hosts),  cmocka_unit_test(test_guard),
         cmocka_unit_test(test_public_and_signed), cmocka_unit_test(test_strict_ports),
         cmocka_unit_test(test_queues),       cmocka_unit_test(test_folder_order),
-        cmocka_unit_test(test_assets),       cmocka_unit_test(test_review_queries),
+        cmocka_unit_test(test_assets),       cmocka_unit_test(test_image_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
- * review_queries.c — the library queries `cull review` needs; see review_queries.h.
+ * image_info.c — one image's facts and files (image_info.h).
  */
-#include "library/review_queries.h"
+#include "library/image_info.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +15,7 @@ static void text_col(sqlite3_stmt *st, int col, char *dst, size_t cap)
     snprintf(dst, cap, "%s", s ? (const char *)s : "");
 }
 
-int review_image_get(library *lib, int64_t id, review_image *out)
+int library_image_get(library *lib, int64_t id, library_image *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = library_prepare(lib,
@@ -45,7 +45,7 @@ int review_image_get(library *lib, int64_t id, review_image *out)
     return found;
 }
 
-int review_image_files(library *lib, int64_t id, review_file_fn fn, void *ctx)
+int library_image_files(library *lib, int64_t id, library_image_file_fn fn, void *ctx)
 {
     sqlite3_stmt *st = library_prepare(lib,
         "SELECT path, size, mtime_ns, inode, dev FROM paths WHERE image_id = ?1 AND present = 1 ORDER BY path");

@@ -1,11 +1,11 @@
 /*
- * report_queries.c — the library queries `cull report` needs; see report_queries.h.
+ * label_days.c — labels set per day (label_days.h).
  */
-#include "library/report_queries.h"
+#include "library/label_days.h"
 
 #include "library/internal.h"
 
-int report_label_days(library *lib, report_day_fn fn, void *ctx)
+int library_label_days(library *lib, library_day_fn fn, void *ctx)
 {
     sqlite3_stmt *st = library_prepare(lib,
         "SELECT updated_at / 86400 AS day, SUM(label = 0), SUM(label = 1) FROM labels"
