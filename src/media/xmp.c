@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <exempi/xmp.h>
 #include <exempi/xmpconsts.h>
+#include <exempi/xmperrors.h>
 #include <glib.h>
 #include <vips/vips.h>
 
@@ -80,7 +81,12 @@ int xmp_marks_from_packet(const char *packet, size_t len, xmp_marks *out, char *
     }
     XmpPtr x = xmp_new_empty();
     if (!x || !xmp_parse(x, packet, len)) {
-        snprintf(err, errlen, "malformed XMP (exempi error %d)", xmp_get_error());
+        int e = xmp_get_error();
+        snprintf(err, errlen, "malformed XMP (%s)", e == XMPErr_BadXML       ? "not well-formed XML"
+                                                    : e == XMPErr_BadRDF     ? "bad RDF"
+                                                    : e == XMPErr_BadXMP     ? "not valid XMP"
+                                                    : e == XMPErr_BadUnicode ? "bad Unicode"
+                                                                             : "exempi could not parse it");
         if (x) xmp_free(x);
         return -1;
     }
