@@ -127,10 +127,12 @@ static int find_queries(library *lib, const char *encoder_id, query *qs, int n, 
     for (int i = 0; i < n; i++) {
         query *q = &qs[i];
         int got = 0;
-        if (fs_absolute(q->arg, q->path, sizeof q->path) == 0 && (q->image_id = library_image_at(lib, q->path)) > 0)
-            got = explainer_read_image(lib, encoder_id, q->image_id, &q->label, &q->meta, &q->embedding);
+        if (fs_absolute(q->arg, q->path, sizeof q->path) == 0 && (q->image_id = library_image_at(lib, q->path)) != 0)
+            got = q->image_id < 0 ? -1
+                                  : explainer_read_image(lib, encoder_id, q->image_id, &q->label, &q->meta, &q->embedding);
         if (got < 0) {
-            cli_error("reading the library failed: %s", q->embedding ? library_error(lib) : "out of memory");
+            /* explainer_read_image leaves the library's error empty when it ran out of memory */
+            cli_error("reading the library failed: %s", library_error(lib)[0] ? library_error(lib) : "out of memory");
             return -1;
         }
         if (got == 0) {
@@ -195,10 +197,15 @@ static int run_explain(int argc, char **argv, const cli_globals *g)
         if (found && explainer_open(lib, &model, &ex, err, sizeof err)) {
             cli_error("%s", err);
             found = 0;
+            rc = EXIT_SOME_FAILED;
         }
     }
     library_close(lib);
     neighbour *nb = calloc((size_t)k + 1, sizeof *nb);
+    if (!nb && found) {
+        cli_error("out of memory");
+        rc = EXIT_SOME_FAILED;
+    }
     json_t *all = json_array();
     for (int i = 0; i < n && found && nb; i++) {
         query *q = &qs[i];

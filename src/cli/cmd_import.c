@@ -39,8 +39,10 @@ const cli_command cmd_import = {
     "Files it names that are not there are counted and named; only the ones labelled are indexed.\n"
     "\n"
     "A label you set in cull (label, review) is never replaced by an import; one an earlier\n"
-    "import set follows the other tool's decision now. Labels record their source, xmp or\n"
-    "lightroom (cull status shows labels by source).\n"
+    "import set follows the other tool's decision now, and is cleared when there is none. Labels\n"
+    "record their source, xmp or lightroom (cull status shows labels by source). A file the\n"
+    "catalog names more than once (virtual copies) takes the strongest decision: a reject, then\n"
+    "a keep.\n"
     "\n"
     "options:\n"
     "  --keep RULE          what makes a keep: a comma-separated list, any item keeps:\n"
@@ -51,7 +53,8 @@ const cli_command cmd_import = {
     "                       given to pictures worth finding again, while 0 stars means not yet\n"
     "                       judged, not unwanted\n"
     "  --dry-run            change nothing: the counts first, then LABEL<TAB>WHY<TAB>PATH for each\n"
-    "                       image that would be labelled\n"
+    "                       image the other tool's decisions would label (labels already set in\n"
+    "                       cull, which the real run keeps, are not looked at)\n"
     "  -z, --null           --dry-run records end in NUL, paths raw\n"
     "  --map-root OLD=NEW   lightroom: read the catalog's paths under OLD as under NEW (a catalog\n"
     "                       made on another machine, or a disk mounted elsewhere); repeatable\n"
@@ -77,18 +80,32 @@ typedef struct {
     int dry_run, nul, quiet;
     char **maps;
     int n_maps;
-    GHashTable *decided;       /* lightroom: absolute path → label + 2 */
+    GHashTable *decided;       /* lightroom: absolute path → its import_decision (owned) */
     GPtrArray *roots;          /* lightroom: the files to index and label */
+    GHashTable *missing;       /* lightroom: the catalog's paths not found, each named once */
     GString *records;          /* --dry-run: the lines, printed after the counts */
-    int64_t keep, del, none, no_xmp, failed, not_found, kept_cull;
+    int64_t keep, del, none, no_xmp, failed, not_found, not_images, kept_cull, cleared;
 } import_run;
 
-/* One decision: counted, and printed (--dry-run) or stored. */
+static int set_by_import(const library_image *img)
+{
+    return !strcmp(img->label_source, "xmp") || !strcmp(img->label_source, "lightroom");
+}
+
+/* One decision: counted, and printed (--dry-run) or stored. A label an earlier import set follows
+   the decision now, cleared when there is none; a label set in cull stands. */
 static int apply_decision(import_run *r, library *lib, const char *path, int64_t image_id, const import_decision *d)
 {
+    library_image img;
+    int found = r->dry_run || image_id <= 0 ? 0 : library_image_get(lib, image_id, &img);
+    if (found < 0) return -1;
     if (d->label == LABEL_NONE) {
         if (!strcmp(d->why, "no XMP")) r->no_xmp++;
         else r->none++;
+        if (found && img.label != LABEL_NONE && set_by_import(&img)) {
+            if (library_set_label(lib, image_id, LABEL_NONE, r->source)) return -1;
+            r->cleared++;
+        }
         return 0;
     }
     if (r->dry_run) {
@@ -104,11 +121,7 @@ static int apply_decision(import_run *r, library *lib, const char *path, int64_t
         }
         free(quoted);
     } else {
-        library_image img;
-        int found = library_image_get(lib, image_id, &img);
-        if (found < 0) return -1;
-        /* A decision made in cull stands: an import only fills in, or updates its own. */
-        if (found && img.label != LABEL_NONE && strcmp(img.label_source, "xmp") && strcmp(img.label_source, "lightroom")) {
+        if (found && img.label != LABEL_NONE && !set_by_import(&img)) {
             r->kept_cull++;
             return 0;
         }
@@ -159,6 +172,13 @@ static void on_walk_problem(const char *path, const char *reason, void *ctx)
 
 /* ---- lightroom ---- */
 
+/* A catalog may name one file several times (virtual copies): a reject wins, then a keep. */
+static int stronger(const import_decision *a, const import_decision *b)
+{
+    int rank_a = a->label == LABEL_DELETE ? 2 : a->label == LABEL_KEEP, rank_b = b->label == LABEL_DELETE ? 2 : b->label == LABEL_KEEP;
+    return rank_a > rank_b;
+}
+
 static int on_catalog_image(const lightroom_image *im, void *ctx)
 {
     import_run *r = ctx;
@@ -166,6 +186,8 @@ static int on_catalog_image(const lightroom_image *im, void *ctx)
     struct stat st;
     if (import_map_root(im->path, r->maps, r->n_maps, mapped, sizeof mapped) ||
         fs_absolute(mapped, abs, sizeof abs) || stat(abs, &st) != 0) {
+        if (g_hash_table_contains(r->missing, im->path)) return 0;   /* a virtual copy of it */
+        g_hash_table_add(r->missing, g_strdup(im->path));
         fprintf(stderr, "cull: not found: ");
         cli_put_path(stderr, im->path);
         if (r->n_maps && strcmp(mapped, im->path)) fprintf(stderr, " (as %s)", mapped);
@@ -173,30 +195,56 @@ static int on_catalog_image(const lightroom_image *im, void *ctx)
         r->not_found++;
         return 0;
     }
+    if (!media_file_is_image(abs)) {   /* a catalog holds videos too */
+        r->not_images++;
+        return 0;
+    }
     xmp_marks m = {.has_rating = im->rating > 0, .rating = im->rating,
                    .pick = im->pick > 0 ? XMP_PICK_ACCEPTED : im->pick < 0 ? XMP_PICK_REJECTED : XMP_PICK_NONE};
     snprintf(m.label, sizeof m.label, "%s", im->color_label);
     snprintf(m.source, sizeof m.source, "catalog");
-    import_decision d;
-    import_decide(&m, &r->rule, &d);
-    if (d.label == LABEL_NONE || r->dry_run) return apply_decision(r, NULL, abs, 0, &d);
-    if (!g_hash_table_contains(r->decided, abs)) g_ptr_array_add(r->roots, g_strdup(abs));
-    g_hash_table_replace(r->decided, g_strdup(abs), GINT_TO_POINTER(d.label + 2));
+    import_decision *d = g_new(import_decision, 1), *had = g_hash_table_lookup(r->decided, abs);
+    import_decide(&m, &r->rule, d);
+    if (had && !stronger(d, had)) g_free(d);
+    else g_hash_table_replace(r->decided, g_strdup(abs), d);
     return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* After the catalog is read: each file once, in path order. The ones to label become the roots of
+   an index run (on_indexed_catalog); the others are counted, and on a real run a label an earlier
+   import gave them is cleared. */
+static int settle_catalog(import_run *r, library *lib)
+{
+    guint n;
+    char **paths = (char **)g_hash_table_get_keys_as_array(r->decided, &n);
+    qsort(paths, n, sizeof *paths, by_path);
+    int rc = 0;
+    for (guint i = 0; i < n && rc == 0; i++) {
+        const import_decision *d = g_hash_table_lookup(r->decided, paths[i]);
+        if (d->label != LABEL_NONE && !r->dry_run) g_ptr_array_add(r->roots, g_strdup(paths[i]));
+        else if (lib || r->dry_run) {
+            int64_t id = lib ? library_image_at(lib, paths[i]) : 0;
+            rc = id < 0 ? -1 : apply_decision(r, lib, paths[i], id, d);
+        }
+    }
+    g_free(paths);
+    return rc;
 }
 
 static int on_indexed_catalog(library *lib, const char *path, int64_t image_id, void *ctx)
 {
     import_run *r = ctx;
-    gpointer v = g_hash_table_lookup(r->decided, path);
-    if (!v) return 0;   /* a file beside the named ones (a root that is a folder): not in the catalog */
-    import_decision d = {GPOINTER_TO_INT(v) - 2, "catalog"};
-    g_hash_table_remove(r->decided, path);   /* one label per file, however many times it is seen */
-    if (apply_decision(r, lib, path, image_id, &d)) {
-        cli_error("library: %s", library_error(lib));
-        return -1;
-    }
-    return 0;
+    import_decision *d = g_hash_table_lookup(r->decided, path);
+    if (!d || d->label == LABEL_NONE) return 0;   /* a file beside the named ones, or settled already */
+    int rc = apply_decision(r, lib, path, image_id, d);
+    d->label = LABEL_NONE;                       /* one label per file, however many times it is seen */
+    if (rc) cli_error("library: %s", library_error(lib));
+    return rc ? -1 : 0;
 }
 
 /* ---- the command ---- */
@@ -208,7 +256,9 @@ static void print_counts(const import_run *r, FILE *f)
             plural(total, "image", "images"), (long long)r->keep, r->dry_run ? "would be" : "labelled",
             (long long)r->del, (long long)(r->none + r->no_xmp));
     if (r->no_xmp) fprintf(f, " (%lld without XMP)", (long long)r->no_xmp);
+    if (r->cleared) fprintf(f, "; %lld labels an earlier import set cleared", (long long)r->cleared);
     if (r->kept_cull) fprintf(f, "; %lld labelled in cull kept their label", (long long)r->kept_cull);
+    if (r->not_images) fprintf(f, "; %lld in the catalog not images (videos)", (long long)r->not_images);
     if (r->not_found) fprintf(f, "; %lld in the catalog not found", (long long)r->not_found);
     if (r->failed) fprintf(f, "; %lld failed", (long long)r->failed);
     fputc('\n', f);
@@ -270,8 +320,9 @@ static int run_import(int argc, char **argv, const cli_globals *g)
         return EXIT_SOME_FAILED;
     }
     r.records = g_string_new(NULL);
-    r.decided = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    r.decided = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     r.roots = g_ptr_array_new_with_free_func(g_free);
+    r.missing = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     library *lib = NULL;
     if (lightroom && lightroom_each_image(paths[0], on_catalog_image, &r, err, sizeof err)) {
         cli_error("%s: %s", paths[0], err);
@@ -280,10 +331,13 @@ static int run_import(int argc, char **argv, const cli_globals *g)
         scan_callbacks cb = {on_walked, on_walk_problem, &r, NULL};
         for (int i = 0; i < n_paths; i++) scan_root(paths[i], &cb);
     }
-    if (rc == EXIT_OK && !r.dry_run && (lightroom ? r.roots->len > 0 : 1) &&
-        !(lib = cli_open_library(g, LIBRARY_CREATE)))
+    if (rc == EXIT_OK && lightroom && r.dry_run) settle_catalog(&r, NULL);
+    if (rc == EXIT_OK && !r.dry_run && !(lib = cli_open_library(g, LIBRARY_CREATE))) rc = EXIT_SOME_FAILED;
+    if (lib && lightroom && settle_catalog(&r, lib)) {
+        cli_error("library: %s", library_error(lib));
         rc = EXIT_SOME_FAILED;
-    if (lib) {
+    }
+    if (lib && (!lightroom || r.roots->len)) {
         index_cli ic = {.encoder = encoder_name, .quiet = 1,
                         .index = {.jobs = cli_default_jobs(), .max_pixels = MEDIA_DEFAULT_MAX_PIXELS,
                                   .max_bytes = MEDIA_DEFAULT_MAX_BYTES, .show_progress = !r.quiet,
@@ -291,8 +345,8 @@ static int run_import(int argc, char **argv, const cli_globals *g)
         int irc = lightroom ? index_cli_run(lib, &ic, (char *const *)r.roots->pdata, (int)r.roots->len, NULL)
                             : index_cli_run(lib, &ic, paths, n_paths, NULL);
         if (irc) rc = EXIT_SOME_FAILED;
-        library_close(lib);
     }
+    if (lib) library_close(lib);
     int read = !(lightroom && rc != EXIT_OK && !lib);   /* the catalog could be read */
     if (r.dry_run && read) {
         print_counts(&r, stdout);
@@ -304,6 +358,7 @@ static int run_import(int argc, char **argv, const cli_globals *g)
     g_string_free(r.records, TRUE);
     g_hash_table_destroy(r.decided);
     g_ptr_array_free(r.roots, TRUE);
+    g_hash_table_destroy(r.missing);
     xmp_stop();
     free(r.maps);
     return rc;

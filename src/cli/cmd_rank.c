@@ -299,7 +299,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         if (links && make_links(links, r.items, n)) rc = EXIT_SOME_FAILED;
         char text[512];
         review_cost_text(&cost, scores, r.n, limit >= 0 || until > 0 ? n : 0, text, sizeof text);
-        if (rc == EXIT_OK && text[0]) fprintf(stderr, "%s\n", text);
+        if (rc == EXIT_OK && text[0] && limit != 0) fprintf(stderr, "%s\n", text);   /* --limit 0 lists nothing */
     }
     free(scores);
     review_cost_free(&cost);

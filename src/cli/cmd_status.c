@@ -150,7 +150,9 @@ static int print_json(library *lib, const char *path, long long bytes, const lib
     json_t *encoders = cli_encoders_json(lib);
     if (encoders) json_object_update(o, encoders);
     json_decref(encoders);
-    int failed = library_each_label_source(lib, source_json, by_source) || !encoders || (gone = cli_each_gone(lib, gone_json, json_object_get(o, "gone"), err, sizeof err)) < 0;
+    int no_sources = library_each_label_source(lib, source_json, by_source);
+    if (no_sources) cli_error("library: %s", library_error(lib));
+    int failed = no_sources || !encoders || (gone = cli_each_gone(lib, gone_json, json_object_get(o, "gone"), err, sizeof err)) < 0;
     if (!failed && library_each_encoder(lib, encoder_json, &s)) {
         cli_error("library: %s", library_error(lib));
         failed = 1;

@@ -66,7 +66,7 @@ int library_set_setting(library *lib, const char *key, const char *value);
 int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *meta, int64_t *id);
 /* Records that path holds image id now (moves and renames just update this row). */
 int library_put_path(library *lib, const char *path, int64_t image_id, const file_stamp *st);
-/* image id at path, or 0 when the library does not know the path. */
+/* image id at path, 0 when the library does not know the path, -1 when it failed. */
 int64_t library_image_at(library *lib, const char *path);
 
 /* Every known path with its stamp, image id and whether that image has an embedding from

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <gio/gio.h>
 #include <glib.h>
 #include <sqlite3.h>
 
@@ -49,15 +50,22 @@ static int check_schema(sqlite3 *db, char *err, size_t errlen)
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-/* Copies src to dst; 0 or −1 (errno). */
+/* Copies src to dst, streaming (a catalog may be gigabytes); 0 or −1. */
 static int copy_file(const char *src, const char *dst)
 {
-    gchar *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(src, &data, &len, NULL)) return -1;
-    int rc = fs_write_file(dst, data, len);
-    g_free(data);
-    return rc;
+    GFile *from = g_file_new_for_path(src), *to = g_file_new_for_path(dst);
+    int ok = g_file_copy(from, to, G_FILE_COPY_NONE, NULL, NULL, NULL, NULL);
+    g_object_unref(from), g_object_unref(to);
+    return ok ? 0 : -1;
+}
+
+/* "file:" + path, percent-encoded where a URI would read it otherwise (?, #, %, spaces, ...). */
+static char *file_uri(const char *path, const char *query)
+{
+    char *escaped = g_uri_escape_string(path, "/", FALSE);
+    char *uri = escaped ? g_strdup_printf("file:%s%s", escaped, query) : NULL;
+    g_free(escaped);
+    return uri;
 }
 
 /* The catalog to open: itself, or (when its write-ahead log holds changes) a private copy of both
@@ -69,10 +77,10 @@ static int catalog_to_read(const char *catalog, char *uri, size_t cap, char **tm
     *tmpdir = NULL;
     snprintf(wal, sizeof wal, "%s-wal", catalog);
     if (stat(wal, &st) != 0 || st.st_size == 0) {
-        char *u = sqlite3_mprintf("file:%s?mode=ro&immutable=1", catalog);
+        char *u = file_uri(catalog, "?mode=ro&immutable=1");
         int fits = u && strlen(u) < cap;
         if (fits) snprintf(uri, cap, "%s", u);
-        sqlite3_free(u);
+        g_free(u);
         if (!fits) snprintf(err, errlen, "path too long");
         return fits ? 0 : -1;
     }
@@ -81,13 +89,14 @@ static int catalog_to_read(const char *catalog, char *uri, size_t cap, char **tm
     if (!*tmpdir || fs_join(copy, sizeof copy, *tmpdir, "catalog.lrcat") ||
         snprintf(copy_wal, sizeof copy_wal, "%s-wal", copy) >= (int)sizeof copy_wal || copy_file(catalog, copy) ||
         copy_file(wal, copy_wal)) {
-        snprintf(err, errlen, "cannot copy the catalog and its write-ahead log to a temporary folder: %s", strerror(errno));
+        snprintf(err, errlen, "cannot copy the catalog and its write-ahead log to a temporary folder");
         return -1;
     }
-    char *u = sqlite3_mprintf("file:%s", copy);
-    snprintf(uri, cap, "%s", u ? u : "");
-    sqlite3_free(u);
-    return 0;
+    char *u = file_uri(copy, "");
+    int fits = u && strlen(u) < cap;
+    if (fits) snprintf(uri, cap, "%s", u);
+    g_free(u);
+    return fits ? 0 : -1;
 }
 
 int lightroom_each_image(const char *catalog, lightroom_fn fn, void *ctx, char *err, size_t errlen)

@@ -283,12 +283,19 @@ static void raw_meta(libraw_data_t *lr, image_meta *meta)
    the end of the file into an uninitialised buffer, so what libjpeg then sees varies from run to
    run (sometimes a picture with a damaged bottom, sometimes an error); a preview cut short is
    refused here instead, always. Its tail is compared, not its head: libraw may insert an EXIF block
-   after the SOI marker. (The C API does not give the preview's offset, so the file is searched.) */
+   after the SOI marker. A tail of one repeated byte (the zeros a reader may pad with) is found in
+   almost any file, so then the whole run and the 16 bytes before it are looked for. (The C API
+   does not give the preview's offset, so the file is searched.) */
 static int preview_in_file(const libraw_processed_image_t *p, const uint8_t *data, size_t len)
 {
     if (p->type != LIBRAW_IMAGE_JPEG) return 1;
-    size_t tail = p->data_size < 64 ? p->data_size : 64;
-    return tail > 0 && memmem(data, len, p->data + p->data_size - tail, tail) != NULL;
+    size_t n = p->data_size, start = n < 64 ? 0 : n - 64;
+    if (n == 0) return 0;
+    const uint8_t *d = p->data;
+    size_t run = n;
+    while (run > 0 && d[run - 1] == d[n - 1]) run--;   /* d[run..n) is one repeated byte */
+    if (run <= start) start = run >= 16 ? run - 16 : 0;
+    return memmem(data, len, d + start, n - start) != NULL;
 }
 
 /* A RAW image decoded by libraw (its preview, or a half-size render when it has none or `develop`

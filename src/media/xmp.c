@@ -64,14 +64,25 @@ static int number(const char *text, double *v)
     return end != text && !*end && !errno && isfinite(*v);
 }
 
-int xmp_marks_from_packet(const char *packet, size_t len, xmp_marks *out, char *err, size_t errlen)
+/* A packet with a byte-order mark as UTF-8 (g_free it), so the checks below read its text; NULL
+   when it does not convert. */
+static char *from_bom(const char *packet, size_t len, size_t *out_len)
 {
-    memset(out, 0, sizeof *out);
-    if (len > XMP_MAX_BYTES) {
-        snprintf(err, errlen, "XMP packet of %zu bytes is over the limit of %d", len, XMP_MAX_BYTES);
-        return -1;
-    }
-    if (!has_bom((const unsigned char *)packet, len) && !g_utf8_validate(packet, (gssize)len, NULL)) {
+    const unsigned char *p = (const unsigned char *)packet;
+    const char *charset = len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0xfe && p[3] == 0xff ? "UTF-32BE"
+                          : len >= 4 && p[0] == 0xff && p[1] == 0xfe && p[2] == 0 && p[3] == 0 ? "UTF-32LE"
+                          : p[0] == 0xfe                                                     ? "UTF-16BE"
+                                                                                             : "UTF-16LE";
+    gsize written = 0;
+    char *utf8 = g_convert(packet, (gssize)len, "UTF-8", charset, NULL, &written, NULL);
+    *out_len = written;
+    return utf8;
+}
+
+/* The checks and the parse, on UTF-8 text. */
+static int marks_of_utf8(const char *packet, size_t len, xmp_marks *out, char *err, size_t errlen)
+{
+    if (!g_utf8_validate(packet, (gssize)len, NULL)) {
         snprintf(err, errlen, "XMP is not UTF-8 (and has no UTF-16/32 byte-order mark)");
         return -1;
     }
@@ -101,6 +112,26 @@ int xmp_marks_from_packet(const char *packet, size_t len, xmp_marks *out, char *
     get_text(x, NS_XAP, "Label", out->label, sizeof out->label);
     xmp_free(x);
     return 0;
+}
+
+int xmp_marks_from_packet(const char *packet, size_t len, xmp_marks *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (len > XMP_MAX_BYTES) {
+        snprintf(err, errlen, "XMP packet of %zu bytes is over the limit of %d", len, XMP_MAX_BYTES);
+        return -1;
+    }
+    char *converted = NULL;
+    if (has_bom((const unsigned char *)packet, len)) {
+        if (!(converted = from_bom(packet, len, &len))) {
+            snprintf(err, errlen, "XMP with a UTF-16/32 byte-order mark does not convert to UTF-8");
+            return -1;
+        }
+        packet = converted;
+    }
+    int rc = marks_of_utf8(packet, len, out, err, errlen);
+    g_free(converted);
+    return rc;
 }
 
 /* Reads a sidecar: 1 read (in *data, g_free it), 0 when there is none at path, −1 (err). */

@@ -16,7 +16,8 @@
  *
  * A packet with a DTD (<!DOCTYPE, <!ENTITY) is refused before it is parsed: XMP has no use for one,
  * and entity expansion ("billion laughs") is how XML parsers are made to eat memory. A packet must
- * be UTF-8, or UTF-16/32 with a byte-order mark as the XMP specification allows.
+ * be UTF-8, or UTF-16/32 with a byte-order mark as the XMP specification allows (converted to
+ * UTF-8 first, so the checks read its text).
  *
  * Call xmp_start() once before the first read (it starts exempi and registers the digiKam
  * namespace; later calls do nothing) and xmp_stop() at the end.

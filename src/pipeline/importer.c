@@ -91,8 +91,9 @@ int import_map_root(const char *path, char *const *maps, int n_maps, char *out, 
         const char *eq = strchr(maps[i], '=');
         size_t n = (size_t)(eq - maps[i]);
         while (n > 1 && maps[i][n - 1] == '/') n--;   /* "OLD/" maps like "OLD" */
-        if (strncmp(path, maps[i], n) == 0 && (path[n] == '/' || path[n] == 0)) {
-            rest = path + n, to = eq + 1;
+        int root = n == 1 && maps[i][0] == '/';     /* "/" is a prefix of every absolute path */
+        if (strncmp(path, maps[i], n) == 0 && (root || path[n] == '/' || path[n] == 0)) {
+            rest = root ? path : path + n, to = eq + 1;
             break;
         }
     }

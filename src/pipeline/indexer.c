@@ -378,21 +378,37 @@ static int drain(run *r, progress *bar)
     }
 }
 
+/* Whether path is a root or under one, by looking its ancestors up in the set of roots: a run with
+   many roots (import's list of files) costs each known path its depth, not the number of roots.
+   Roots are absolute and normalised, as fs_is_under wants them. */
+static int under_a_root(GHashTable *roots, const char *path)
+{
+    char buf[FS_PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return 0;
+    for (;;) {
+        if (g_hash_table_contains(roots, buf)) return 1;
+        char *slash = strrchr(buf, '/');
+        if (!slash) return 0;
+        if (slash == buf) return g_hash_table_contains(roots, "/");
+        *slash = 0;
+    }
+}
+
 static void mark_gone(run *r, char *const *roots, int n_roots)
 {
+    GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int i = 0; i < n_roots; i++)
+        if (roots[i]) g_hash_table_add(set, roots[i]);
     GHashTableIter it;
     gpointer key, value;
     g_hash_table_iter_init(&it, r->paths);
     while (g_hash_table_iter_next(&it, &key, &value)) {
         known_path *k = value;
-        if (k->seen) continue;
-        for (int i = 0; i < n_roots; i++) {
-            if (!roots[i] || !fs_is_under(key, roots[i])) continue;
-            struct stat st;
-            if (stat(key, &st) != 0 && library_set_path_present(r->lib, key, 0) == 0) r->sum->gone++;
-            break;
-        }
+        struct stat st;
+        if (!k->seen && under_a_root(set, key) && stat(key, &st) != 0 && library_set_path_present(r->lib, key, 0) == 0)
+            r->sum->gone++;
     }
+    g_hash_table_destroy(set);
 }
 
 static void run_init(run *r, library *lib, encoder *enc, const index_options *o, index_summary *sum)

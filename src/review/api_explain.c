@@ -4,8 +4,10 @@
  * most like and, for a labelled image, the nearest ones labelled otherwise (why a suspect is
  * doubted). Their thumbnails come signed, as the queues' do.
  *
- * The model and the labelled set are read once and kept until the library's labels or its newest
- * model change, so pressing the key again costs one search, not a pass over the library.
+ * The model and the labelled set are read once per model: a new model (after a retraining) reads
+ * them again. Labels changed since are patched in from the labels table (a small read), so a
+ * decision does not cost a pass over every embedding; an image labelled since the model joins the
+ * set with the next one (and one whose label was cleared shows its old label until then).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,13 @@ void api_explain_free(review_session *s)
     pthread_mutex_unlock(&s->explain_lock);
 }
 
+static void patch_label(int64_t image_id, int label, void *ctx)
+{
+    explainer *ex = ctx;
+    int row = explainer_find(ex, image_id);
+    if (row >= 0) ex->images[row].label = label;
+}
+
 /* Brings the cache up to date; the caller holds explain_lock. 1 ready, 0 no model yet, -1 (err). */
 static int refresh(review_session *s, char *err, size_t errlen)
 {
@@ -47,7 +56,11 @@ static int refresh(review_session *s, char *err, size_t errlen)
     int64_t version = library_label_version(s->lib);
     library_model row;
     int found = library_latest_model(s->lib, s->encoder_id, &row), rc = found;
-    if (found == 1 && !(s->explain && s->explain->model_id == row.id && s->explain->label_version == version)) {
+    if (found == 1 && s->explain && s->explain->model_id == row.id && s->explain->label_version != version) {
+        if (library_each_label(s->lib, patch_label, &s->explain->ex) == 0) s->explain->label_version = version;
+        else drop(s);   /* read it all again below */
+    }
+    if (found == 1 && !(s->explain && s->explain->model_id == row.id)) {
         drop(s);
         struct review_explain *c = calloc(1, sizeof *c);
         if (!c) {
@@ -119,6 +132,10 @@ static int explain_one(review_session *s, int64_t id, const char *path, review_r
     json_object_set_new(j, "id", json_integer(id));
     json_object_set_new(j, "label", label == LABEL_NONE ? json_null() : json_string(explainer_label_name(label)));
     json_object_set_new(j, "model", json_string(cull_model_kind_name(s->explain->model.kind)));
+    /* A labelled image is queued by the score of the fold that never saw it (review/scorer.c); the
+       terms explain the final model's, which did. Both are given. */
+    double oof = label != LABEL_NONE ? cull_model_oof(&s->explain->model, id) : -1;
+    json_object_set_new(j, "p_out_of_fold", oof >= 0 ? json_real(oof) : json_null());
     json_object_set_new(j, "neighbours", signed_neighbours(s, nb, PANEL_NEIGHBOURS));
     json_object_set_new(j, "disagreeing", signed_neighbours(s, other, n_other));
     return reply_json(r, 200, j);

@@ -69,6 +69,10 @@ check "status shows labels by source" jqe '.labels.by_source.xmp == {"keep": 5, 
 exiftool -q -overwrite_original -XMP-xmp:Rating=-1 "$P/lr/two.xmp"
 run_cull import xmp "$P/lr"
 check "a re-import follows the other tool's decision now" test "$(label_of "$P/lr/two.jpg")" = "1 xmp"
+exiftool -q -overwrite_original -XMP-xmp:Rating=0 "$P/lr/two.xmp"
+run_cull import xmp "$P/lr"
+check "and clears the label when the other tool took its decision back" test "$(label_of "$P/lr/two.jpg")" = none
+expect_match "saying so" "$ERR" "1 labels an earlier import set cleared"
 
 # --- hostile XMP: named, and the batch goes on ---
 pic "$P/bad/good.jpg"; xmp "$P/bad/good.jpg.xmp" -XMP-xmp:Rating=2
@@ -100,6 +104,7 @@ check "nothing hostile got a label" test "$(sql "select count(*) from labels l j
 # --- a Lightroom Classic catalog ---
 L="$T/lr"; mkdir -p "$L/pics/2024/trip"
 for f in pick reject three none; do pic "$L/pics/2024/trip/$f.jpg"; done
+printf 'not a picture: a video the catalog also holds' >"$L/pics/2024/trip/clip.mov"
 cat_sql() { sqlite3 "$1" <<EOF
 CREATE TABLE AgLibraryRootFolder (id_local INTEGER PRIMARY KEY, absolutePath TEXT, name TEXT);
 CREATE TABLE AgLibraryFolder (id_local INTEGER PRIMARY KEY, pathFromRoot TEXT, rootFolder INTEGER);
@@ -109,8 +114,9 @@ INSERT INTO AgLibraryRootFolder VALUES (1, 'C:/Users/me/Pictures/', 'Pictures');
 INSERT INTO AgLibraryFolder VALUES (10, '2024/trip/', 1);
 INSERT INTO AgLibraryFile VALUES (100, 'pick', 'jpg', 10), (101, 'reject', 'jpg', 10), (102, 'three', 'jpg', 10),
     (103, 'none', 'jpg', 10), (104, 'offline', 'jpg', 10);
+INSERT INTO AgLibraryFile VALUES (105, 'clip', 'mov', 10);
 INSERT INTO Adobe_images VALUES (1, 100, 1, NULL, ''), (2, 101, -1, 2, 'Red'), (3, 102, 0, 3, ''), (4, 103, 0, 0, ''),
-    (5, 104, 1, 5, '');
+    (5, 104, 1, 5, ''), (6, 100, -1, 0, ''), (7, 105, 1, 5, '');
 EOF
 }
 cat_sql "$L/Lightroom Catalog.lrcat"
@@ -119,17 +125,23 @@ export CULL_DB="$T/lr.db"
 run_cull import lightroom --dry-run "$L/Lightroom Catalog.lrcat"
 expect_rc "without --map-root the Windows paths are not found (still exit 0)" 0
 expect_match "each is named" "$ERR" "not found: C:/Users/me/Pictures/2024/trip/pick.jpg"
-expect_match "and counted" "$OUT" "5 in the catalog not found"
+expect_match "and counted once per file" "$OUT" "6 in the catalog not found"
 run_cull import lightroom --map-root "C:/Users/me/Pictures=$L/pics" "$L/Lightroom Catalog.lrcat"
 expect_rc "import lightroom --map-root exits 0" 0
-expect_match "picks, rejects and stars imported, the offline file named" "$ERR" \
-    "4 images: 2 labelled keep, 1 delete, 1 left unlabelled; 1 in the catalog not found"
-check "a pick keeps" test "$(label_of "$L/pics/2024/trip/pick.jpg")" = "0 lightroom"
+expect_match "picks, rejects and stars imported, the offline file named, the video left out" "$ERR" \
+    "4 images: 1 labelled keep, 2 delete, 1 left unlabelled; 1 in the catalog not images \\(videos\\); 1 in the catalog not found"
+check "a picked master with a rejected virtual copy: the reject wins" test "$(label_of "$L/pics/2024/trip/pick.jpg")" = "1 lightroom"
 check "a reject deletes (over its 2 stars)" test "$(label_of "$L/pics/2024/trip/reject.jpg")" = "1 lightroom"
 check "three stars keep" test "$(label_of "$L/pics/2024/trip/three.jpg")" = "0 lightroom"
 check "unflagged and unrated: not even indexed" test "$(sql "select count(*) from paths where cast(path as text) like '%/none.jpg'")" = 0
 check "the catalog is unchanged, byte for byte" test "$(sha256sum "$L/Lightroom Catalog.lrcat" | cut -d' ' -f1)" = "$sum_before"
 check "and left no journal or lock beside it" test "$(ls "$L" | wc -l)" = 2
+# A catalog path a URI would cut short (# and ?) is still opened read-only and immutable.
+mkdir -p "$L/odd #2?"
+cp "$L/Lightroom Catalog.lrcat" "$L/odd #2?/c.lrcat"
+run_cull import lightroom --dry-run --map-root "C:/Users/me/Pictures=$L/pics" "$L/odd #2?/c.lrcat"
+expect_match "a catalog in a folder named 'odd #2?' is read" "$OUT" "^4 images: 1 would be keep, 2 delete"
+check "and nothing is left beside it" test "$(ls "$L/odd #2?")" = c.lrcat
 
 # A catalog whose latest decisions are still in its write-ahead log: they count, and the
 # catalog and its log are only read.

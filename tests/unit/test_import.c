@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <glib.h>
 
 #include "library/library.h"
 #include "media/xmp.h"
@@ -57,6 +58,18 @@ static void test_marks(void **state)
     assert_non_null(strstr(err, "not UTF-8"));
     assert_int_equal(xmp_marks_from_packet("<x:xmpmeta", 10, &bad, err, sizeof err), -1);
     assert_non_null(strstr(err, "malformed"));
+
+    /* UTF-16 with a byte-order mark: converted, so a DTD is still refused and a good packet read. */
+    gsize n16;
+    char *u16 = g_convert("\xef\xbb\xbf" DESC("xmp:Rating=\"4\""), -1, "UTF-16LE", "UTF-8", NULL, &n16, NULL);
+    assert_non_null(u16);
+    assert_int_equal(xmp_marks_from_packet(u16, n16, &m, err, sizeof err), 0);
+    assert_true(m.has_rating && m.rating == 4);
+    g_free(u16);
+    u16 = g_convert("\xef\xbb\xbf<!DOCTYPE x [<!ENTITY a \"b\">]>" DESC(""), -1, "UTF-16LE", "UTF-8", NULL, &n16, NULL);
+    assert_int_equal(xmp_marks_from_packet(u16, n16, &bad, err, sizeof err), -1);
+    assert_non_null(strstr(err, "DTD"));
+    g_free(u16);
 }
 
 static void test_rules(void **state)
@@ -115,6 +128,9 @@ static void test_map_root(void **state)
     assert_int_equal(import_map_root("/Volumes/Photos/x/b.cr2", maps, 2, out, sizeof out), 0);
     assert_string_equal(out, "/mnt/photos/x/b.cr2");
     assert_int_equal(import_map_root("/Volumes/Photos/x/b.cr2", maps, 2, out, 8), -1);
+    char *whole[] = {"/=/mnt/old/"};
+    assert_int_equal(import_map_root("/home/me/a.jpg", whole, 1, out, sizeof out), 0);
+    assert_string_equal(out, "/mnt/old/home/me/a.jpg");   /* "/" maps every absolute path */
 }
 
 int main(void)

@@ -232,7 +232,8 @@ function nearList(ol, neighbours) {
 
 function showWhy(w) {
   $('why-status').textContent = `P(delete) ${w.p_delete.toFixed(3)}, log-odds ${w.log_odds >= 0 ? '+' : ''}` +
-    `${w.log_odds.toFixed(2)} (${w.model})`;
+    `${w.log_odds.toFixed(2)} (${w.model})` + (w.p_out_of_fold === null ? ''
+    : `; ${w.p_out_of_fold.toFixed(3)} from the cross-validation fold that never saw its label`);
   const labelledOtherwise = w.label !== null;
   $('why-other-title').hidden = !labelledOtherwise;
   $('why-other').hidden = !labelledOtherwise;
