@@ -70,7 +70,6 @@ typedef struct {
     char *path;
     int label;
     int64_t image_id;
-    float *embedding;   /* with --explain only */
 } ranked;
 
 typedef struct {
@@ -103,13 +102,8 @@ static int add_row(const library_row *row, void *ctx)
     }
     double p = cull_model_score(r->model, row->embedding, &row->meta, fs_basename(row->path), r->scratch);
     char *path = strdup(row->path);
-    float *e = r->explain ? malloc(sizeof(float) * (size_t)row->dim) : NULL;
-    if (!path || (r->explain && !e)) {
-        free(path), free(e);
-        return 1;
-    }
-    if (e) memcpy(e, row->embedding, sizeof(float) * (size_t)row->dim);
-    r->items[r->n++] = (ranked){p, path, row->label, row->image_id, e};
+    if (!path) return 1;
+    r->items[r->n++] = (ranked){p, path, row->label, row->image_id};
     return 0;
 }
 
@@ -120,19 +114,27 @@ static int by_p_desc(const void *a, const void *b)
     return strcmp(x->path, y->path);
 }
 
-/* With ex, each item also gets the labelled images it looks most like (one batched search). */
-static int print_json(const ranked *items, size_t n, const explainer *ex)
+/* With ex, each item also gets the labelled images it looks most like: the embeddings of the n
+   printed images are read again (only they: a ranking may hold hundreds of thousands), then one
+   batched search. */
+static int print_json(const ranked *items, size_t n, const explainer *ex, library *lib)
 {
     neighbour *nb = NULL;
     if (ex) {
         float *Q = malloc(sizeof(float) * n * ex->dim + 1);
         int64_t *ids = malloc(sizeof(int64_t) * n + 1);
         nb = malloc(sizeof *nb * n * EXPLAIN_NEIGHBOURS + 1);
-        for (size_t i = 0; Q && ids && i < n; i++) {
-            memcpy(Q + i * ex->dim, items[i].embedding, sizeof(float) * ex->dim);
+        int failed = !Q || !ids || !nb;
+        for (size_t i = 0; !failed && i < n; i++) {
+            int label;
+            image_meta meta;
+            float *e;
+            failed = explainer_read_image(lib, ex->model->encoder_id, items[i].image_id, &label, &meta, &e) != 1;
+            if (!failed) memcpy(Q + i * ex->dim, e, sizeof(float) * ex->dim);
+            free(e);
             ids[i] = items[i].image_id;
         }
-        int failed = !Q || !ids || !nb || explainer_neighbours(ex, Q, ids, (int)n, EXPLAIN_NEIGHBOURS, nb);
+        failed = failed || explainer_neighbours(ex, Q, ids, (int)n, EXPLAIN_NEIGHBOURS, nb);
         free(Q), free(ids);
         if (failed) {
             free(nb);
@@ -266,7 +268,6 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         cli_error("%s", err);
         rc = EXIT_SOME_FAILED;
     }
-    library_close(lib);
     double *scores = malloc(sizeof(double) * r.n + 1);
     if (rc == EXIT_OK && !scores) {
         cli_error("out of memory");
@@ -285,8 +286,9 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
             if (reach < n) n = reach;
         }
         if (strcmp(format, "json") == 0) {
-            if (rc == EXIT_OK && print_json(r.items, n, r.explain ? &ex : NULL)) {
-                cli_error("out of memory");
+            if (rc == EXIT_OK && print_json(r.items, n, r.explain ? &ex : NULL, lib)) {
+                cli_error("reading the embeddings to explain failed: %s",
+                          library_error(lib)[0] ? library_error(lib) : "out of memory");
                 rc = EXIT_SOME_FAILED;
             }
         } else {
@@ -304,7 +306,8 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     free(scores);
     review_cost_free(&cost);
     explainer_close(&ex);
-    for (size_t i = 0; i < r.n; i++) free(r.items[i].path), free(r.items[i].embedding);
+    library_close(lib);
+    for (size_t i = 0; i < r.n; i++) free(r.items[i].path);
     for (int i = 0; i < r.n_roots && r.roots; i++) free(r.roots[i]);
     free(r.items);
     free(r.roots);
