@@ -41,7 +41,7 @@ extern const cli_command cmd_model;
 extern const cli_command cmd_apply, cmd_undo;
 extern const cli_command cmd_review;
 extern const cli_command cmd_dupes, cmd_suspects;
-extern const cli_command cmd_report, cmd_explain, cmd_import;
+extern const cli_command cmd_report, cmd_explain, cmd_import, cmd_export;
 extern const cli_command cmd_complete;
 
 /* The command table (main.c): row i, NULL past the end; the row called name, or NULL. A row with

@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/index_options.h"
+#include "cli/scored_images.h"
 #include "learn/features.h"
 #include "pipeline/explainer.h"
 #include "pipeline/trainer.h"
@@ -65,51 +66,9 @@ const cli_command cmd_rank = {
     CLI_NEEDS_MEDIA,
 };
 
-typedef struct {
-    double p;
-    char *path;
-    int label;
-    int64_t image_id;
-} ranked;
-
-typedef struct {
-    const cull_model *model;
-    float *scratch;
-    char **roots;
-    int n_roots, all, explain;
-    ranked *items;
-    size_t n, cap;
-} rank_run;
-
-static int wanted(const rank_run *r, const library_row *row)
-{
-    if (!row->path || (!r->all && row->label != LABEL_NONE)) return 0;
-    if (r->n_roots == 0) return 1;
-    for (int i = 0; i < r->n_roots; i++)
-        if (fs_is_under(row->path, r->roots[i])) return 1;
-    return 0;
-}
-
-static int add_row(const library_row *row, void *ctx)
-{
-    rank_run *r = ctx;
-    if (!wanted(r, row) || row->dim != r->model->embed_dim) return 0;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 1024;
-        ranked *grown = realloc(r->items, r->cap * sizeof *grown);
-        if (!grown) return 1;
-        r->items = grown;
-    }
-    double p = cull_model_score(r->model, row->embedding, &row->meta, fs_basename(row->path), r->scratch);
-    char *path = strdup(row->path);
-    if (!path) return 1;
-    r->items[r->n++] = (ranked){p, path, row->label, row->image_id};
-    return 0;
-}
-
 static int by_p_desc(const void *a, const void *b)
 {
-    const ranked *x = a, *y = b;
+    const scored_image *x = a, *y = b;
     if (x->p != y->p) return x->p < y->p ? 1 : -1;
     return strcmp(x->path, y->path);
 }
@@ -117,7 +76,7 @@ static int by_p_desc(const void *a, const void *b)
 /* With ex, each item also gets the labelled images it looks most like: the embeddings of the n
    printed images are read again (only they: a ranking may hold hundreds of thousands), then one
    batched search. */
-static int print_json(const ranked *items, size_t n, const explainer *ex, library *lib)
+static int print_json(const scored_image *items, size_t n, const explainer *ex, library *lib)
 {
     neighbour *nb = NULL;
     if (ex) {
@@ -159,7 +118,7 @@ static int print_json(const ranked *items, size_t n, const explainer *ex, librar
 
 /* DIR gets 000001-NAME → PATH links. It must be new or empty, so cull never mixes its links with
    the user's files or removes anything. */
-static int make_links(const char *dir, const ranked *items, size_t n)
+static int make_links(const char *dir, const scored_image *items, size_t n)
 {
     if (fs_make_dirs(dir) != 0) {
         cli_error("%s: cannot create: %s", dir, strerror(errno));
@@ -204,7 +163,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     int64_t limit = -1;
     int no_index = 0, nul = 0;
     double until = 0;
-    rank_run r = {0};
+    int all = 0, explain = 0;
     optind = 0;
     int c;
     while ((c = getopt_long(argc, argv, "e:f:n:az", LONG, NULL)) != -1) {
@@ -214,7 +173,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         case 'n':
             if (cli_parse_int(optarg, 0, INT64_MAX, &limit)) return cli_usage_error(&cmd_rank, "--limit wants a number");
             break;
-        case 'a': r.all = 1; break;
+        case 'a': all = 1; break;
         case 'u': {
             char *end;
             until = strtod(optarg, &end);
@@ -222,7 +181,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
                 return cli_usage_error(&cmd_rank, "--until wants a share of the deletes, above 0 and at most 1 (0.9 = 90%%)");
             break;
         }
-        case 'x': r.explain = 1; break;
+        case 'x': explain = 1; break;
         case 'L': links = optarg; break;
         case 'N': no_index = 1; break;
         case 'z': nul = 1; break;
@@ -233,7 +192,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     if (strcmp(format, "tsv") && strcmp(format, "json") && strcmp(format, "paths"))
         return cli_usage_error(&cmd_rank, "--format is tsv, json or paths, not '%s'", format);
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_rank, "-z goes with the tsv and paths formats");
-    if (r.explain && strcmp(format, "json")) return cli_usage_error(&cmd_rank, "--explain goes with --format json");
+    if (explain && strcmp(format, "json")) return cli_usage_error(&cmd_rank, "--explain goes with --format json");
     if (links && !folder_is_empty_or_missing(links))
         return cli_usage_error(&cmd_rank, "--links folder %s is not empty", links);
     char id[96];
@@ -245,73 +204,58 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
         library_close(lib);
         return EXIT_SOME_FAILED;
     }
-    int rc;
-    r.model = &model;
-    r.n_roots = argc - optind;
-    r.roots = calloc((size_t)r.n_roots + 1, sizeof *r.roots);
-    r.scratch = malloc((size_t)features_dim(model.embed_dim) * sizeof *r.scratch);
-    rc = EXIT_OK;
-    for (int i = 0; i < r.n_roots && r.roots; i++) {
-        char abs[FS_PATH_MAX];
-        r.roots[i] = fs_absolute(argv[optind + i], abs, sizeof abs) == 0 ? strdup(abs) : NULL;
-        if (!r.roots[i]) rc = cli_usage_error(&cmd_rank, "path too long");
-    }
-    if (rc == EXIT_OK && (!r.roots || !r.scratch || library_each_row(lib, id, 1, add_row, &r))) {
-        cli_error("reading the library failed: %s", library_error(lib));
-        rc = EXIT_SOME_FAILED;
-    }
+    scored_image *items;
+    size_t n_items;
+    int rc = scored_images_read(lib, id, &model, argv + optind, argc - optind, all, &items, &n_items) ? EXIT_SOME_FAILED
+                                                                                                     : EXIT_OK;
     review_cost cost = {0};
     explainer ex = {0};
     char err[512];
     if (rc == EXIT_OK && (trainer_review_cost(lib, &model, &cost, err, sizeof err) ||
-                          (r.explain && explainer_open(lib, &model, &ex, err, sizeof err)))) {
+                          (explain && explainer_open(lib, &model, &ex, err, sizeof err)))) {
         cli_error("%s", err);
         rc = EXIT_SOME_FAILED;
     }
-    double *scores = malloc(sizeof(double) * r.n + 1);
+    double *scores = malloc(sizeof(double) * n_items + 1);
     if (rc == EXIT_OK && !scores) {
         cli_error("out of memory");
         rc = EXIT_SOME_FAILED;
     }
     if (rc == EXIT_OK) {
-        if (r.n) qsort(r.items, r.n, sizeof *r.items, by_p_desc); /* nothing to rank: items is NULL */
-        for (size_t i = 0; i < r.n; i++) scores[i] = r.items[i].p;
-        size_t n = limit >= 0 && (size_t)limit < r.n ? (size_t)limit : r.n;
+        if (n_items) qsort(items, n_items, sizeof *items, by_p_desc); /* nothing to rank: items is NULL */
+        for (size_t i = 0; i < n_items; i++) scores[i] = items[i].p;
+        size_t n = limit >= 0 && (size_t)limit < n_items ? (size_t)limit : n_items;
         if (until > 0 && cost.n_delete == 0) {
             cli_error("--until needs the out-of-fold scores of labelled deletes, and this model has none");
             rc = EXIT_SOME_FAILED;
             n = 0;
         } else if (until > 0) {
-            size_t reach = review_cost_until(&cost, scores, r.n, until);
+            size_t reach = review_cost_until(&cost, scores, n_items, until);
             if (reach < n) n = reach;
         }
         if (strcmp(format, "json") == 0) {
-            if (rc == EXIT_OK && print_json(r.items, n, r.explain ? &ex : NULL, lib)) {
+            if (rc == EXIT_OK && print_json(items, n, explain ? &ex : NULL, lib)) {
                 cli_error("reading the embeddings to explain failed: %s",
                           library_error(lib)[0] ? library_error(lib) : "out of memory");
                 rc = EXIT_SOME_FAILED;
             }
         } else {
             for (size_t i = 0; i < n; i++) {
-                if (format[0] == 't') printf("%.6f\t", r.items[i].p);
-                cli_put_record_path(stdout, r.items[i].path, nul);
+                if (format[0] == 't') printf("%.6f\t", items[i].p);
+                cli_put_record_path(stdout, items[i].path, nul);
                 cli_end_record(stdout, nul);
             }
         }
-        if (links && make_links(links, r.items, n)) rc = EXIT_SOME_FAILED;
+        if (links && make_links(links, items, n)) rc = EXIT_SOME_FAILED;
         char text[512];
-        review_cost_text(&cost, scores, r.n, limit >= 0 || until > 0 ? n : 0, text, sizeof text);
+        review_cost_text(&cost, scores, n_items, limit >= 0 || until > 0 ? n : 0, text, sizeof text);
         if (rc == EXIT_OK && text[0] && limit != 0) fprintf(stderr, "%s\n", text);   /* --limit 0 lists nothing */
     }
     free(scores);
     review_cost_free(&cost);
     explainer_close(&ex);
     library_close(lib);
-    for (size_t i = 0; i < r.n; i++) free(r.items[i].path);
-    for (int i = 0; i < r.n_roots && r.roots; i++) free(r.roots[i]);
-    free(r.items);
-    free(r.roots);
-    free(r.scratch);
+    scored_images_free(items, n_items);
     cull_model_free(&model);
     return rc;
 }

@@ -10,7 +10,8 @@
 
 int64_t library_new_batch(library *lib)
 {
-    return library_query_int64(lib, "SELECT COALESCE(MAX(batch), 0) + 1 FROM action_log");
+    return library_query_int64(lib, "SELECT MAX(COALESCE((SELECT MAX(batch) FROM action_log), 0),"
+                                    " COALESCE((SELECT MAX(batch) FROM sidecar_log), 0)) + 1");
 }
 
 int64_t library_unfinished_batch(library *lib)

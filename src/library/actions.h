@@ -21,7 +21,8 @@ typedef struct {
 
 typedef int (*library_action_fn)(const library_action *a, void *ctx);   /* non-zero stops */
 
-/* A new batch number (one per apply run). */
+/* A new batch number (one per apply or export run: one sequence for both logs, so the newest of
+   either is the one `cull undo` takes back). */
 int64_t library_new_batch(library *lib);
 
 /* The batch of an apply that started moving files and has not finished (it was killed), or 0.

@@ -17,7 +17,7 @@
 
 #include "library/internal.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define BUSY_TIMEOUT_MS 60000
 
 static const char *SCHEMA_V1 =
@@ -67,6 +67,21 @@ static const char *SCHEMA_V2 =
 
 /* v3: the library's own choices, as text (e.g. which encoder its commands use). */
 static const char *SCHEMA_V3 = "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
+
+/* v4: the append-only log of XMP sidecar writes (export, undo), like action_log: the "planned"
+   row holds what the sidecar was before (its bytes, or none) and the hash of what replaces it. */
+static const char *SCHEMA_V4 =
+    "CREATE TABLE sidecar_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  batch INTEGER NOT NULL,"
+    "  path BLOB NOT NULL,"
+    "  existed INTEGER NOT NULL,"
+    "  before BLOB,"
+    "  after_sha256 BLOB NOT NULL,"
+    "  event TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '',"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX sidecar_log_batch ON sidecar_log(batch, path);";
 
 file_stamp file_stamp_of(const struct stat *st)
 {
@@ -167,7 +182,8 @@ static int migrate(library *lib)
     char set_version[64];
     snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", SCHEMA_VERSION);
     if ((v < 1 && library_exec(lib, SCHEMA_V1)) || (v < 2 && library_exec(lib, SCHEMA_V2)) ||
-        (v < 3 && library_exec(lib, SCHEMA_V3)) || (v < SCHEMA_VERSION && library_exec(lib, set_version))) {
+        (v < 3 && library_exec(lib, SCHEMA_V3)) || (v < 4 && library_exec(lib, SCHEMA_V4)) ||
+        (v < SCHEMA_VERSION && library_exec(lib, set_version))) {
         library_rollback(lib);
         return -1;
     }

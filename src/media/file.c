@@ -104,18 +104,28 @@ void media_sha256_hex(const uint8_t sha[32], char out[65])
 
 #define SNIFF_BYTES 4096
 
+/* 1 when the extension of path (case ignored) is one of exts. */
+static int has_extension(const char *path, const char *const *exts, size_t n)
+{
+    const char *dot = strrchr(fs_basename(path), '.');
+    for (size_t i = 0; dot && i < n; i++)
+        if (strcasecmp(dot + 1, exts[i]) == 0) return 1;
+    return 0;
+}
+
+static const char *const RAW_EXT[] = {
+    "nef", "nrw", "cr2", "cr3", "crw", "arw", "srf", "sr2", "dng", "orf", "rw2", "raf",
+    "pef", "srw", "x3f", "mrw", "3fr", "erf", "kdc", "iiq", "rwl",
+};
+
+int media_file_is_raw(const char *path) { return has_extension(path, RAW_EXT, sizeof RAW_EXT / sizeof *RAW_EXT); }
+
 static int named_like_image(const char *path)
 {
     static const char *const EXT[] = {
-        "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "heic", "heif", "avif", "tif", "tiff", "jxl",
-        "jp2", "j2k", "nef", "nrw", "cr2", "cr3", "crw", "arw", "srf", "sr2", "dng", "orf", "rw2", "raf",
-        "pef", "srw", "x3f", "mrw", "3fr", "erf", "kdc", "iiq", "rwl",
+        "jpg", "jpeg", "jpe", "jfif", "png", "gif", "webp", "heic", "heif", "avif", "tif", "tiff", "jxl", "jp2", "j2k",
     };
-    const char *dot = strrchr(fs_basename(path), '.');
-    if (!dot) return 0;
-    for (size_t i = 0; i < sizeof EXT / sizeof *EXT; i++)
-        if (strcasecmp(dot + 1, EXT[i]) == 0) return 1;
-    return 0;
+    return has_extension(path, EXT, sizeof EXT / sizeof *EXT) || media_file_is_raw(path);
 }
 
 int media_file_is_image(const char *path)

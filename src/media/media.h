@@ -57,6 +57,8 @@ int media_looks_like_image(const uint8_t *data, size_t len);
    included), or else starting like one (only its first bytes are read, so a folder of videos or
    documents costs little). An unreadable file counts as an image, so reading it says why. */
 int media_file_is_image(const char *path);
+/* 1 when path is named like a camera RAW file (.CR2, .NEF, .DNG, ...). */
+int media_file_is_raw(const char *path);
 
 /* Decodes a file's content into a preview (shortest side ≤ MEDIA_PREVIEW_SIDE) and its metadata.
    Refuses images whose declared size exceeds max_pixels before decoding any pixel. Returns 0, or
