@@ -46,7 +46,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# Made afresh each time: ar would keep the objects of source files removed or renamed since.
 $(BUILD)/libcull.a: $(LIB_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 # Files built into the binary as byte arrays (od is in coreutils; xxd often is not installed).

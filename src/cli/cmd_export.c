@@ -14,7 +14,7 @@
 #include "cli/scored_images.h"
 #include "library/actions.h"
 #include "media/xmp.h"
-#include "safety/sidecar.h"
+#include "safety/xmp_write.h"
 #include "util/fsutil.h"
 #include "util/plural.h"
 
@@ -31,8 +31,11 @@ const cli_command cmd_export = {
     "(" XMP_NS_CULL "). The sidecar is the one the image has (IMG_1234.CR2.xmp, or\n"
     "Adobe's IMG_1234.xmp, which beside a RAW+JPEG pair is the RAW's), with every other property\n"
     "kept; else a new one named in the folder's style, starting from the image's embedded XMP so\n"
-    "your tool still sees the ratings in it. Image files are never written. A sidecar already\n"
-    "saying the same is not rewritten.\n"
+    "your tool still sees the ratings in it. A sidecar already saying the same is not rewritten.\n"
+    "With --embedded, an image that has no sidecar and is a JPEG, PNG, TIFF or WebP gets the\n"
+    "properties in its own XMP packet instead (for tools that read only that: Lightroom with\n"
+    "JPEGs); the image as it was goes to the Trash, so undo can put it back byte for byte.\n"
+    "Image files are written only then, and camera RAW files never.\n"
     "\n"
     "--mark also sets a flag your tool filters on, on images scoring at least --above, and only\n"
     "where you have set none: digiKam's pick label \"pending\" (where there is no pick), a reject\n"
@@ -41,17 +44,19 @@ const cli_command cmd_export = {
     "back where the image no longer qualifies (or no --mark is given), and cull import xmp never\n"
     "reads it as your decision. A flag you changed since is yours.\n"
     "\n"
-    "Every write is atomic (a new file renamed over the sidecar) and logged in the library with\n"
-    "the sidecar's bytes before it, so `cull undo` restores each sidecar exactly as it was (one\n"
-    "cull created is removed), unless you changed it since.\n"
+    "Every write is atomic (a new file renamed over the old) and logged in the library with what\n"
+    "was there before, so `cull undo` restores each file exactly as it was (a sidecar cull created\n"
+    "is removed), unless you changed it since.\n"
     "\n"
     "options:\n"
     "  --mark pick|reject|label=TEXT   the flag to set (see above)\n"
     "  --above P            with --mark: flag the images whose P(delete) is at least P (default 0.5)\n"
     "  --all                also labelled images\n"
+    "  --embedded           images without a sidecar: into the image's own XMP (see above);\n"
+    "                       unlabelled images only\n"
     "  --dry-run            write nothing: the counts, then P_DELETE<TAB>CHANGE<TAB>SIDECAR per image\n"
-    "                       (CHANGE: update, create or same; +mark when the flag is set, +yours\n"
-    "                       when your own value keeps it off)\n"
+    "                       (CHANGE: update, create, embed (the image itself) or same; +mark when\n"
+    "                       the flag is set, +yours when your own value keeps it off)\n"
     "  -z, --null           --dry-run records end in NUL, paths raw\n"
     "  --yes                write without asking. Without it export asks on the terminal, and where\n"
     "                       there is none (a script, cron) it writes nothing and says so\n"
@@ -77,79 +82,93 @@ static int by_path(const void *a, const void *b)
 }
 
 typedef struct {
-    int64_t update, create, same, marked, yours, failed;
+    int64_t update, create, embed, same, marked, yours, failed;
 } export_counts;
 
-/* One image: its sidecar's new bytes (*out, g_free), where they go, and what changes. The
-   sidecar's bytes before are in *before (free) when it exists. 0, or −1 reported. */
-static int plan_one(xmp_folder *folder, const scored_image *it, const xmp_export *e, char *sidecar, int *exists,
-                    char **before, size_t *before_len, char **out, size_t *out_len, xmp_export_result *res)
+/* Where one image's XMP goes and what it becomes. */
+typedef struct {
+    char path[FS_PATH_MAX];    /* the sidecar, or (embedded) the image */
+    int embedded;              /* into the image's own packet */
+    int exists;                /* a sidecar that is there */
+    char *before;              /* its bytes (g_free) */
+    size_t before_len;
+    char *out;                 /* the new sidecar or packet (g_free) */
+    size_t out_len;
+    xmp_export_result res;
+} export_target;
+
+static void target_free(export_target *t)
 {
-    char err[FS_PATH_MAX + 256];
-    *before = NULL, *out = NULL;
-    if (xmp_sidecar_to_write(folder, it->path, sidecar, exists, err, sizeof err) ||
-        (*exists && sidecar_read(sidecar, before, before_len, err, sizeof err) < 0)) {
+    g_free(t->before);
+    g_free(t->out);
+}
+
+/* One image: where its XMP goes, and the new bytes. 0, or −1 reported. */
+static int plan_one(xmp_folder *folder, const scored_image *it, const xmp_export *e, int embed, export_target *t)
+{
+    char err[FS_PATH_MAX + 256], why[256];
+    memset(t, 0, sizeof *t);
+    if (xmp_sidecar_to_write(folder, it->path, t->path, &t->exists, err, sizeof err) ||
+        (t->exists && xmp_read_sidecar(t->path, &t->before, &t->before_len, err, sizeof err) < 0)) {
         cli_error("%s", err);
         return -1;
     }
-    char *start = NULL;
-    size_t start_len = 0;
+    char *start = t->before;
+    size_t start_len = t->before_len;
     xmp_marks ignored;
-    char why[256];
-    if (*exists) start = *before, start_len = *before_len;
-    else if (xmp_embedded_packet(it->path, &start, &start_len) == 1 &&
-             xmp_marks_from_packet(start, start_len, &ignored, why, sizeof why) != 0) {
-        g_free(start);   /* an embedded packet that does not parse: the new sidecar starts empty */
+    t->embedded = !t->exists && embed && xmp_can_embed(it->path);
+    if (t->embedded) snprintf(t->path, sizeof t->path, "%s", it->path);
+    if (!t->exists && xmp_embedded_packet(it->path, &start, &start_len) == 1 && !t->embedded &&
+        xmp_marks_from_packet(start, start_len, &ignored, why, sizeof why) != 0) {
+        g_free(start);   /* an embedded packet that does not parse: a new sidecar starts empty */
         start = NULL;
     }
     xmp_export mine = *e;
     mine.p_delete = it->p;
     if (mine.mark != XMP_MARK_NONE && it->p < e->p_delete) mine.mark = XMP_MARK_NONE;   /* e->p_delete: --above */
-    int rc = xmp_export_packet(start, start_len, &mine, out, out_len, res, why, sizeof why);
-    if (!*exists) g_free(start);
+    int rc = xmp_export_packet(start, start_len, &mine, &t->out, &t->out_len, &t->res, why, sizeof why);
+    if (!t->exists) g_free(start);
     if (rc) {
         fputs("cull: ", stderr);
-        fwrite(*exists ? sidecar : it->path, 1, strlen(*exists ? sidecar : it->path), stderr);
-        fprintf(stderr, ": %s%s\n", *exists ? "" : "embedded ", why);
-        free(*before);
-        *before = NULL;
+        fwrite(t->path, 1, strlen(t->path), stderr);
+        fprintf(stderr, ": %s%s\n", t->embedded ? "embedded " : "", why);
+        target_free(t);
     }
     return rc;
 }
 
 /* Plans (batch 0: counts, and with list prints the records) or writes every image. */
-static void export_all(library *lib, const scored_image *items, size_t n, const xmp_export *e, int64_t batch, int list, int nul,
-                       export_counts *c)
+static void export_all(library *lib, const scored_image *items, size_t n, const xmp_export *e, int embed, int64_t batch,
+                       int list, int nul, export_counts *c)
 {
     memset(c, 0, sizeof *c);
     xmp_folder folder = {0};
     for (size_t i = 0; i < n; i++) {
-        char sidecar[FS_PATH_MAX], *before, *out;
-        size_t before_len = 0, out_len = 0;
-        int exists;
-        xmp_export_result res;
-        if (plan_one(&folder, &items[i], e, sidecar, &exists, &before, &before_len, &out, &out_len, &res)) {
+        export_target t;
+        if (plan_one(&folder, &items[i], e, embed, &t)) {
             c->failed++;
             continue;
         }
-        char err[FS_PATH_MAX + 256];
-        if (batch && res.changed &&
-            sidecar_write(lib, batch, sidecar, exists, before, before_len, out, out_len, err, sizeof err)) {
+        char err[FS_PATH_MAX + 700];
+        int failed = batch && t.res.changed &&
+                     (t.embedded ? xmp_write_embedded(lib, batch, t.path, items[i].sha256, t.out, t.out_len, err, sizeof err)
+                                 : xmp_write_sidecar(lib, batch, t.path, t.exists, t.before, t.before_len, t.out,
+                                                     t.out_len, err, sizeof err));
+        const char *change = !t.res.changed ? "same" : t.embedded ? "embed" : t.exists ? "update" : "create";
+        if (failed) {
             cli_error("%s", err);
             c->failed++;
         } else {
-            *(!res.changed ? &c->same : exists ? &c->update : &c->create) += 1;
-            c->marked += res.marked && res.changed;
-            c->yours += res.refused;
+            *(!t.res.changed ? &c->same : t.embedded ? &c->embed : t.exists ? &c->update : &c->create) += 1;
+            c->marked += t.res.marked && t.res.changed;
+            c->yours += t.res.refused;
         }
         if (list) {
-            printf("%.6f\t%s%s%s\t", items[i].p, !res.changed ? "same" : exists ? "update" : "create",
-                   res.marked ? "+mark" : "", res.refused ? "+yours" : "");
-            cli_put_record_path(stdout, sidecar, nul);
+            printf("%.6f\t%s%s%s\t", items[i].p, change, t.res.marked ? "+mark" : "", t.res.refused ? "+yours" : "");
+            cli_put_record_path(stdout, t.path, nul);
             cli_end_record(stdout, nul);
         }
-        free(before);
-        g_free(out);
+        target_free(&t);
     }
     xmp_folder_free(&folder);
 }
@@ -158,6 +177,7 @@ static void print_counts(const export_counts *c, const char *verb)
 {
     fprintf(stderr, "%s %lld %s (%lld new)", verb, (long long)(c->update + c->create),
             plural(c->update + c->create, "sidecar", "sidecars"), (long long)c->create);
+    if (c->embed) fprintf(stderr, " and the XMP in %lld %s", (long long)c->embed, plural(c->embed, "image", "images"));
     if (c->marked) fprintf(stderr, ", %lld flagged", (long long)c->marked);
     if (c->same) fprintf(stderr, "; %lld already up to date", (long long)c->same);
     if (c->yours) fprintf(stderr, "; %lld kept your own flag", (long long)c->yours);
@@ -182,10 +202,11 @@ static int run_export(int argc, char **argv, const cli_globals *g)
         {"all", no_argument, 0, 'A'},           {"dry-run", no_argument, 0, 'n'},
         {"null", no_argument, 0, 'z'},          {"yes", no_argument, 0, 'y'},
         {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+        {"embedded", no_argument, 0, 'E'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     const char *name = NULL;
-    int dry_run = 0, nul = 0, yes = 0, no_index = 0, above_given = 0;
+    int dry_run = 0, nul = 0, yes = 0, no_index = 0, above_given = 0, embed = 0;
     xmp_export e = {.p_delete = 0.5};
     int all = 0;
     optind = 0;
@@ -210,6 +231,7 @@ static int run_export(int argc, char **argv, const cli_globals *g)
         case 'y': yes = 1; break;
         case 'e': name = optarg; break;
         case 'N': no_index = 1; break;
+        case 'E': embed = 1; break;
         case 'h': return cli_help(&cmd_export);
         default: return cli_usage_error(&cmd_export, "unknown option");
         }
@@ -219,6 +241,9 @@ static int run_export(int argc, char **argv, const cli_globals *g)
     optind++;
     if (above_given && e.mark == XMP_MARK_NONE) return cli_usage_error(&cmd_export, "--above goes with --mark");
     if (nul && !dry_run) return cli_usage_error(&cmd_export, "-z goes with --dry-run");
+    if (embed && all)
+        return cli_usage_error(&cmd_export, "--embedded rewrites image files, and cull knows labelled images by their "
+                                            "content: it is for unlabelled images (no --all)");
     if (dry_run && yes) return cli_usage_error(&cmd_export, "--dry-run writes nothing: --yes has nothing to allow");
 
     char id[96], date[32], model_text[192];
@@ -247,34 +272,36 @@ static int run_export(int argc, char **argv, const cli_globals *g)
                  model.encoder_id, model.n_keep + model.n_delete);
         e.model = model_text, e.date = date;
         export_counts plan, done;
-        export_all(lib, items, n, &e, 0, dry_run, nul, &plan);
-        int64_t writes = plan.update + plan.create;
+        export_all(lib, items, n, &e, embed, 0, dry_run, nul, &plan);
+        int64_t writes = plan.update + plan.create + plan.embed;
         if (dry_run) {
             print_counts(&plan, "would write");
         } else if (writes == 0) {
             print_counts(&plan, "wrote");
         } else if (!yes && !isatty(STDIN_FILENO)) {
             cli_error("%lld %s would be written, and there is no terminal to ask: nothing written (cull export xmp "
-                      "--dry-run lists them; --yes writes them)", (long long)writes, plural(writes, "sidecar", "sidecars"));
+                      "--dry-run lists them; --yes writes them)", (long long)writes, plural(writes, "file", "files"));
             rc = EXIT_USAGE;
         } else {
             int go = yes;
             if (!go) {
-                fprintf(stderr, "write cull's scores into %lld %s (%lld new)? [y/N] ", (long long)writes,
-                        plural(writes, "sidecar", "sidecars"), (long long)plan.create);
+                fprintf(stderr, "write cull's scores into %lld %s (%lld new sidecars, %lld images)? [y/N] ",
+                        (long long)writes, plural(writes, "file", "files"), (long long)plan.create, (long long)plan.embed);
                 char line[16];
                 go = fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
             }
-            int64_t batch = go && sidecar_reconcile(lib) >= 0 ? library_new_batch(lib) : 0;
+            int64_t batch = go && xmp_write_reconcile(lib) >= 0 ? library_new_batch(lib) : 0;
             if (!go) {
                 fprintf(stderr, "nothing written\n");
             } else if (batch <= 0) {
                 cli_error("library: %s", library_error(lib));
                 rc = EXIT_SOME_FAILED;
             } else {
-                export_all(lib, items, n, &e, batch, 0, 0, &done);
+                export_all(lib, items, n, &e, embed, batch, 0, 0, &done);
                 print_counts(&done, "wrote");
-                if (done.update + done.create) fprintf(stderr, "`cull undo` restores them as they were\n");
+                if (done.update + done.create + done.embed)
+                    fprintf(stderr, "`cull undo` restores them as they were%s\n",
+                            done.embed ? " (each image as it was waits in the Trash)" : "");
                 plan.failed = done.failed;
             }
         }

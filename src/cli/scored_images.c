@@ -35,7 +35,9 @@ static int add_row(const library_row *row, void *ctx)
     double p = cull_model_score(r->model, row->embedding, &row->meta, fs_basename(row->path), r->scratch);
     char *path = strdup(row->path);
     if (!path) return 1;
-    r->items[r->n++] = (scored_image){p, path, row->label, row->image_id};
+    scored_image *it = &r->items[r->n++];
+    *it = (scored_image){p, path, row->label, row->image_id, {0}};
+    memcpy(it->sha256, row->sha256, 32);
     return 0;
 }
 

@@ -16,6 +16,7 @@ typedef struct {
     char *path;
     int label;           /* LABEL_KEEP, LABEL_DELETE or LABEL_NONE */
     int64_t image_id;
+    uint8_t sha256[32];  /* its content, as indexed */
 } scored_image;
 
 /* Scores the images embedded by encoder_id (model's encoder) at or under paths (made absolute;

@@ -11,7 +11,7 @@
 int64_t library_new_batch(library *lib)
 {
     return library_query_int64(lib, "SELECT MAX(COALESCE((SELECT MAX(batch) FROM action_log), 0),"
-                                    " COALESCE((SELECT MAX(batch) FROM sidecar_log), 0)) + 1");
+                                    " COALESCE((SELECT MAX(batch) FROM xmp_log), 0)) + 1");
 }
 
 int64_t library_unfinished_batch(library *lib)

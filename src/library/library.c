@@ -68,20 +68,25 @@ static const char *SCHEMA_V2 =
 /* v3: the library's own choices, as text (e.g. which encoder its commands use). */
 static const char *SCHEMA_V3 = "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
 
-/* v4: the append-only log of XMP sidecar writes (export, undo), like action_log: the "planned"
-   row holds what the sidecar was before (its bytes, or none) and the hash of what replaces it. */
+/* v4: the append-only log of XMP writes (export, undo), like action_log: the "planned" row holds
+   what is needed to take the write back: a sidecar's bytes before (or that there was none); for
+   a packet written into an image, the image's content hash before and where the image before
+   waits in the Trash. */
 static const char *SCHEMA_V4 =
-    "CREATE TABLE sidecar_log ("
+    "CREATE TABLE xmp_log ("
     "  id INTEGER PRIMARY KEY,"
     "  batch INTEGER NOT NULL,"
     "  path BLOB NOT NULL,"
+    "  embedded INTEGER NOT NULL,"
     "  existed INTEGER NOT NULL,"
     "  before BLOB,"
-    "  after_sha256 BLOB NOT NULL,"
+    "  before_sha256 BLOB,"
+    "  after_sha256 BLOB,"
+    "  trash_path BLOB NOT NULL DEFAULT '', info_path BLOB NOT NULL DEFAULT '',"
     "  event TEXT NOT NULL,"
     "  detail TEXT NOT NULL DEFAULT '',"
     "  at INTEGER NOT NULL);"
-    "CREATE INDEX sidecar_log_batch ON sidecar_log(batch, path);";
+    "CREATE INDEX xmp_log_batch ON xmp_log(batch, path);";
 
 file_stamp file_stamp_of(const struct stat *st)
 {
@@ -346,6 +351,50 @@ int library_put_path(library *lib, const char *path, int64_t image_id, const fil
     sqlite3_bind_int64(st, 6, s->dev);
     sqlite3_bind_int64(st, 7, library_now());
     return library_step_done(lib, st, "store path");
+}
+
+int library_content_rewritten(library *lib, const char *path, const uint8_t from_sha256[32],
+                              const uint8_t to_sha256[32], int64_t to_bytes, const file_stamp *s)
+{
+    static const char *const STEPS[] = {
+        "INSERT OR IGNORE INTO images (sha256, bytes, width, height, format, make, model, datetime, first_seen)"
+        " SELECT ?2, ?3, width, height, format, make, model, datetime, first_seen FROM images WHERE sha256 = ?1",
+        "INSERT OR IGNORE INTO embeddings (image_id, encoder, vector)"
+        " SELECT (SELECT id FROM images WHERE sha256 = ?2), encoder, vector FROM embeddings"
+        " WHERE image_id = (SELECT id FROM images WHERE sha256 = ?1)",
+        "INSERT OR IGNORE INTO labels (image_id, label, source, updated_at)"
+        " SELECT (SELECT id FROM images WHERE sha256 = ?2), label, source, updated_at FROM labels"
+        " WHERE image_id = (SELECT id FROM images WHERE sha256 = ?1)",
+        "DELETE FROM labels WHERE image_id = (SELECT id FROM images WHERE sha256 = ?1)"
+        " AND EXISTS (SELECT 1 FROM labels WHERE image_id = (SELECT id FROM images WHERE sha256 = ?2))"
+        " AND NOT EXISTS (SELECT 1 FROM paths WHERE image_id = (SELECT id FROM images WHERE sha256 = ?1)"
+        "  AND present = 1 AND path != ?4)",
+        "UPDATE paths SET image_id = (SELECT id FROM images WHERE sha256 = ?2), size = ?5, mtime_ns = ?6,"
+        " inode = ?7, dev = ?8, present = 1, seen_at = ?9 WHERE path = ?4"
+        " AND EXISTS (SELECT 1 FROM images WHERE sha256 = ?2)",
+    };
+    if (library_begin(lib)) return -1;
+    for (size_t i = 0; i < sizeof STEPS / sizeof *STEPS; i++) {
+        sqlite3_stmt *st = library_prepare(lib, STEPS[i]);
+        if (!st) {
+            library_rollback(lib);
+            return -1;
+        }
+        sqlite3_bind_blob(st, 1, from_sha256, 32, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, to_sha256, 32, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, to_bytes);
+        sqlite3_bind_blob(st, 4, path, (int)strlen(path), SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, s->size);
+        sqlite3_bind_int64(st, 6, s->mtime_ns);
+        sqlite3_bind_int64(st, 7, s->inode);
+        sqlite3_bind_int64(st, 8, s->dev);
+        sqlite3_bind_int64(st, 9, library_now());
+        if (library_step_done(lib, st, "record the rewritten file")) {
+            library_rollback(lib);
+            return -1;
+        }
+    }
+    return library_commit(lib);
 }
 
 int64_t library_image_at(library *lib, const char *path)

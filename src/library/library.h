@@ -68,6 +68,14 @@ int library_put_image(library *lib, const uint8_t sha256[32], const image_meta *
 int library_put_path(library *lib, const char *path, int64_t image_id, const file_stamp *st);
 /* image id at path, 0 when the library does not know the path, -1 when it failed. */
 int64_t library_image_at(library *lib, const char *path);
+/* The file at path now holds the content to_sha256 (stamp st): the same picture as from_sha256
+   in other bytes (`export xmp --embedded` wrote XMP into it, or undo put the old bytes back).
+   That content gets an image row with from's metadata (to_bytes long) and from's embeddings;
+   from's label goes with it when it has none (and leaves from unless another present path still
+   holds from); path points at it. One transaction, so indexing the file again reads nothing and
+   the picture keeps what the library knew of it. 0, or -1. */
+int library_content_rewritten(library *lib, const char *path, const uint8_t from_sha256[32],
+                              const uint8_t to_sha256[32], int64_t to_bytes, const file_stamp *st);
 
 /* Every known path with its stamp, image id and whether that image has an embedding from
    encoder_id: how the indexer decides, without reading a file, that nothing changed. */

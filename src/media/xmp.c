@@ -263,9 +263,9 @@ int xmp_export_packet(const char *packet, size_t len, const xmp_export *e, char 
     return ok ? 0 : -1;
 }
 
-/* Reads a sidecar: 1 read (in *data, g_free it), 0 when there is none at path, −1 (err). */
-static int read_sidecar(const char *path, char **data, size_t *len, char *err, size_t errlen)
+int xmp_read_sidecar(const char *path, char **data, size_t *len, char *err, size_t errlen)
 {
+    *data = NULL;
     struct stat st;
     if (lstat(path, &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR) return 0;
@@ -289,6 +289,7 @@ static int read_sidecar(const char *path, char **data, size_t *len, char *err, s
     if (got < 0 || got > st.st_size) {
         snprintf(err, errlen, "%s: %s", path, got < 0 ? strerror(errno) : "changed while it was read");
         g_free(*data);
+        *data = NULL;
         return -1;
     }
     *len = (size_t)got;
@@ -314,7 +315,7 @@ int xmp_marks_of_image(const char *path, xmp_marks *out, char *sidecar, char *er
         char *data = NULL;
         size_t len = 0;
         if (sidecar_name(path, which, name, sizeof name)) continue;
-        int rc = read_sidecar(name, &data, &len, err, errlen);
+        int rc = xmp_read_sidecar(name, &data, &len, err, errlen);
         if (rc == 0) continue;
         if (sidecar) snprintf(sidecar, FS_PATH_MAX, "%s", name);
         if (rc < 0) return -1;
@@ -352,6 +353,25 @@ int xmp_embedded_packet(const char *path, char **packet, size_t *len)
     if (got) *packet = g_memdup2(blob, *len + 1), (*packet)[*len] = 0;
     g_object_unref(im);
     return got;
+}
+
+int xmp_can_embed(const char *path)
+{
+    if (media_file_is_raw(path)) return 0;
+    XmpFileType t = xmp_files_check_file_format(path);
+    return t == XMP_FT_JPEG || t == XMP_FT_PNG || t == XMP_FT_TIFF || t == XMP_FT_WEBP;
+}
+
+int xmp_embed_packet(const char *path, const char *packet, size_t len, char *err, size_t errlen)
+{
+    XmpPtr x = xmp_new(packet, len);
+    XmpFilePtr f = x ? xmp_files_open_new(path, XMP_OPEN_FORUPDATE | XMP_OPEN_ONLYXMP) : NULL;
+    int ok = f && xmp_files_can_put_xmp(f, x) && xmp_files_put_xmp(f, x);
+    int e = xmp_get_error();
+    if (f) ok = xmp_files_close(f, XMP_CLOSE_NOOPTION) && ok, xmp_files_free(f);
+    if (x) xmp_free(x);
+    if (!ok) snprintf(err, errlen, "exempi could not write XMP into the image (error %d)", e);
+    return ok ? 0 : -1;
 }
 
 void xmp_folder_free(xmp_folder *f)

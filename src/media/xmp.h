@@ -64,6 +64,11 @@ void xmp_stop(void);
    too large). */
 int xmp_marks_from_packet(const char *packet, size_t len, xmp_marks *out, char *err, size_t errlen);
 
+/* Reads a sidecar: 1 with *data (g_free it) and *len; 0 when there is none at path; −1 with the
+   reason in err (a symbolic link, a folder or anything not a regular file; over XMP_MAX_BYTES;
+   unreadable). */
+int xmp_read_sidecar(const char *path, char **data, size_t *len, char *err, size_t errlen);
+
 /* The marks of the image at path: its sidecar's, else its embedded packet's (libvips reads the
    packet from JPEG, PNG, TIFF, WebP and HEIF), else none (source ""). sidecar (may be NULL,
    FS_PATH_MAX bytes) gets the sidecar's path or "". 0; −1 with the reason in err, naming the
@@ -95,6 +100,16 @@ int xmp_export_packet(const char *packet, size_t len, const xmp_export *e, char 
 /* Reads the packet embedded in the image at path (libvips: JPEG, PNG, TIFF, WebP, HEIF): 1 with
    *packet (g_free it) and *len, 0 when it has none or libvips does not read the format. */
 int xmp_embedded_packet(const char *path, char **packet, size_t *len);
+
+/* 1 when cull writes XMP into files like path with --embedded: JPEG, PNG, TIFF and WebP as
+   exempi's format handlers recognise them by content (camera RAW files never: a RAW is only
+   ever given a sidecar). */
+int xmp_can_embed(const char *path);
+
+/* Replaces the XMP packet embedded in the image file at path (in place: the caller works on a
+   copy) by packet, through exempi's format handler; the rest of the file is kept. 0; −1 with the
+   reason in err. */
+int xmp_embed_packet(const char *path, const char *packet, size_t len, char *err, size_t errlen);
 
 /* Where export writes an image's XMP. The folder's listing is read once and kept in f for the
    next image in the same folder (hand images folder by folder; xmp_folder_free at the end).

@@ -52,7 +52,7 @@ check "-z ends records in NUL" test "$("$CULL" export xmp --dry-run -z "$P" 2>/d
 
 run_cull export xmp "$P"
 expect_rc "without a terminal to ask and no --yes: exit 2" 2
-expect_match "saying how to go on" "$ERR" "8 sidecars would be written, and there is no terminal to ask: nothing written"
+expect_match "saying how to go on" "$ERR" "8 files would be written, and there is no terminal to ask: nothing written"
 check "and nothing was written" test "$(tree_sums "$P")" = "$(tree_sums "$T/before")"
 
 run_cull export xmp --yes "$P"
@@ -104,7 +104,7 @@ run_cull undo --dry-run
 expect_match "undo --dry-run lists the sidecars" "$OUT" "$P/dt/shot.png.xmp"
 run_cull undo
 expect_rc "undo exits 0" 0
-expect_match "saying what it restored" "$ERR" "restored [0-9]+ sidecars as they were before cull export"
+expect_match "saying what it restored" "$ERR" "restored [0-9]+ files as they were before cull export"
 check "the last export is undone, byte for byte" test "$(tree_sums "$P")" = "$(tree_sums "$T/after4")"
 for i in 1 2 3; do "$CULL" undo 2>/dev/null; done   # the three flag exports
 relabelled=./dk/none.png.xmp   # the user's since the label export: every undo leaves it
@@ -171,3 +171,90 @@ for k in 1 3 6 8; do
     check "killed before rename $k: undo restores the originals byte for byte (and removes the temporary file)" test "$(tree_sums "$P")" = "$(tree_sums "$T/before")"
 done
 echo "# an uninterrupted export takes $steps steps ($renames renames)"
+
+# --- --embedded: into the image's own packet, the image as it was in the Trash ---
+E="$T/emb"; mkdir -p "$E"
+make_screenshot "$E/shot.jpg" 50 160x120
+exiftool -q -overwrite_original -Make=Canon -Orientation#=1 -XMP-xmp:Rating=0 -XMP-dc:Subject=work "$E/shot.jpg"
+make_screenshot "$E/shot.png" 51 160x120
+make_screenshot "$E/shot.tif" 52 160x120
+make_screenshot "$E/side.png" 53 160x120; xmp "$E/side.png.xmp" -XMP-xmp:Label=Blue   # has a sidecar: it is used
+cp -a "$E" "$T/emb-before"
+pixels() { identify -format '%#\n' "$@"; }
+run_cull export xmp --embedded --all "$E"
+expect_rc "--embedded is for unlabelled images: --all is a usage error" 2
+run_cull export xmp --embedded --dry-run "$E"
+check "--dry-run: JPEG, PNG and TIFF are embedded into" test "$(printf '%s\n' "$OUT" | cut -f2 | sort | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" = "3embed 1update "
+run_cull export xmp --embedded --yes --mark reject "$E"
+expect_rc "export --embedded exits 0" 0
+expect_match "it says what it wrote" "$ERR" "wrote 1 sidecar \(0 new\) and the XMP in 3 images"
+for f in shot.jpg shot.png shot.tif; do
+    check "$f: ExifTool reads cull:PDelete in the image" test -n "$(exiftool -s3 -XMP-cull:PDelete "$E/$f")"
+    check "$f: the pixels are the same" test "$(pixels "$E/$f")" = "$(pixels "$T/emb-before/$f")"
+    check "$f: the image as it was is in the Trash" cmp -s "$XDG_DATA_HOME/Trash/files/$f" "$T/emb-before/$f"
+done
+check "the JPEG keeps its EXIF and its XMP keywords" test "$(exiftool -s3 -Make -XMP-dc:Subject "$E/shot.jpg" | tr '\n' ' ')" = "Canon work "
+check "an unrated JPEG is flagged in its own packet" test "$(exiftool -s3 -XMP-xmp:Rating "$E/shot.jpg")" = -1
+check "no sidecar was made for them" test -z "$(find "$E" -name 'shot.*.xmp')"
+run_cull index "$E"
+expect_match "the library follows the new content: nothing to read again" "$ERR" "0 indexed, 0 moved or copied, 4 unchanged"
+run_cull rank "$E"
+check "and rank still scores them" test "$(printf '%s\n' "$OUT" | wc -l)" = 4
+run_cull import xmp --dry-run "$E"
+check "import does not take cull's flag in the image for a reject" test -z "$(printf '%s\n' "$OUT" | awk -F'\t' '$1 == "delete"')"
+run_cull undo
+expect_match "undo restores images and sidecar" "$ERR" "restored 4 files as they were before cull export"
+check "every image and the sidecar are back byte for byte" test "$(tree_sums "$E")" = "$(tree_sums "$T/emb-before")"
+check "and the Trash no longer holds them" test -z "$(ls "$XDG_DATA_HOME/Trash/files" | grep '^shot\.')"
+run_cull index "$E"
+expect_match "the library follows them back" "$ERR" "0 indexed, 0 moved or copied, 4 unchanged"
+
+# An image the user changed after the export stays as they made it; the one before stays in the Trash.
+"$CULL" export xmp --embedded --yes "$E" 2>/dev/null
+exiftool -q -overwrite_original -XMP-xmp:Rating=5 "$E/shot.png"
+cp "$E/shot.png" "$T/user.png"
+run_cull undo
+expect_rc "undo with an image changed since: exit 1" 1
+expect_match "naming it" "$ERR" "shot.png: changed or removed since cull export wrote it: left as it is"
+check "it is left as the user made it" cmp -s "$E/shot.png" "$T/user.png"
+check "the image before is still in the Trash" cmp -s "$XDG_DATA_HOME/Trash/files/shot.png" "$T/emb-before/shot.png"
+check "the others are back" cmp -s "$E/shot.jpg" "$T/emb-before/shot.jpg"
+mv "$XDG_DATA_HOME/Trash/files/shot.png" "$E/shot.png" && rm -f "$XDG_DATA_HOME/Trash/info/shot.png.trashinfo"
+"$CULL" index "$E" >/dev/null 2>&1
+
+# Killed at every rename of an embedded export, then of its undo: each image whole, nothing lost.
+image_whole() {   # each image is its original or cull's version, and what is not here is in the Trash
+    local f
+    for f in shot.jpg shot.png shot.tif; do
+        if [ -e "$E/$f" ]; then
+            cmp -s "$E/$f" "$T/emb-before/$f" || [ -n "$(exiftool -s3 -XMP-cull:PDelete "$E/$f")" ] || return 1
+        else
+            cmp -s "$XDG_DATA_HOME/Trash/files/$f" "$T/emb-before/$f" || return 1
+        fi
+    done
+}
+erenames=$(STOP_SHIM_CALLS=rename,renameat2 steps_of export xmp --embedded --yes "$E")
+"$CULL" undo >/dev/null 2>&1
+# Two renames per image (to the Trash, into place), one for the sidecar, and exempi's own inside
+# the work folder: kills land between each.
+check "at least two renames per image and one for the sidecar" test "$erenames" -ge 7
+for k in $(seq 1 "$erenames"); do
+    stopped_at "$k" calls=rename,renameat2 export xmp --embedded --yes "$E"
+    kill -9 "$STOPPED" 2>/dev/null; { wait "$STOPPED"; } 2>/dev/null
+    check "--embedded killed before rename $k: every image whole or in the Trash" image_whole
+    run_cull undo
+    check "--embedded killed before rename $k: undo brings back every file byte for byte" \
+        test "$(tree_sums "$E")" = "$(tree_sums "$T/emb-before")"
+done
+"$CULL" export xmp --embedded --yes "$E" 2>/dev/null
+urenames=$(STOP_SHIM_CALLS=rename,renameat2 steps_of undo)
+"$CULL" export xmp --embedded --yes "$E" 2>/dev/null
+for k in $(seq 1 "$urenames"); do
+    stopped_at "$k" calls=rename,renameat2 undo
+    kill -9 "$STOPPED" 2>/dev/null; { wait "$STOPPED"; } 2>/dev/null
+    check "undo killed before rename $k of $urenames: every image whole or in the Trash" image_whole
+    run_cull undo
+    check "undo killed before rename $k: the re-run brings back every file byte for byte" \
+        test "$(tree_sums "$E")" = "$(tree_sums "$T/emb-before")"
+    [ "$k" = "$urenames" ] || "$CULL" export xmp --embedded --yes "$E" 2>/dev/null
+done

@@ -53,3 +53,5 @@ vg "rank" rank --encoder lite --format json
 vg "status" status
 vg "apply" apply --yes "$T/d"
 vg "undo" undo
+vg "export xmp --embedded (XMP into an image, the original to the Trash)" export xmp --yes --mark reject --embedded "$T/new"
+vg "undo of the export" undo
