@@ -258,6 +258,17 @@ int xmp_export_packet(const char *packet, size_t len, const xmp_export *e, char 
     } else {
         snprintf(err, errlen, "exempi could not write the packet");
     }
+    /* What is written must read back: exempi writes some odd input (a namespace URI holding a
+       quote) as XML no parser accepts, and a user's sidecar must never become that. */
+    char why[256];
+    XmpPtr check = ok ? parse_utf8(*out, *out_len, why, sizeof why) : NULL;
+    if (ok && !check) {
+        snprintf(err, errlen, "exempi would write this packet back as %s: not written", why);
+        g_free(*out);
+        *out = NULL;
+        ok = 0;
+    }
+    if (check) xmp_free(check);
     if (s) xmp_string_free(s);
     xmp_free(x);
     return ok ? 0 : -1;

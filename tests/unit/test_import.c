@@ -168,6 +168,11 @@ static void test_export_packet(void **state)
     const char *dtd = "<!DOCTYPE x [<!ENTITY a \"b\">]>" DESC("xmp:Rating=\"2\"");
     assert_int_equal(xmp_export_packet(dtd, strlen(dtd), &e, &out, &len, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "DTD"));
+    /* exempi writes a namespace URI holding a quote back unescaped: refused, never written. */
+    const char *quoted = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">"
+                         "<rdf:Description rdf:about=\"\" xmlns:t='http://example.com/\"q\"/' t:V=\"1\"/></rdf:RDF></x:xmpmeta>";
+    assert_int_equal(xmp_export_packet(quoted, strlen(quoted), &e, &out, &len, &r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not written"));
 }
 
 static void touch(const char *dir, const char *name)
