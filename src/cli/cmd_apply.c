@@ -1,13 +1,13 @@
 /*
  * cmd_apply.c — `cull apply`: files labelled delete go to the desktop Trash, logged and undoable.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "safety/apply.h"
 #include "util/fsutil.h"
 #include "util/plural.h"
@@ -132,25 +132,19 @@ out:
 
 static int run_apply(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'}, {"format", required_argument, 0, 'f'},
-        {"null", no_argument, 0, 'z'},    {"plan", required_argument, 0, 'p'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
-    int dry_run = 0, yes = 0, nul = 0;
+    int dry_run = 0, yes = 0, nul = 0, optind;
     const char *format = NULL, *plan = NULL;
     cli_file_list list;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "nyz", LONG, NULL)) != -1) {
-        if (c == 'n') dry_run = 1;
-        else if (c == 'y') yes = 1;
-        else if (c == 'f') format = optarg;
-        else if (c == 'z') nul = 1;
-        else if (c == 'p') plan = optarg;
-        else if (c == 'h') return cli_help(&cmd_apply);
-        else return cli_usage_error(&cmd_apply, "unknown option");
-    }
+    const cli_option options[] = {
+        OPTION_FLAG("dry-run", 'n', &dry_run),
+        OPTION_FLAG("yes", 'y', &yes),
+        OPTION_CHOICE("format", 0, &format, "tsv|json"),
+        OPTION_FLAG("null", 'z', &nul),
+        OPTION_STRING("plan", 0, &plan),
+        OPTION_END,
+    };
+    int rc = cli_parse_options(&cmd_apply, options, argc, argv, &optind);
+    if (rc != CLI_PARSED) return rc;
     if (plan && (dry_run || strlen(plan) != APPLY_PLAN_CHARS || strspn(plan, "0123456789abcdef") != APPLY_PLAN_CHARS))
         return cli_usage_error(&cmd_apply, dry_run ? "--plan is for the run after a dry run, not the dry run"
                                                    : "--plan wants the 32 hex digits a dry run printed");

@@ -7,7 +7,6 @@
  * stars around their kept picture (learn/dupes.h dupes_star_groups), never chains: every member
  * is within the threshold of the kept one, whose cosine each line shows.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "learn/dupes.h"
 #include "learn/features.h"
 #include "pipeline/trainer.h"
@@ -363,36 +363,22 @@ done:
 
 static int run_dupes(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"format", required_argument, 0, 'f'},
-        {"threshold", required_argument, 0, 't'}, {"null", no_argument, 0, 'z'}, {"help", no_argument, 0, 'h'},
-        {"trash-copies", no_argument, 0, 'T'},    {"dry-run", no_argument, 0, 'n'}, {"yes", no_argument, 0, 'y'},
-        {0, 0, 0, 0},
-    };
     const char *name = NULL, *format = NULL;
     double threshold = NAN;
-    int no_index = 0, nul = 0, trash_copies = 0, dry_run = 0, yes = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+e:f:t:z", LONG, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case 'z': nul = 1; break;
-        case 'T': trash_copies = 1; break;
-        case 'n': dry_run = 1; break;
-        case 'y': yes = 1; break;
-        case 'e': name = optarg; break;
-        case 'N': no_index = 1; break;
-        case 'f': format = optarg; break;
-        case 't':
-            threshold = strtod(optarg, &end);
-            if (*end || end == optarg || !(threshold > 0 && threshold <= 1))
-                return cli_usage_error(&cmd_dupes, "--threshold wants a number in (0, 1], not '%s'", optarg);
-            break;
-        case 'h': return cli_help(&cmd_dupes);
-        default: return cli_usage_error(&cmd_dupes, "unknown option");
-        }
-    }
+    int no_index = 0, nul = 0, trash_copies = 0, dry_run = 0, yes = 0, optind;
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &name),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_CHOICE("format", 'f', &format, "tsv|json"),
+        OPTION_REAL("threshold", 't', &threshold, 0, 1, 1, NULL),
+        OPTION_FLAG("null", 'z', &nul),
+        OPTION_FLAG("trash-copies", 0, &trash_copies),
+        OPTION_FLAG("dry-run", 0, &dry_run),
+        OPTION_FLAG("yes", 0, &yes),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_dupes, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
     if ((dry_run || yes) && !trash_copies) return cli_usage_error(&cmd_dupes, "--dry-run and --yes go with --trash-copies");
     if (trash_copies) {
         if (name || no_index || !isnan(threshold))
@@ -402,8 +388,6 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
         return cli_move_to_trash(g, 1, dry_run, yes, NULL, &list, argv + optind, argc - optind);
     }
     if (!format) format = "tsv";
-    if (strcmp(format, "tsv") && strcmp(format, "json"))
-        return cli_usage_error(&cmd_dupes, "--format is tsv or json, not '%s'", format);
     if (optind < argc) return cli_usage_error(&cmd_dupes, "unexpected argument '%s' (PATH goes with --trash-copies)", argv[optind]);
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_dupes, "-z goes with the tsv format");
     char id[96], err[512];

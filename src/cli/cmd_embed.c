@@ -1,12 +1,12 @@
 /*
  * cmd_embed.c — `cull embed FILE...`: print embeddings as JSON lines, without touching the library.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "encoders/encoder.h"
 #include "media/media.h"
 #include "util/fsutil.h"
@@ -51,22 +51,16 @@ static int embed_file(encoder *enc, const char *path, int64_t max_pixels, float 
 static int run_embed(int argc, char **argv, const cli_globals *g)
 {
     (void)g;
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"max-pixels", required_argument, 0, 'p'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     const char *name = NULL;
     int64_t max_pixels = MEDIA_DEFAULT_MAX_PIXELS;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+e:", LONG, NULL)) != -1) {
-        if (c == 'e') name = optarg;
-        else if (c == 'p') {
-            if (cli_parse_int(optarg, 1, INT64_MAX, &max_pixels))
-                return cli_usage_error(&cmd_embed, "--max-pixels wants a positive number");
-        } else if (c == 'h') return cli_help(&cmd_embed);
-        else return cli_usage_error(&cmd_embed, "unknown option");
-    }
+    int optind;
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &name),
+        OPTION_INT("max-pixels", 0, &max_pixels, 1, INT64_MAX, NULL),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_embed, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
     if (optind >= argc) return cli_usage_error(&cmd_embed, "name at least one image file");
     char err[512];
     encoder *enc = encoder_open(name, err, sizeof err);

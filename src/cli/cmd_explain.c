@@ -1,12 +1,12 @@
 /*
  * cmd_explain.c — `cull explain`: why an image scores as it does.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/index_options.h"
 #include "pipeline/explainer.h"
 #include "util/fsutil.h"
@@ -148,30 +148,18 @@ static int find_queries(library *lib, const char *encoder_id, query *qs, int n, 
 
 static int run_explain(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
-        {"no-index", no_argument, 0, 'N'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     const char *name = NULL, *format = "text";
     int64_t k = EXPLAIN_NEIGHBOURS;
-    int no_index = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "e:f:k:", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'e': name = optarg; break;
-        case 'f': format = optarg; break;
-        case 'k':
-            if (cli_parse_int(optarg, 0, 1000, &k)) return cli_usage_error(&cmd_explain, "-k wants a number from 0 to 1000");
-            break;
-        case 'N': no_index = 1; break;
-        case 'h': return cli_help(&cmd_explain);
-        default: return cli_usage_error(&cmd_explain, "unknown option");
-        }
-    }
-    if (strcmp(format, "text") && strcmp(format, "json"))
-        return cli_usage_error(&cmd_explain, "--format is text or json, not '%s'", format);
+    int no_index = 0, optind;
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &name),
+        OPTION_CHOICE("format", 'f', &format, "text|json"),
+        OPTION_INT(NULL, 'k', &k, 0, 1000, NULL),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_explain, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
     if (optind == argc) return cli_usage_error(&cmd_explain, "name the files to explain");
     int n = argc - optind;
     library *lib = cli_open_library(g, LIBRARY_EXISTING);

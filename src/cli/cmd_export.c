@@ -2,7 +2,7 @@
  * cmd_export.c — `cull export xmp`: each image's P(delete) into its XMP sidecar, for the photo
  * tool the user sorts in; logged so `cull undo` restores the sidecars byte for byte.
  */
-#include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/index_options.h"
+#include "cli/options.h"
 #include "cli/scored_images.h"
 #include "library/actions.h"
 #include "media/xmp.h"
@@ -185,8 +186,9 @@ static void print_counts(const export_counts *c, const char *verb)
     fputc('\n', stderr);
 }
 
-static int parse_mark(const char *text, xmp_export *e)
+static int parse_mark(void *value, const char *text)
 {
+    xmp_export *e = value;
     if (strcmp(text, "pick") == 0) e->mark = XMP_MARK_PICK;
     else if (strcmp(text, "reject") == 0) e->mark = XMP_MARK_REJECT;
     else if (strncmp(text, "label=", 6) == 0 && text[6] && strlen(text + 6) < 64 && g_utf8_validate(text + 6, -1, NULL))
@@ -197,49 +199,29 @@ static int parse_mark(const char *text, xmp_export *e)
 
 static int run_export(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"mark", required_argument, 0, 'm'},    {"above", required_argument, 0, 'a'},
-        {"all", no_argument, 0, 'A'},           {"dry-run", no_argument, 0, 'n'},
-        {"null", no_argument, 0, 'z'},          {"yes", no_argument, 0, 'y'},
-        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'},
-        {"embedded", no_argument, 0, 'E'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     const char *name = NULL;
-    int dry_run = 0, nul = 0, yes = 0, no_index = 0, above_given = 0, embed = 0;
+    int dry_run = 0, nul = 0, yes = 0, no_index = 0, embed = 0, all = 0, optind;
+    double above = NAN;
     xmp_export e = {.p_delete = 0.5};
-    int all = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "nzy", LONG, NULL)) != -1) {   /* options before or after "xmp" */
-        char *end;
-        switch (c) {
-        case 'm':
-            if (parse_mark(optarg, &e))
-                return cli_usage_error(&cmd_export, "--mark is pick, reject or label=TEXT (UTF-8, under 64 bytes), not '%s'",
-                                       optarg);
-            break;
-        case 'a':
-            e.p_delete = strtod(optarg, &end);
-            if (*end || end == optarg || !(e.p_delete >= 0 && e.p_delete <= 1))
-                return cli_usage_error(&cmd_export, "--above wants a P(delete) from 0 to 1");
-            above_given = 1;
-            break;
-        case 'A': all = 1; break;
-        case 'n': dry_run = 1; break;
-        case 'z': nul = 1; break;
-        case 'y': yes = 1; break;
-        case 'e': name = optarg; break;
-        case 'N': no_index = 1; break;
-        case 'E': embed = 1; break;
-        case 'h': return cli_help(&cmd_export);
-        default: return cli_usage_error(&cmd_export, "unknown option");
-        }
-    }
+    const cli_option options[] = {
+        OPTION_CALL("mark", 0, &e, parse_mark, "pick, reject or label=TEXT (UTF-8, under 64 bytes)"),
+        OPTION_REAL("above", 0, &above, 0, 0, 1, "a P(delete) from 0 to 1"),
+        OPTION_FLAG("all", 0, &all),
+        OPTION_FLAG("embedded", 0, &embed),
+        OPTION_FLAG("dry-run", 'n', &dry_run),
+        OPTION_FLAG("null", 'z', &nul),
+        OPTION_FLAG("yes", 'y', &yes),
+        OPTION_STRING("encoder", 0, &name),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_END,
+    };
+    int rc = cli_parse_options(&cmd_export, options, argc, argv, &optind);
+    if (rc != CLI_PARSED) return rc;
     if (optind >= argc) return cli_usage_error(&cmd_export, "export what? (cull export xmp)");
     if (strcmp(argv[optind], "xmp")) return cli_usage_error(&cmd_export, "cull exports to xmp, not '%s'", argv[optind]);
     optind++;
-    if (above_given && e.mark == XMP_MARK_NONE) return cli_usage_error(&cmd_export, "--above goes with --mark");
+    if (!isnan(above) && e.mark == XMP_MARK_NONE) return cli_usage_error(&cmd_export, "--above goes with --mark");
+    if (!isnan(above)) e.p_delete = above;
     if (nul && !dry_run) return cli_usage_error(&cmd_export, "-z goes with --dry-run");
     if (embed && all)
         return cli_usage_error(&cmd_export, "--embedded rewrites image files, and cull knows labelled images by their "
@@ -257,8 +239,8 @@ static int run_export(int argc, char **argv, const cli_globals *g)
     }
     scored_image *items;
     size_t n;
-    int rc = scored_images_read(lib, id, &model, argv + optind, argc - optind, all, &items, &n) ? EXIT_SOME_FAILED
-                                                                                               : EXIT_OK;
+    rc = scored_images_read(lib, id, &model, argv + optind, argc - optind, all, &items, &n) ? EXIT_SOME_FAILED
+                                                                                           : EXIT_OK;
     if (rc == EXIT_OK && xmp_start()) {
         cli_error("exempi (the XMP toolkit) cannot start");
         rc = EXIT_SOME_FAILED;

@@ -2,7 +2,6 @@
  * cmd_import.c — `cull import xmp|lightroom`: labels from the decisions made in another photo tool.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/index_options.h"
+#include "cli/options.h"
 #include "library/lightroom.h"
 #include "library/image_info.h"
 #include "media/media.h"
@@ -264,35 +264,38 @@ static void print_counts(const import_run *r, FILE *f)
     fputc('\n', f);
 }
 
+/* --map-root OLD=NEW, repeatable: r->maps has room for one per argument. */
+static int add_map_root(void *value, const char *arg)
+{
+    import_run *r = value;
+    if (!strchr(arg, '=') || arg[0] == '=') return -1;
+    r->maps[r->n_maps++] = (char *)arg;
+    return 0;
+}
+
 static int run_import(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"keep", required_argument, 0, 'K'},     {"dry-run", no_argument, 0, 'n'}, {"null", no_argument, 0, 'z'},
-        {"map-root", required_argument, 0, 'M'}, {"encoder", required_argument, 0, 'e'},
-        {"quiet", no_argument, 0, 'q'},          {"help", no_argument, 0, 'h'},   {0, 0, 0, 0},
-    };
     import_run r = {.source = "xmp"};
     const char *keep = IMPORT_DEFAULT_RULE, *encoder_name = NULL;
     char err[600];
     r.maps = calloc((size_t)argc + 1, sizeof *r.maps);
     if (!r.maps) return EXIT_SOME_FAILED;
-    optind = 0;
-    int c, rc = EXIT_OK;
-    while ((c = getopt_long(argc, argv, "zq", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'K': keep = optarg; break;
-        case 'n': r.dry_run = 1; break;
-        case 'z': r.nul = 1; break;
-        case 'M':
-            if (!strchr(optarg, '=') || optarg[0] == '=') rc = cli_usage_error(&cmd_import, "--map-root wants OLD=NEW");
-            r.maps[r.n_maps++] = optarg;
-            break;
-        case 'e': encoder_name = optarg; break;
-        case 'q': r.quiet = 1; break;
-        case 'h': free(r.maps); return cli_help(&cmd_import);
-        default: rc = cli_usage_error(&cmd_import, "unknown option");
-        }
+    int optind;
+    const cli_option options[] = {
+        OPTION_STRING("keep", 0, &keep),
+        OPTION_FLAG("dry-run", 0, &r.dry_run),
+        OPTION_FLAG("null", 'z', &r.nul),
+        OPTION_CALL("map-root", 0, &r, add_map_root, "OLD=NEW"),
+        OPTION_STRING("encoder", 0, &encoder_name),
+        OPTION_FLAG("quiet", 'q', &r.quiet),
+        OPTION_END,
+    };
+    int rc = cli_parse_options(&cmd_import, options, argc, argv, &optind);
+    if (rc != CLI_PARSED) {
+        free(r.maps);
+        return rc;
     }
+    rc = EXIT_OK;
     const char *what = optind < argc ? argv[optind] : "";
     int lightroom = !strcmp(what, "lightroom");
     if (rc == EXIT_OK && strcmp(what, "xmp") && !lightroom)

@@ -3,7 +3,6 @@
  * themselves are the registry's rows (encoders/registry.h); fetching is fetch/model_fetch.h.
  */
 #include <dirent.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "encoders/encoder.h"
 #include "encoders/registry.h"
 #include "fetch/model_fetch.h"
@@ -412,33 +412,21 @@ static int info_model(const char *arg)
 
 static int run_model(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {{"force", no_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
-    int force = 0, as_json = 0, c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "+", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'f': force = 1; break;
-        case 'h': return help();
-        default: return cli_usage_error(&cmd_model, "unknown option");
-        }
-    }
-    if (optind >= argc) return cli_usage_error(&cmd_model, "say fetch, use, list or info");
-    const char *sub = argv[optind++];
-    /* Options may also follow the subcommand: cull model fetch --force mobilenet. */
-    int first = optind;
-    char *args[8];
-    int n_args = 0;
-    for (int i = first; i < argc; i++) {
-        if (!strcmp(argv[i], "--force")) force = 1;
-        else if (!strcmp(argv[i], "--format=json") || (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "json") && ++i))
-            as_json = 1;
-        else if (!strcmp(argv[i], "--format=text") || (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "text") && ++i))
-            as_json = 0;
-        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return help();
-        else if (argv[i][0] == '-' && argv[i][1]) return cli_usage_error(&cmd_model, "unknown option '%s'", argv[i]);
-        else if (n_args < 8) args[n_args++] = argv[i];
-        else return cli_usage_error(&cmd_model, "too many arguments");
-    }
+    const char *format = "text";
+    int force = 0, want_help = 0, first;
+    const cli_option options[] = {
+        OPTION_FLAG("force", 0, &force),
+        OPTION_CHOICE("format", 0, &format, "text|json"),
+        OPTION_FLAG("help", 'h', &want_help),   /* its own: the help lists the models */
+        OPTION_END,
+    };
+    int rc = cli_parse_options(&cmd_model, options, argc, argv, &first);
+    if (rc != CLI_PARSED) return rc;
+    if (want_help) return help();
+    if (first >= argc) return cli_usage_error(&cmd_model, "say fetch, use, list or info");
+    const char *sub = argv[first];
+    char **args = argv + first + 1;
+    int n_args = argc - first - 1, as_json = !strcmp(format, "json");
     if (!strcmp(sub, "list")) {
         if (n_args || force) return cli_usage_error(&cmd_model, "list takes no arguments");
         return list_models(g, as_json);

@@ -3,7 +3,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/index_options.h"
+#include "cli/options.h"
 #include "cli/scored_images.h"
 #include "learn/features.h"
 #include "pipeline/explainer.h"
@@ -151,46 +151,24 @@ static int folder_is_empty_or_missing(const char *dir)
 
 static int run_rank(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"format", required_argument, 0, 'f'},
-        {"limit", required_argument, 0, 'n'},   {"all", no_argument, 0, 'a'},
-        {"links", required_argument, 0, 'L'},   {"no-index", no_argument, 0, 'N'},
-        {"null", no_argument, 0, 'z'},          {"help", no_argument, 0, 'h'},
-        {"until", required_argument, 0, 'u'},   {"explain", no_argument, 0, 'x'},
-        {0, 0, 0, 0},
-    };
     const char *name = NULL, *format = "tsv", *links = NULL;
     int64_t limit = -1;
-    int no_index = 0, nul = 0;
+    int no_index = 0, nul = 0, all = 0, explain = 0, optind;
     double until = 0;
-    int all = 0, explain = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "e:f:n:az", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'e': name = optarg; break;
-        case 'f': format = optarg; break;
-        case 'n':
-            if (cli_parse_int(optarg, 0, INT64_MAX, &limit)) return cli_usage_error(&cmd_rank, "--limit wants a number");
-            break;
-        case 'a': all = 1; break;
-        case 'u': {
-            char *end;
-            until = strtod(optarg, &end);
-            if (*end || end == optarg || !(until > 0 && until <= 1))
-                return cli_usage_error(&cmd_rank, "--until wants a share of the deletes, above 0 and at most 1 (0.9 = 90%%)");
-            break;
-        }
-        case 'x': explain = 1; break;
-        case 'L': links = optarg; break;
-        case 'N': no_index = 1; break;
-        case 'z': nul = 1; break;
-        case 'h': return cli_help(&cmd_rank);
-        default: return cli_usage_error(&cmd_rank, "unknown option");
-        }
-    }
-    if (strcmp(format, "tsv") && strcmp(format, "json") && strcmp(format, "paths"))
-        return cli_usage_error(&cmd_rank, "--format is tsv, json or paths, not '%s'", format);
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &name),
+        OPTION_CHOICE("format", 'f', &format, "tsv|json|paths"),
+        OPTION_INT("limit", 'n', &limit, 0, INT64_MAX, NULL),
+        OPTION_REAL("until", 0, &until, 0, 1, 1, "a share of the deletes, above 0 and at most 1 (0.9 = 90%)"),
+        OPTION_FLAG("all", 'a', &all),
+        OPTION_FLAG("explain", 0, &explain),
+        OPTION_STRING("links", 0, &links),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_FLAG("null", 'z', &nul),
+        OPTION_END,
+    };
+    int rc = cli_parse_options(&cmd_rank, options, argc, argv, &optind);
+    if (rc != CLI_PARSED) return rc;
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_rank, "-z goes with the tsv and paths formats");
     if (explain && strcmp(format, "json")) return cli_usage_error(&cmd_rank, "--explain goes with --format json");
     if (links && !folder_is_empty_or_missing(links))
@@ -206,7 +184,7 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     }
     scored_image *items;
     size_t n_items;
-    int rc = scored_images_read(lib, id, &model, argv + optind, argc - optind, all, &items, &n_items) ? EXIT_SOME_FAILED
+    rc = scored_images_read(lib, id, &model, argv + optind, argc - optind, all, &items, &n_items) ? EXIT_SOME_FAILED
                                                                                                      : EXIT_OK;
     review_cost cost = {0};
     explainer ex = {0};

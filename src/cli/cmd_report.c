@@ -3,11 +3,11 @@
  * file; the page itself is report/report.h's.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "report/report.h"
 
 static int run_report(int argc, char **argv, const cli_globals *g);
@@ -61,23 +61,16 @@ static int write_page(const char *out, const report_page *page, library *lib, ch
 
 static int run_report(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     const char *name = NULL, *out = "cull-report.html";
-    int no_index = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+e:o:", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'e': name = optarg; break;
-        case 'N': no_index = 1; break;
-        case 'o': out = optarg; break;
-        case 'h': return cli_help(&cmd_report);
-        default: return cli_usage_error(&cmd_report, "unknown option");
-        }
-    }
+    int no_index = 0, optind;
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &name),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_STRING("output", 'o', &out),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_report, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
     if (optind < argc) return cli_usage_error(&cmd_report, "unexpected argument '%s'", argv[optind]);
     if (!*out) return cli_usage_error(&cmd_report, "-o wants a file name");
     char id[96], err[512];

@@ -1,11 +1,11 @@
 /*
  * cmd_review.c — `cull review`: a local web page to triage images one key at a time.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/index_options.h"
 #include "review/review.h"
 #include "util/fsutil.h"
@@ -54,36 +54,22 @@ const cli_command cmd_review = {
 
 static int run_review(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"port", required_argument, 0, 'p'},          {"open", no_argument, 0, 'o'},
-        {"listen", required_argument, 0, 'l'},        {"retrain-every", required_argument, 0, 'r'},
-        {"encoder", required_argument, 0, 'e'},       {"no-index", no_argument, 0, 'N'},
-        {"help", no_argument, 0, 'h'},                {0, 0, 0, 0},
-    };
     review_options o = {.db_path = g->db_path, .retrain_every = 20};
     const char *encoder_name = NULL;
-    int64_t v;
-    int no_index = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "p:ol:r:e:", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if (cli_parse_int(optarg, 0, 65535, &v)) return cli_usage_error(&cmd_review, "--port wants 0 to 65535");
-            o.port = (int)v;
-            break;
-        case 'o': o.open_browser = 1; break;
-        case 'l': o.listen = optarg; break;
-        case 'r':
-            if (cli_parse_int(optarg, 1, 1000000, &v)) return cli_usage_error(&cmd_review, "--retrain-every wants a number");
-            o.retrain_every = (int)v;
-            break;
-        case 'e': encoder_name = optarg; break;
-        case 'N': no_index = 1; break;
-        case 'h': return cli_help(&cmd_review);
-        default: return cli_usage_error(&cmd_review, "unknown option");
-        }
-    }
+    int64_t port = 0, retrain_every = 20;
+    int no_index = 0, optind;
+    const cli_option options[] = {
+        OPTION_INT("port", 'p', &port, 0, 65535, NULL),
+        OPTION_FLAG("open", 'o', &o.open_browser),
+        OPTION_STRING("listen", 'l', &o.listen),
+        OPTION_INT("retrain-every", 'r', &retrain_every, 1, 1000000, NULL),
+        OPTION_STRING("encoder", 'e', &encoder_name),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_review, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
+    o.port = (int)port, o.retrain_every = (int)retrain_every;
     char id[96];
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;

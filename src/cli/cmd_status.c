@@ -1,13 +1,13 @@
 /*
  * cmd_status.c — `cull status`: what the library holds and how good the model is.
  */
-#include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "pipeline/trainer.h"
 
 static int run_status(int argc, char **argv, const cli_globals *g);
@@ -170,18 +170,15 @@ static int print_json(library *lib, const char *path, long long bytes, const lib
 
 static int run_status(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {{"format", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     const char *format = "text";
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+", LONG, NULL)) != -1) {
-        if (c == 'f') format = optarg;
-        else if (c == 'h') return cli_help(&cmd_status);
-        else return cli_usage_error(&cmd_status, "unknown option");
-    }
+    int optind;
+    const cli_option options[] = {
+        OPTION_CHOICE("format", 0, &format, "text|json"),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_status, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
     if (optind < argc) return cli_usage_error(&cmd_status, "unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "text") && strcmp(format, "json"))
-        return cli_usage_error(&cmd_status, "--format is text or json, not '%s'", format);
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     library_counts k;

@@ -5,12 +5,12 @@
  * model that did not see it (stored with the model by cull train), so an image cannot vouch for
  * its own label. A mislabelled image then looks like what its label is not, and rises to the top.
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "pipeline/trainer.h"
 
 static int run_suspects(int argc, char **argv, const cli_globals *g);
@@ -104,32 +104,20 @@ static void print_json(const suspect *items, size_t n)
 
 static int run_suspects(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"format", required_argument, 0, 'f'},
-        {"limit", required_argument, 0, 'n'},   {"null", no_argument, 0, 'z'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0},
-    };
     const char *name = NULL, *format = "tsv";
     int64_t limit = -1;
-    int no_index = 0, nul = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+e:f:n:z", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'e': name = optarg; break;
-        case 'N': no_index = 1; break;
-        case 'z': nul = 1; break;
-        case 'f': format = optarg; break;
-        case 'n':
-            if (cli_parse_int(optarg, 0, INT64_MAX, &limit)) return cli_usage_error(&cmd_suspects, "--limit wants a number");
-            break;
-        case 'h': return cli_help(&cmd_suspects);
-        default: return cli_usage_error(&cmd_suspects, "unknown option");
-        }
-    }
+    int no_index = 0, nul = 0, optind;
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &name),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_CHOICE("format", 'f', &format, "tsv|json"),
+        OPTION_INT("limit", 'n', &limit, 0, INT64_MAX, NULL),
+        OPTION_FLAG("null", 'z', &nul),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_suspects, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
     if (optind < argc) return cli_usage_error(&cmd_suspects, "unexpected argument '%s'", argv[optind]);
-    if (strcmp(format, "tsv") && strcmp(format, "json"))
-        return cli_usage_error(&cmd_suspects, "--format is tsv or json, not '%s'", format);
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_suspects, "-z goes with the tsv format");
     char id[96];
     library *lib = cli_open_library(g, LIBRARY_EXISTING);

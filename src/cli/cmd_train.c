@@ -1,10 +1,10 @@
 /*
  * cmd_train.c — `cull train`: fit the keep/delete model and print honest metrics.
  */
-#include <getopt.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "pipeline/trainer.h"
 
 static int run_train(int argc, char **argv, const cli_globals *g);
@@ -48,31 +48,18 @@ const cli_command cmd_train = {
 
 static int run_train(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"no-index", no_argument, 0, 'N'}, {"model", required_argument, 0, 'm'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
-    const char *name = NULL;
+    const char *name = NULL, *kind = "auto";
     train_options opt = {.kind = SELECT_AUTO, .compare_grouping = 1};
-    int no_index = 0;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "+e:m:", LONG, NULL)) != -1) {
-        if (c == 'e') {
-            name = optarg;
-        } else if (c == 'N') {
-            no_index = 1;
-        } else if (c == 'm') {
-            if (strcmp(optarg, "auto") == 0) opt.kind = SELECT_AUTO;
-            else if (strcmp(optarg, "logreg") == 0) opt.kind = SELECT_LOGREG;
-            else if (strcmp(optarg, "mlp") == 0) opt.kind = SELECT_MLP;
-            else return cli_usage_error(&cmd_train, "--model is logreg, mlp or auto, not '%s'", optarg);
-        } else if (c == 'h') {
-            return cli_help(&cmd_train);
-        } else {
-            return cli_usage_error(&cmd_train, "unknown option");
-        }
-    }
+    int no_index = 0, optind;
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &name),
+        OPTION_FLAG("no-index", 0, &no_index),
+        OPTION_CHOICE("model", 'm', &kind, "logreg|mlp|auto"),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_train, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
+    opt.kind = !strcmp(kind, "logreg") ? SELECT_LOGREG : !strcmp(kind, "mlp") ? SELECT_MLP : SELECT_AUTO;
     if (optind < argc) return cli_usage_error(&cmd_train, "unexpected argument '%s'", argv[optind]);
     char id[96], err[512];
     library *lib = cli_open_library(g, LIBRARY_EXISTING);

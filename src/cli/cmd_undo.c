@@ -2,11 +2,11 @@
  * cmd_undo.c — `cull undo`: take back the newest apply (files back from the Trash) or export
  * (sidecars and images back as they were).
  */
-#include <getopt.h>
 #include <string.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "library/actions.h"
 #include "library/xmp_log.h"
 #include "safety/apply.h"
@@ -45,22 +45,17 @@ const cli_command cmd_undo = {
 
 static int run_undo(int argc, char **argv, const cli_globals *g)
 {
-    static const struct option LONG[] = {
-        {"dry-run", no_argument, 0, 'n'}, {"format", required_argument, 0, 'f'}, {"null", no_argument, 0, 'z'},
-        {"help", no_argument, 0, 'h'},    {0, 0, 0, 0},
-    };
-    int dry_run = 0, nul = 0;
+    int dry_run = 0, nul = 0, optind;
     const char *format = NULL;
     cli_file_list list;
-    optind = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "nz", LONG, NULL)) != -1) {
-        if (c == 'n') dry_run = 1;
-        else if (c == 'f') format = optarg;
-        else if (c == 'z') nul = 1;
-        else if (c == 'h') return cli_help(&cmd_undo);
-        else return cli_usage_error(&cmd_undo, "unknown option");
-    }
+    const cli_option options[] = {
+        OPTION_FLAG("dry-run", 'n', &dry_run),
+        OPTION_CHOICE("format", 0, &format, "tsv|json"),
+        OPTION_FLAG("null", 'z', &nul),
+        OPTION_END,
+    };
+    int parsed = cli_parse_options(&cmd_undo, options, argc, argv, &optind);
+    if (parsed != CLI_PARSED) return parsed;
     if (optind < argc) return cli_usage_error(&cmd_undo, "unexpected argument '%s'", argv[optind]);
     if (cli_file_list_options(&cmd_undo, dry_run, format, nul, &list)) return EXIT_USAGE;
     library *lib = cli_open_library(g, LIBRARY_EXISTING);

@@ -10,8 +10,6 @@
 int cli_file_list_options(const cli_command *cmd, int dry_run, const char *format, int nul, cli_file_list *l)
 {
     if ((format || nul) && !dry_run) return cli_usage_error(cmd, "--format and -z go with --dry-run");
-    if (format && strcmp(format, "tsv") && strcmp(format, "json"))
-        return cli_usage_error(cmd, "--format is tsv or json, not '%s'", format);
     int json = format && !strcmp(format, "json");
     if (json && nul) return cli_usage_error(cmd, "-z goes with the tsv format");
     *l = (cli_file_list){nul, json ? json_array() : NULL};

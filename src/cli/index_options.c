@@ -1,4 +1,5 @@
 #include "cli/index_options.h"
+#include "cli/options.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -12,35 +13,23 @@
 
 int index_cli_parse(const cli_command *cmd, int argc, char **argv, index_cli *out)
 {
-    static const struct option LONG[] = {
-        {"encoder", required_argument, 0, 'e'}, {"jobs", required_argument, 0, 'j'},
-        {"max-pixels", required_argument, 0, 'p'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
-    };
     memset(out, 0, sizeof *out);
     out->index.jobs = cli_default_jobs();
     out->index.max_pixels = MEDIA_DEFAULT_MAX_PIXELS;
     out->index.max_bytes = MEDIA_DEFAULT_MAX_BYTES;
-    optind = 0;
-    int c;
-    int64_t v;
-    while ((c = getopt_long(argc, argv, "+e:j:q", LONG, NULL)) != -1) {
-        switch (c) {
-        case 'e': out->encoder = optarg; break;
-        case 'j':
-            if (cli_parse_int(optarg, 1, 256, &v)) return cli_usage_error(cmd, "--jobs wants a number from 1 to 256");
-            out->index.jobs = (int)v;
-            break;
-        case 'p':
-            if (cli_parse_int(optarg, 1, INT64_MAX, &v))
-                return cli_usage_error(cmd, "--max-pixels wants a positive number");
-            out->index.max_pixels = v;
-            break;
-        case 'q': out->quiet = 1; break;
-        case 'h': cli_help(cmd); return 1;
-        default: return cli_usage_error(cmd, "unknown option");
-        }
-    }
+    int64_t jobs = out->index.jobs;
+    const cli_option options[] = {
+        OPTION_STRING("encoder", 'e', &out->encoder),
+        OPTION_INT("jobs", 'j', &jobs, 1, 256, NULL),
+        OPTION_INT("max-pixels", 0, &out->index.max_pixels, 1, INT64_MAX, NULL),
+        OPTION_FLAG("quiet", 'q', &out->quiet),
+        OPTION_END,
+    };
+    int first, rc = cli_parse_options(cmd, options, argc, argv, &first);
+    if (rc == EXIT_OK) return 1;   /* --help: the usage is printed */
+    if (rc != CLI_PARSED) return rc;
+    optind = first;
+    out->index.jobs = (int)jobs;
     out->index.show_progress = !out->quiet;
     return 0;
 }
