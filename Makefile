@@ -127,6 +127,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libcull.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -lcmocka -o $@
 
+# The option parser lives with the commands (src/cli/), outside the library: its test links it.
+CLI_PARSER_OBJ := $(BUILD)/src/cli/options.o $(BUILD)/src/cli/common.o
+$(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLI_PARSER_OBJ) $(BUILD)/libcull.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) $< $(CLI_PARSER_OBJ) $(BUILD)/libcull.a $(LDLIBS) -lcmocka -o $@
+
 $(BUILD)/bench/%: bench/%.c bench/timing.h $(BUILD)/libcull.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libcull.a $(LDLIBS) -o $@
