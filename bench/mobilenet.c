@@ -32,7 +32,7 @@
 #include <cblas.h>
 
 #include "encoders/encoder.h"
-#include "encoders/tfjs_graph.h"
+#include "encoders/tfjs_exec.h"
 #include "encoders/tfjs_model.h"
 #include "nn/gemm.h"
 #include "nn/parallel.h"

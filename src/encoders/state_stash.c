@@ -3,7 +3,9 @@
  */
 #include "encoders/state_stash.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void stash_init(state_stash *s, size_t size, void (*release)(void *state))
 {
@@ -57,4 +59,33 @@ void *batch_states_start(nn_pool **pool, size_t size, int *count)
     }
     *count = threads; /* the pool may have started fewer: it never uses more */
     return states;
+}
+
+int net_encoder_start(net_encoder *h, void *self, const char *dir, size_t state_size, void (*release)(void *state),
+                      void (*close)(encoder *), char *err, size_t errlen)
+{
+    if (!(h->dir = strdup(dir))) {
+        snprintf(err, errlen, "%s: out of memory", dir);
+        return -1;
+    }
+    stash_init(&h->idle, state_size, release);
+    pthread_mutex_init(&h->batch_mu, NULL);
+    h->base.state = self;
+    h->base.close = close;
+    return 0;
+}
+
+void net_encoder_name(net_encoder *h, const char *name, const char *kind, const char *hex)
+{
+    h->base.name = name ? name : h->dir;
+    snprintf(h->base.id, sizeof h->base.id, "%s-%.12s", name ? name : kind, hex);
+}
+
+void net_encoder_stop(net_encoder *h)
+{
+    nn_pool_destroy(h->pool);
+    h->pool = NULL;
+    stash_destroy(&h->idle);
+    pthread_mutex_destroy(&h->batch_mu);
+    free(h->dir);
 }

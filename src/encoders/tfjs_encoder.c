@@ -39,7 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "encoders/tfjs_graph.h"
+#include "encoders/tfjs_exec.h"
 #include "media/media.h"
 #include "encoders/state_stash.h"
 #include "nn/parallel.h"
@@ -48,14 +48,10 @@
 #define FEATURE_SUFFIX "feature_vector/SpatialSqueeze"
 
 typedef struct {
-    encoder base;
-    char *dir;
+    net_encoder net;            /* first: the encoder handle is the struct */
     tfjs_model model;
     tfjs_plan plan;
     int in_h, in_w;             /* the Placeholder's image size */
-    state_stash idle;           /* working states for encode() */
-    pthread_mutex_t batch_mu;   /* one encode_batch at a time: it owns pool and per_thread */
-    nn_pool *pool;
     tfjs_state *per_thread;     /* one per pool thread */
     int n_per_thread;
 } tfjs_enc;
@@ -99,16 +95,16 @@ static int tfjs_encode(const encoder *enc, const rgb_image *img, float *out, cha
 {
     tfjs_enc *e = enc->state;
     if (check_image(img, -1, err, errlen)) return -1;
-    tfjs_state *s = stash_take(&e->idle);
+    tfjs_state *s = stash_take(&e->net.idle);
     if (!s || tfjs_state_reserve(s, &e->plan, 1, 1)) {
         snprintf(err, errlen, "%s: out of memory for the network's tensors", enc->name);
-        if (s) stash_give(&e->idle, s);
+        if (s) stash_give(&e->net.idle, s);
         return -1;
     }
     load_input(e, s, 1, 0, img);
     tfjs_run(&e->plan, s, 1, NULL, NULL);
     store_output(e, s, 1, 0, out);
-    stash_give(&e->idle, s);
+    stash_give(&e->net.idle, s);
     return 0;
 }
 
@@ -127,7 +123,7 @@ static void image_task(void *ctx, size_t i, int thread)
     tfjs_state *s = &j->e->per_thread[thread];
     load_input(j->e, s, 1, 0, &j->imgs[i]);
     tfjs_run(&j->e->plan, s, 1, NULL, NULL);
-    store_output(j->e, s, 1, 0, j->out + i * (size_t)j->e->base.dim);
+    store_output(j->e, s, 1, 0, j->out + i * (size_t)j->e->net.base.dim);
 }
 
 static int tfjs_encode_batch(const encoder *enc, const rgb_image *imgs, int n, float *out, char *err, size_t errlen)
@@ -136,22 +132,22 @@ static int tfjs_encode_batch(const encoder *enc, const rgb_image *imgs, int n, f
     for (int i = 0; i < n; i++)
         if (check_image(&imgs[i], i, err, errlen)) return -1;
     if (n <= 0) return 0;
-    pthread_mutex_lock(&e->batch_mu);
+    pthread_mutex_lock(&e->net.batch_mu);
     int rc = -1;
-    if (!e->pool) e->per_thread = batch_states_start(&e->pool, sizeof *e->per_thread, &e->n_per_thread);
-    if (!e->pool) goto oom;
-    int threads = nn_pool_threads(e->pool);
+    if (!e->net.pool) e->per_thread = batch_states_start(&e->net.pool, sizeof *e->per_thread, &e->n_per_thread);
+    if (!e->net.pool) goto oom;
+    int threads = nn_pool_threads(e->net.pool);
     if (n >= threads) { /* whole images per thread */
         for (int t = 0; t < threads; t++)
             if (tfjs_state_reserve(&e->per_thread[t], &e->plan, 1, 1)) goto oom;
         batch_job job = {e, imgs, out};
-        nn_pool_run(e->pool, (size_t)n, image_task, &job);
+        nn_pool_run(e->net.pool, (size_t)n, image_task, &job);
     } else { /* one image at a time, each layer across the threads */
         tfjs_state *s = &e->per_thread[0];
         if (tfjs_state_reserve(s, &e->plan, 1, threads)) goto oom;
         for (int i = 0; i < n; i++) {
             load_input(e, s, 1, 0, &imgs[i]);
-            tfjs_run(&e->plan, s, 1, e->pool, NULL);
+            tfjs_run(&e->plan, s, 1, e->net.pool, NULL);
             store_output(e, s, 1, 0, out + (size_t)i * enc->dim);
         }
     }
@@ -160,7 +156,7 @@ static int tfjs_encode_batch(const encoder *enc, const rgb_image *imgs, int n, f
 oom:
     snprintf(err, errlen, "%s: out of memory for the network's tensors", enc->name);
 out:
-    pthread_mutex_unlock(&e->batch_mu);
+    pthread_mutex_unlock(&e->net.batch_mu);
     return rc;
 }
 
@@ -170,14 +166,11 @@ static void tfjs_close(encoder *enc)
 {
     tfjs_enc *e = enc->state;
     if (!e) return;
-    nn_pool_destroy(e->pool);
+    net_encoder_stop(&e->net);
     for (int t = 0; t < e->n_per_thread; t++) tfjs_state_free(&e->per_thread[t]);
     free(e->per_thread);
-    stash_destroy(&e->idle);
-    pthread_mutex_destroy(&e->batch_mu);
     tfjs_plan_free(&e->plan);
     tfjs_model_free(&e->model);
-    free(e->dir);
     free(e);
 }
 
@@ -200,18 +193,11 @@ static encoder *open_folder(const char *dir, const char *name, char *err, size_t
 {
     nn_gemm_init();
     tfjs_enc *e = calloc(1, sizeof *e);
-    char *dir_copy = strdup(dir);
-    if (!e || !dir_copy) {
+    if (!e || net_encoder_start(&e->net, e, dir, sizeof(tfjs_state), release_state, tfjs_close, err, errlen)) {
+        if (!e) snprintf(err, errlen, "%s: out of memory", dir);
         free(e);
-        free(dir_copy);
-        snprintf(err, errlen, "%s: out of memory", dir);
         return NULL;
     }
-    e->dir = dir_copy;
-    stash_init(&e->idle, sizeof(tfjs_state), release_state);
-    pthread_mutex_init(&e->batch_mu, NULL);
-    e->base.state = e;
-    e->base.close = tfjs_close;
     if (tfjs_model_load(dir, &e->model, err, errlen)) goto fail;
     int outputs[TFJS_MAX_OUTPUTS];
     int n_out = choose_outputs(&e->model, outputs);
@@ -234,14 +220,13 @@ static encoder *open_folder(const char *dir, const char *name, char *err, size_t
     e->in_w = (int)in->dim[2];
     char hex[65];
     media_sha256_hex(e->model.sha256, hex);
-    e->base.name = name ? name : e->dir;
-    snprintf(e->base.id, sizeof e->base.id, "%s-%.12s", name ? name : "tfjs", hex);
-    e->base.dim = (int)e->plan.out_elems;
-    e->base.encode = tfjs_encode;
-    e->base.encode_batch = tfjs_encode_batch;
-    return &e->base;
+    net_encoder_name(&e->net, name, "tfjs", hex);
+    e->net.base.dim = (int)e->plan.out_elems;
+    e->net.base.encode = tfjs_encode;
+    e->net.base.encode_batch = tfjs_encode_batch;
+    return &e->net.base;
 fail:
-    tfjs_close(&e->base);
+    tfjs_close(&e->net.base);
     return NULL;
 }
 

@@ -1,5 +1,5 @@
 /*
- * tfjs_exec.c — running a plan (tfjs_graph.h): the working memory and the op dispatch.
+ * tfjs_exec.c — running a plan (tfjs_exec.h): the working memory and the op dispatch.
  *
  * Each step becomes a number of tasks for the worker pool — blocks of output rows, and for
  * pointwise convolutions and matrix products with few rows also blocks of output channels, so
@@ -7,7 +7,7 @@
  * (nn/block.h) is one step: whole images per task, or row ranges of an image when the images are
  * fewer than the threads.
  */
-#include "encoders/tfjs_graph.h"
+#include "encoders/tfjs_exec.h"
 #include "util/progress.h"
 
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
- * tfjs_plan.c — graph checks, shape inference and memory layout (tfjs_graph.h).
+ * tfjs_plan.c — graph checks, shape inference and memory layout (tfjs_plan.h).
  */
-#include "encoders/tfjs_graph.h"
+#include "encoders/tfjs_plan.h"
 
 #include <limits.h>
 #include <stdarg.h>

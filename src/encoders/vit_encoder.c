@@ -36,13 +36,9 @@
 #define BATCH_TOKENS 1600       /* GEMM rows per thread at once: 32 images of ViT-B/32, 8 of B/16 */
 
 typedef struct {
-    encoder base;
-    char *dir;
+    net_encoder net;            /* first: the encoder handle is the struct */
     vit_model model;
     int chunk;                  /* most images a thread runs at once (BATCH_TOKENS' worth) */
-    state_stash idle;           /* working states for encode() */
-    pthread_mutex_t batch_mu;   /* one encode_batch at a time: it owns what follows */
-    nn_pool *pool;
     vit_state batch;            /* for a few images, each step across the threads */
     vit_state *per_thread;      /* for many: whole images per thread */
     int n_per_thread;
@@ -58,15 +54,15 @@ static void release_state(void *s)
 static int vit_encode(const encoder *enc, const rgb_image *img, float *out, char *err, size_t errlen)
 {
     vit_enc *e = enc->state;
-    vit_state *s = stash_take(&e->idle);
+    vit_state *s = stash_take(&e->net.idle);
     if (!s || vit_state_reserve(s, &e->model.cfg, 1, 1)) {
         snprintf(err, errlen, "%s: out of memory for the network's working buffers", enc->name);
-        if (s) stash_give(&e->idle, s);
+        if (s) stash_give(&e->net.idle, s);
         return -1;
     }
     int rc = vit_preprocess(img, e->model.cfg.image_size, s->pixels, err, errlen);
     if (rc == 0) vit_forward(&e->model, s, 1, NULL, out);
-    stash_give(&e->idle, s);
+    stash_give(&e->net.idle, s);
     return rc;
 }
 
@@ -94,7 +90,7 @@ static void split_task(void *ctx, size_t task, int thread)
     for (int i = 0; i < k; i++)
         bad |= j->failed[first + i] =
             vit_preprocess(&j->imgs[first + i], (int)side, s->pixels + (size_t)i * 3 * side * side, why, sizeof why);
-    if (!bad) vit_forward(&e->model, s, k, NULL, j->out + (size_t)first * (size_t)e->base.dim);
+    if (!bad) vit_forward(&e->model, s, k, NULL, j->out + (size_t)first * (size_t)e->net.base.dim);
 }
 
 /* Few images: one at a time (up to the chunk), every step split across the threads. */
@@ -134,37 +130,37 @@ static int vit_encode_batch(const encoder *enc, const rgb_image *imgs, int n, fl
 {
     vit_enc *e = enc->state;
     if (n <= 0) return 0;
-    pthread_mutex_lock(&e->batch_mu);
+    pthread_mutex_lock(&e->net.batch_mu);
     int rc = -1;
     int *failed = calloc((size_t)n, sizeof *failed);
-    if (failed && !e->pool) e->per_thread = batch_states_start(&e->pool, sizeof *e->per_thread, &e->n_per_thread);
-    if (!failed || !e->pool) {
+    if (failed && !e->net.pool) e->per_thread = batch_states_start(&e->net.pool, sizeof *e->per_thread, &e->n_per_thread);
+    if (!failed || !e->net.pool) {
         snprintf(err, errlen, "%s: out of memory or threads", enc->name);
         goto out;
     }
-    int threads = nn_pool_threads(e->pool);
+    int threads = nn_pool_threads(e->net.pool);
     if (n >= 2 * threads) {
         int per = (n + threads - 1) / threads;
         if (per > e->chunk) per = e->chunk;
         for (int t = 0; t < threads; t++)
             if (vit_state_reserve(&e->per_thread[t], &e->model.cfg, per, 1)) goto oom;
         split_job sj = {e, imgs, out, n, per, failed};
-        nn_pool_run(e->pool, (size_t)((n + per - 1) / per), split_task, &sj);
+        nn_pool_run(e->net.pool, (size_t)((n + per - 1) / per), split_task, &sj);
         rc = say_failed(e, imgs, failed, n, 0, err, errlen);
         goto out;
     }
     if (vit_state_reserve(&e->batch, &e->model.cfg, n, threads)) goto oom;
     prep_job pj = {e, imgs, failed};
-    nn_pool_run(e->pool, (size_t)n, prep_task, &pj);
+    nn_pool_run(e->net.pool, (size_t)n, prep_task, &pj);
     if (say_failed(e, imgs, failed, n, 0, err, errlen)) goto out;
-    vit_forward(&e->model, &e->batch, n, e->pool, out);
+    vit_forward(&e->model, &e->batch, n, e->net.pool, out);
     rc = 0;
     goto out;
 oom:
     snprintf(err, errlen, "%s: out of memory for the network's working buffers", enc->name);
 out:
     free(failed);
-    pthread_mutex_unlock(&e->batch_mu);
+    pthread_mutex_unlock(&e->net.batch_mu);
     return rc;
 }
 
@@ -174,14 +170,11 @@ static void vit_close(encoder *enc)
 {
     vit_enc *e = enc->state;
     if (!e) return;
-    nn_pool_destroy(e->pool);
+    net_encoder_stop(&e->net);
     vit_state_free(&e->batch);
     for (int t = 0; t < e->n_per_thread; t++) vit_state_free(&e->per_thread[t]);
     free(e->per_thread);
-    stash_destroy(&e->idle);
-    pthread_mutex_destroy(&e->batch_mu);
     vit_model_free(&e->model);
-    free(e->dir);
     free(e);
 }
 
@@ -207,32 +200,24 @@ encoder *vit_encoder_open(const char *dir, const char *name, char *err, size_t e
 {
     nn_gemm_init();
     vit_enc *e = calloc(1, sizeof *e);
-    char *dir_copy = strdup(dir);
-    if (!e || !dir_copy) {
+    if (!e || net_encoder_start(&e->net, e, dir, sizeof(vit_state), release_state, vit_close, err, errlen)) {
+        if (!e) snprintf(err, errlen, "%s: out of memory", dir);
         free(e);
-        free(dir_copy);
-        snprintf(err, errlen, "%s: out of memory", dir);
         return NULL;
     }
-    e->dir = dir_copy;
-    stash_init(&e->idle, sizeof(vit_state), release_state);
-    pthread_mutex_init(&e->batch_mu, NULL);
-    e->base.state = e;
-    e->base.close = vit_close;
     if (vit_model_load(&e->model, dir, err, errlen) || choose_precision(&e->model, err, errlen)) goto fail;
     char path[4200], hex[65];
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     if (weights_sha256(path, hex, err, errlen)) goto fail;
     e->chunk = BATCH_TOKENS / e->model.cfg.tokens;
     if (e->chunk < 1) e->chunk = 1;
-    e->base.name = name ? name : e->dir;
-    snprintf(e->base.id, sizeof e->base.id, "%s-%.12s", name ? name : "vit", hex);
-    e->base.dim = e->model.cfg.projection;
-    e->base.encode = vit_encode;
-    e->base.encode_batch = vit_encode_batch;
-    return &e->base;
+    net_encoder_name(&e->net, name, "vit", hex);
+    e->net.base.dim = e->model.cfg.projection;
+    e->net.base.encode = vit_encode;
+    e->net.base.encode_batch = vit_encode_batch;
+    return &e->net.base;
 fail:
-    vit_close(&e->base);
+    vit_close(&e->net.base);
     return NULL;
 }
 

@@ -28,7 +28,7 @@
 
 #include <jansson.h>
 
-#include "encoders/tfjs_graph.h"
+#include "encoders/tfjs_exec.h"
 #include "encoders/tfjs_model.h"
 
 static const char MODEL[] =

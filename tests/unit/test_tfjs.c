@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "encoders/encoder.h"
-#include "encoders/tfjs_graph.h"
+#include "encoders/tfjs_exec.h"
 #include "encoders/tfjs_model.h"
 
 #define FEATURE_NODE "net/feature_vector/SpatialSqueeze"
