@@ -34,22 +34,28 @@ int index_cli_parse(const cli_command *cmd, int argc, char **argv, index_cli *ou
     return 0;
 }
 
+/* Set by SIGINT/SIGTERM while a run is on: signals are process-wide, so this is the one flag. */
+static volatile sig_atomic_t interrupted;
+
 static void on_signal(int sig)
 {
     (void)sig;
-    index_request_stop();
+    interrupted = 1;
 }
 
 /* index_paths over roots, or with roots NULL index_missing; SIGINT/SIGTERM stop it cleanly. */
-static int run_stoppable(library *lib, encoder *enc, char *const *roots, int n_roots, int all, const index_options *o,
-                         index_summary *sum)
+static int run_stoppable(library *lib, encoder *enc, char *const *roots, int n_roots, int all,
+                         const index_options *given, index_summary *sum)
 {
+    index_options o = *given;
+    interrupted = 0;
+    o.stop = &interrupted;
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    int rc = roots ? index_paths(lib, enc, roots, n_roots, o, sum) : index_missing(lib, enc, all, o, sum);
+    int rc = roots ? index_paths(lib, enc, roots, n_roots, &o, sum) : index_missing(lib, enc, all, &o, sum);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     return rc;

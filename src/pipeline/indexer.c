@@ -25,10 +25,6 @@
 #define COMMIT_EVERY_SECONDS 0.25
 #define ENCODE_BATCH 16          /* previews per encode_batch call (encoders that have one) */
 
-static volatile sig_atomic_t stop_requested;
-
-void index_request_stop(void) { stop_requested = 1; }
-
 /* What the library already knows about a path: enough to skip an unchanged file unread. */
 typedef struct {
     file_stamp st;
@@ -84,6 +80,8 @@ typedef struct {
     int batch_len, decoders_running;
     pthread_cond_t batch_ready, batch_room;
     int db_failed;
+    volatile sig_atomic_t *stop;       /* the caller's (index_options.stop), else own_stop */
+    volatile sig_atomic_t own_stop;
 } run;
 
 static void report(const char *path, const char *reason)
@@ -235,7 +233,7 @@ static void *worker(void *arg)
     run *r = arg;
     for (;;) {
         size_t i = atomic_fetch_add(&r->next_job, 1);
-        if (i >= r->n_jobs || stop_requested) break;
+        if (i >= r->n_jobs || *r->stop) break;
         result *res = calloc(1, sizeof *res);
         if (!res) break;
         res->job = &r->jobs[i];
@@ -414,8 +412,8 @@ static void mark_gone(run *r, char *const *roots, int n_roots)
 static void run_init(run *r, library *lib, encoder *enc, const index_options *o, index_summary *sum)
 {
     memset(sum, 0, sizeof *sum);
-    stop_requested = 0;
     *r = (run){.lib = lib, .enc = enc, .opt = o, .sum = sum};
+    r->stop = o->stop ? o->stop : &r->own_stop;
     r->paths = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     r->hashes = g_hash_table_new_full(sha_hash, sha_equal, g_free, g_free);
     pthread_mutex_init(&r->mu, NULL);
@@ -458,16 +456,16 @@ static int run_jobs(run *r, const char *what)
     if (batching && !encoder_started) r->workers_running--;
     if (started == 0 && r->n_jobs > 0) {
         fprintf(stderr, "cull: cannot start a worker thread\n");
-        stop_requested = 1;
+        *r->stop = 1;
     }
     int drained = drain(r, &bar);
-    if (drained != 0) stop_requested = 1; /* the library failed: finish no more files */
+    if (drained != 0) *r->stop = 1; /* the library failed: finish no more files */
     for (int i = 0; i < started + encoder_started; i++) pthread_join(threads[i], NULL);
     g_free(threads);
     free_results(r->head);
     r->head = r->tail = NULL;
     progress_finish(&bar);
-    r->sum->interrupted = stop_requested;
+    r->sum->interrupted = *r->stop;
     return drained;
 }
 
@@ -494,8 +492,8 @@ int index_paths(library *lib, encoder *enc, char *const *roots, int n_roots, con
         fprintf(stderr, "cull: library: %s\n", library_error(lib));
         goto out;
     }
-    scan_callbacks cb = {found_file, walk_problem, &r, &stop_requested};
-    for (int i = 0; i < n_roots && !stop_requested; i++) {
+    scan_callbacks cb = {found_file, walk_problem, &r, r.stop};
+    for (int i = 0; i < n_roots && !*r.stop; i++) {
         char abs[FS_PATH_MAX];
         if (fs_absolute(roots[i], abs, sizeof abs) == 0) abs_roots[i] = g_strdup(abs);
         scan_root(roots[i], &cb);

@@ -13,6 +13,7 @@
 #ifndef CULL_PIPELINE_INDEXER_H
 #define CULL_PIPELINE_INDEXER_H
 
+#include <signal.h>
 #include <stdint.h>
 #include "encoders/encoder.h"
 #include "library/library.h"
@@ -26,6 +27,10 @@ typedef struct {
        transaction, so label writes it makes are committed with the index. */
     int (*on_file)(library *lib, const char *path, int64_t image_id, void *ctx);
     void *ctx;
+    /* Set to non-zero (by a signal handler: the caller's SIGINT, say) to stop the run: the
+       workers take no more files, finished work is committed, summary.interrupted is set. May be
+       NULL. The run also sets it when the library fails, to finish no more files. */
+    volatile sig_atomic_t *stop;
 } index_options;
 
 typedef struct {
@@ -55,8 +60,5 @@ int index_missing(library *lib, encoder *enc, int all, const index_options *o, i
 
 /* Prints the summary line(s) to stderr. */
 void index_print_summary(const index_summary *s);
-
-/* Stops a running index_paths from a signal handler (async-signal-safe). */
-void index_request_stop(void);
 
 #endif
