@@ -38,7 +38,7 @@ FUZZERS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 REPLAYS  := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps deps-tests tests check demo bench clean help asan fuzz fuzzers mutate man install uninstall FORCE
+.PHONY: all deps deps-tests deps-package tests check demo bench clean help asan fuzz fuzzers mutate man install uninstall deb FORCE
 
 all: $(BUILD)/cull
 
@@ -113,9 +113,9 @@ install: $(BUILD)/cull $(BUILD)/cull.1
 	install -d $(BINDIR) $(MANDIR) $(DOCDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
 	install -m 755 $(BUILD)/cull $(BINDIR)/cull
 	install -m 644 $(BUILD)/cull.1 $(MANDIR)/cull.1
-	install -m 644 completions/cull.bash $(BASHDIR)/cull
-	install -m 644 completions/_cull $(ZSHDIR)/_cull
-	install -m 644 completions/cull.fish $(FISHDIR)/cull.fish
+	install -m 644 completions/bash/cull $(BASHDIR)/cull
+	install -m 644 completions/zsh/_cull $(ZSHDIR)/_cull
+	install -m 644 completions/fish/cull.fish $(FISHDIR)/cull.fish
 	install -m 644 README.md docs/ARCHITECTURE.md $(DOCDIR)/
 
 uninstall:
@@ -178,6 +178,19 @@ deps:
 	scripts/install-deps.sh
 deps-tests:
 	scripts/install-deps.sh --tests
+deps-package:
+	scripts/install-deps.sh --package
+
+# A Debian package: dpkg-buildpackage (debian/: the Makefile builds into debian/build, debhelper
+# lays out the files and computes Depends), then lintian. The files land in $(BUILD)/deb/; debian/
+# is left as it was.
+deb: deps-package
+	dpkg-buildpackage -us -uc -b
+	mkdir -p $(BUILD)/deb
+	mv ../cull_$(VERSION)_amd64.deb ../cull-dbgsym_$(VERSION)_amd64.deb ../cull_$(VERSION)_amd64.buildinfo \
+	   ../cull_$(VERSION)_amd64.changes $(BUILD)/deb/
+	debian/rules clean
+	lintian --fail-on error,warning $(BUILD)/deb/cull_$(VERSION)_amd64.changes
 
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 tests
@@ -212,6 +225,7 @@ help:
 	@echo "make check  install dependencies, build (plain and ASan/UBSan), run every test"
 	@echo "make bench  benchmarks; results in bench/results.txt"
 	@echo "make fuzz   run every fuzz target for FUZZ_SECONDS (default 60) each"
+	@echo "make deb    a Debian package in build/deb/ (dpkg-buildpackage, checked by lintian)"
 	@echo "make mutate plant each bug of tests/mutants and report the ones no test notices"
 	@echo "make install  PREFIX=/usr/local DESTDIR=: the binary, cull(1) and the docs; make uninstall"
 	@echo "make        build build/cull"
