@@ -317,11 +317,13 @@ static int sidecar_name(const char *path, int which, char *out, size_t cap)
     return snprintf(out, cap, "%.*s%s", (int)(dot - path), path, ext[which - 2]) >= (int)cap ? -1 : 0;
 }
 
+static int has_marks(const xmp_marks *m) { return m->has_rating || m->pick || m->color || m->label[0]; }
+
 int xmp_marks_of_image(const char *path, xmp_marks *out, char *sidecar, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     if (sidecar) sidecar[0] = 0;
-    char name[FS_PATH_MAX];
+    char name[FS_PATH_MAX], unmarked[FS_PATH_MAX] = "";
     for (int which = 0; which < 4; which++) {
         char *data = NULL;
         size_t len = 0;
@@ -338,18 +340,27 @@ int xmp_marks_of_image(const char *path, xmp_marks *out, char *sidecar, char *er
             return -1;
         }
         snprintf(out->source, sizeof out->source, "sidecar");
-        return 0;
+        if (has_marks(out)) return 0;
+        /* No decision in it (one cull export made, say): the next sidecar or the embedded packet
+           may hold one. */
+        if (!unmarked[0]) snprintf(unmarked, sizeof unmarked, "%s", name);
     }
-    /* No sidecar: the packet embedded in the image. */
     char *packet;
     size_t len;
-    if (xmp_embedded_packet(path, &packet, &len) != 1) return 0;
+    xmp_marks embedded;
     char why[256];
-    int rc = xmp_marks_from_packet(packet, len, out, why, sizeof why);
-    if (rc) snprintf(err, errlen, "embedded %s", why);
-    else snprintf(out->source, sizeof out->source, "embedded");
-    g_free(packet);
-    return rc;
+    int rc = xmp_embedded_packet(path, &packet, &len) == 1 ? xmp_marks_from_packet(packet, len, &embedded, why, sizeof why)
+                                                          : 1;
+    if (rc <= 0) g_free(packet);
+    if (unmarked[0]) {   /* a sidecar was found: the embedded packet counts only when it decides */
+        if (rc == 0 && has_marks(&embedded)) *out = embedded, snprintf(out->source, sizeof out->source, "embedded");
+        else memset(out, 0, sizeof *out), snprintf(out->source, sizeof out->source, "sidecar");
+        if (sidecar) snprintf(sidecar, FS_PATH_MAX, "%s", out->source[0] == 's' ? unmarked : "");
+        return 0;
+    }
+    if (rc < 0) snprintf(err, errlen, "embedded %s", why);
+    else if (rc == 0) *out = embedded, snprintf(out->source, sizeof out->source, "embedded");
+    return rc < 0 ? -1 : 0;
 }
 
 int xmp_embedded_packet(const char *path, char **packet, size_t *len)

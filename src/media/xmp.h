@@ -11,7 +11,9 @@
  *
  * Sidecars: for IMG_1234.CR2, IMG_1234.CR2.xmp (darktable, digiKam) is looked for first, then
  * IMG_1234.xmp (Adobe, Capture One), each also with .XMP. A sidecar wins over the embedded packet:
- * the tools that write one keep it current. A sidecar must be a regular file (a symbolic link or a
+ * the tools that write one keep it current. A sidecar with no decision in it (no rating, pick,
+ * colour or label: one `cull export xmp` made beside a JPEG of a RAW+JPEG pair, say) hides
+ * nothing: the next sidecar, then the embedded packet, is read. A sidecar must be a regular file (a symbolic link or a
  * folder is refused, so nothing outside the tree is read through one) of at most XMP_MAX_BYTES.
  *
  * A packet with a DTD (<!DOCTYPE, <!ENTITY) is refused before it is parsed: XMP has no use for one,

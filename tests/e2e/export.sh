@@ -99,6 +99,20 @@ run_cull export xmp --yes "$P"
 check "without --mark cull's flags are taken back" test -z "$(exiftool -s3 -XMP-xmp:Label "$P/dt/shot.png.xmp")"
 check "one the user changed since is theirs" test "$(exiftool -s3 -XMP-xmp:Label "$P/dk/none.png.xmp")" = Purple
 
+# --- a pair sharing Adobe's IMG.xmp: export gives each its own sidecar, import still reads the pair's ---
+mkdir -p "$T/pair"
+make_screenshot "$T/pair/IMG_7.png" 60 160x120; convert "$T/pair/IMG_7.png" "$T/pair/IMG_7.jpg"
+xmp "$T/pair/IMG_7.xmp" -XMP-xmp:Rating=-1
+CULL_DB="$T/pair.db" "$CULL" import xmp --quiet "$T/pair"
+pair_labels() { sqlite3 "$T/pair.db" "select group_concat(l.label || l.source, ' ') from labels l join paths p on p.image_id = l.image_id where cast(p.path as text) like '$T/pair/%'"; }
+check "import: both files of the pair take the reject in IMG_7.xmp" test "$(pair_labels)" = "1xmp 1xmp"
+CULL_DB="$T/pair.db" "$CULL" label --quiet keep "$T/train/keep" && CULL_DB="$T/pair.db" "$CULL" label --quiet delete "$T/train/delete"
+CULL_DB="$T/pair.db" "$CULL" export xmp --yes --all "$T/pair" 2>/dev/null
+check "export: each file of the pair gets a sidecar of its own, IMG_7.xmp is left alone" \
+    test -f "$T/pair/IMG_7.png.xmp" -a -f "$T/pair/IMG_7.jpg.xmp" -a "$(rating "$T/pair/IMG_7.xmp")" = -1
+CULL_DB="$T/pair.db" "$CULL" import xmp --quiet "$T/pair"
+check "import again: a sidecar with only cull's properties hides nothing, the pair stays rejected" test "$(pair_labels)" = "1xmp 1xmp"
+
 # --- undo: newest export first, byte for byte ---
 run_cull undo --dry-run
 expect_match "undo --dry-run lists the sidecars" "$OUT" "$P/dt/shot.png.xmp"
