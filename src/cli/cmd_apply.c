@@ -75,6 +75,10 @@ int cli_move_to_trash(const cli_globals *g, int copies, int dry_run, int yes, co
     int rc = EXIT_SOME_FAILED;
     apply_summary s;
     if (!lib) goto out;
+    if (!dry_run && library_lock_changes(lib)) {
+        cli_error("%s", library_error(lib));
+        goto out;
+    }
     if (!dry_run && !yes) {
         int planned = plan_or_run(lib, roots, n_paths, 1, NULL, NULL, NULL, &s);
         if (planned == 0 && s.files > 0 && !isatty(STDIN_FILENO)) {

@@ -272,7 +272,8 @@ static int run_export(int argc, char **argv, const cli_globals *g)
                 char line[16];
                 go = fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
             }
-            int64_t batch = go && xmp_write_reconcile(lib) >= 0 ? library_new_batch(lib) : 0;
+            int locked = go && library_lock_changes(lib) == 0;
+            int64_t batch = locked && xmp_write_reconcile(lib) >= 0 ? library_new_batch(lib) : 0;
             if (!go) {
                 fprintf(stderr, "nothing written\n");
             } else if (batch <= 0) {

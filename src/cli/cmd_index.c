@@ -2,6 +2,7 @@
  * cmd_index.c — `cull index PATH...`: find images, embed the new ones, remember everything.
  */
 #include "cli/index_options.h"
+#include "cli/options.h"
 
 static int run_index(int argc, char **argv, const cli_globals *g);
 
@@ -30,7 +31,7 @@ static int run_index(int argc, char **argv, const cli_globals *g)
 {
     index_cli ic;
     int rc = index_cli_parse(&cmd_index, argc, argv, &ic);
-    if (rc) return rc == 1 ? EXIT_OK : rc;
+    if (rc != CLI_PARSED) return rc;
     if (optind >= argc) return cli_usage_error(&cmd_index, "name at least one folder or file");
     library *lib = cli_open_library(g, LIBRARY_CREATE);
     if (!lib) return EXIT_SOME_FAILED;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/index_options.h"
+#include "cli/options.h"
 #include "util/plural.h"
 
 static int run_label(int argc, char **argv, const cli_globals *g);
@@ -63,7 +64,7 @@ static int run_label(int argc, char **argv, const cli_globals *g)
 {
     index_cli ic;
     int rc = index_cli_parse(&cmd_label, argc, argv, &ic);
-    if (rc) return rc == 1 ? EXIT_OK : rc;
+    if (rc != CLI_PARSED) return rc;
     if (argc - optind < 2) return cli_usage_error(&cmd_label, "say keep, delete or clear, then one or more paths");
     label_run lr = {parse_label(argv[optind]), 0, 0};
     if (lr.label == -2)

@@ -64,6 +64,12 @@ static int run_undo(int argc, char **argv, const cli_globals *g)
         return EXIT_SOME_FAILED;
     }
     apply_summary s;
+    if (!dry_run && library_lock_changes(lib)) {
+        cli_error("%s", library_error(lib));
+        library_close(lib);
+        json_decref(list.json);
+        return EXIT_SOME_FAILED;
+    }
     /* Half-logged runs settled first: they decide which run is the newest to take back. */
     int rc = !dry_run && (apply_reconcile(lib) < 0 || xmp_write_reconcile(lib) < 0);
     int64_t moved = rc ? 0 : library_last_trashed_batch(lib), exported = rc ? 0 : library_last_exported_batch(lib);

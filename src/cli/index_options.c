@@ -26,12 +26,11 @@ int index_cli_parse(const cli_command *cmd, int argc, char **argv, index_cli *ou
         OPTION_END,
     };
     int first, rc = cli_parse_options(cmd, options, argc, argv, &first);
-    if (rc == EXIT_OK) return 1;   /* --help: the usage is printed */
     if (rc != CLI_PARSED) return rc;
     optind = first;
     out->index.jobs = (int)jobs;
     out->index.show_progress = !out->quiet;
-    return 0;
+    return CLI_PARSED;
 }
 
 /* Set by SIGINT/SIGTERM while a run is on: signals are process-wide, so this is the one flag. */

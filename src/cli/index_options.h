@@ -21,8 +21,8 @@ typedef struct {
     int quiet;
 } index_cli;
 
-/* Parses the shared options from argv (getopt_long, permuting); leaves optind at the first
-   operand. Returns 0, 1 when --help was asked (usage printed), or EXIT_USAGE. */
+/* Parses the shared options from argv (cli/options.h); leaves optind at the first operand.
+   CLI_PARSED, or the exit status to return at once (EXIT_OK after --help, EXIT_USAGE). */
 int index_cli_parse(const cli_command *cmd, int argc, char **argv, index_cli *out);
 
 /* Opens the encoder (--encoder, else the library's: cli_encoder_name), runs the index, prints the

@@ -12,6 +12,7 @@ struct library {
     int read_only;      /* opened read-only: this process may not write the file */
     char path[4096];
     char err[512];
+    int changes_lock;   /* fd holding the lock of library_lock_changes, or -1 */
 };
 
 /* Each records sqlite's message in lib->err on failure and returns -1 (or NULL). */

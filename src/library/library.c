@@ -4,6 +4,8 @@
 #include "library/library.h"
 
 #include <errno.h>
+#include <sys/file.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +246,7 @@ library *library_open(const char *path, library_mode mode, char *err, size_t err
         return NULL;
     }
     library *lib = calloc(1, sizeof *lib);
+    if (lib) lib->changes_lock = -1;
     if (!lib) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -275,9 +278,29 @@ library *library_open(const char *path, library_mode mode, char *err, size_t err
 
 int library_read_only(const library *lib) { return lib->read_only; }
 
+int library_lock_changes(library *lib)
+{
+    if (lib->changes_lock >= 0) return 0;
+    char path[sizeof lib->path + 16];
+    snprintf(path, sizeof path, "%s.changes-lock", lib->path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return 0;   /* a folder this user may not write: the library is read-only, nothing changes */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int busy = errno == EWOULDBLOCK;
+        close(fd);
+        if (!busy) return 0;
+        snprintf(lib->err, sizeof lib->err, "another cull apply, export, undo or review is moving or writing "
+                 "files of this library now; run this when it is done");
+        return 1;
+    }
+    lib->changes_lock = fd;
+    return 0;
+}
+
 void library_close(library *lib)
 {
     if (!lib) return;
+    if (lib->changes_lock >= 0) close(lib->changes_lock);   /* releases the flock */
     sqlite3_close(lib->db);
     free(lib);
 }

@@ -47,6 +47,14 @@ int library_read_only(const library *lib);
 void library_close(library *lib);
 const char *library_error(library *lib);
 
+/* Takes the lock of runs that move or write users' files (apply, dupes --trash-copies, export,
+   undo, the review page's apply): one such run at a time per library, so one run's settling of
+   what a killed run left never touches the files another run is writing. Held until
+   library_close (an advisory flock on PATH.changes-lock beside the library, released by the
+   kernel if the process dies). 0 (also when the lock file cannot be made: the library is then
+   read-only), or 1 when another process holds it (library_error says so). */
+int library_lock_changes(library *lib);
+
 int library_begin(library *lib);    /* BEGIN IMMEDIATE: waits for other writers (busy timeout) */
 int library_commit(library *lib);
 void library_rollback(library *lib);

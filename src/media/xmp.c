@@ -372,16 +372,34 @@ int xmp_embedded_packet(const char *path, char **packet, size_t *len)
     }
     const void *blob;
     int got = vips_image_get_typeof(im, VIPS_META_XMP_NAME) && vips_image_get_blob(im, VIPS_META_XMP_NAME, &blob, len) == 0;
-    if (got) *packet = g_memdup2(blob, *len + 1), (*packet)[*len] = 0;
+    if (got) {
+        *packet = g_malloc(*len + 1);
+        memcpy(*packet, blob, *len);
+        (*packet)[*len] = 0;
+    }
     g_object_unref(im);
     return got;
 }
+
+#define NS_XMP_NOTE "http://ns.adobe.com/xmp/note/"
 
 int xmp_can_embed(const char *path)
 {
     if (media_file_is_raw(path)) return 0;
     XmpFileType t = xmp_files_check_file_format(path);
-    return t == XMP_FT_JPEG || t == XMP_FT_PNG || t == XMP_FT_TIFF || t == XMP_FT_WEBP;
+    if (t != XMP_FT_JPEG && t != XMP_FT_PNG && t != XMP_FT_TIFF && t != XMP_FT_WEBP) return 0;
+    /* Extended XMP (a phone's depth map, a second image) lives outside the main packet, which is
+       all libvips hands over: writing that back would drop the rest. */
+    char *packet, why[256], flag[16];
+    size_t len;
+    int extended = 0;
+    if (xmp_embedded_packet(path, &packet, &len) == 1) {
+        XmpPtr x = parse_packet(packet, len, NULL, why, sizeof why);
+        extended = x && get_text(x, NS_XMP_NOTE, "HasExtendedXMP", flag, sizeof flag);
+        if (x) xmp_free(x);
+        g_free(packet);
+    }
+    return !extended;
 }
 
 int xmp_embed_packet(const char *path, const char *packet, size_t len, char *err, size_t errlen)
@@ -439,7 +457,6 @@ static int has_name(const xmp_folder *f, const char *name)
 static int load_folder(xmp_folder *f, const char *dir, char *err, size_t errlen)
 {
     xmp_folder_free(f);
-    snprintf(f->dir, sizeof f->dir, "%s", dir);
     DIR *d = opendir(dir);
     if (!d) {
         snprintf(err, errlen, "%s: cannot list: %s", dir, strerror(errno));
@@ -451,7 +468,10 @@ static int load_folder(xmp_folder *f, const char *dir, char *err, size_t errlen)
     while (!failed && (e = readdir(d))) {
         if (f->n == cap) {
             char **grown = realloc(f->names, (cap = cap ? cap * 2 : 64) * sizeof *grown);
-            if (!grown) break;
+            if (!grown) {
+                failed = 1;
+                break;
+            }
             f->names = grown;
         }
         failed = !(f->names[f->n] = strdup(e->d_name));
@@ -460,8 +480,10 @@ static int load_folder(xmp_folder *f, const char *dir, char *err, size_t errlen)
     closedir(d);
     if (failed || f->n == 0) {
         snprintf(err, errlen, "%s: out of memory listing it", dir);
+        xmp_folder_free(f);   /* never a listing cut short: the next image lists again */
         return -1;
     }
+    snprintf(f->dir, sizeof f->dir, "%s", dir);
     qsort(f->names, f->n, sizeof *f->names, by_name);
     for (size_t i = 0; i < f->n; i++) {
         if (!is_sidecar_name(f->names[i])) continue;
@@ -487,8 +509,12 @@ int xmp_sidecar_to_write(xmp_folder *f, const char *image, char *out, int *exist
     const char *base = slash + 1, *dot = strrchr(base, '.');
     size_t stem_len = dot && dot > base ? (size_t)(dot - base) : strlen(base);
     size_t raws, sharing = files_with_stem(f, base, stem_len, &raws);
-    /* Adobe's IMG_1234.xmp is the RAW's when a JPEG shares its stem (a RAW+JPEG pair). */
-    int stem_is_ours = sharing <= 1 || (raws == 1 && media_file_is_raw(image));
+    /* Adobe's IMG_1234.xmp is the RAW's when a JPEG shares its stem (a RAW+JPEG pair), and never
+       this image's when the stem is itself another file's name (image.png beside image.png.jpg:
+       image.png.xmp is image.png's). */
+    char stem[FS_PATH_MAX];
+    snprintf(stem, sizeof stem, "%.*s", (int)stem_len, base);
+    int stem_is_ours = (sharing <= 1 || (raws == 1 && media_file_is_raw(image))) && !has_name(f, stem);
     for (int which = 0; which < 4; which++) {
         if (which >= 2 && !stem_is_ours) break;
         if (sidecar_name(image, which, out, FS_PATH_MAX) || !has_name(f, fs_basename(out))) continue;

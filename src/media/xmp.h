@@ -103,9 +103,10 @@ int xmp_export_packet(const char *packet, size_t len, const xmp_export *e, char 
    *packet (g_free it) and *len, 0 when it has none or libvips does not read the format. */
 int xmp_embedded_packet(const char *path, char **packet, size_t *len);
 
-/* 1 when cull writes XMP into files like path with --embedded: JPEG, PNG, TIFF and WebP as
-   exempi's format handlers recognise them by content (camera RAW files never: a RAW is only
-   ever given a sidecar). */
+/* 1 when cull writes XMP into the file at path with --embedded: JPEG, PNG, TIFF and WebP as
+   exempi's format handlers recognise them by content, whose packet announces no Extended XMP
+   (xmpNote:HasExtendedXMP: a phone's depth map, say, which the rewrite would drop). Camera RAW
+   files never: a RAW is only ever given a sidecar. */
 int xmp_can_embed(const char *path);
 
 /* Replaces the XMP packet embedded in the image file at path (in place: the caller works on a

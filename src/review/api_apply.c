@@ -50,6 +50,12 @@ int api_apply(review_session *s, const review_call *c, review_reply *r)
         pthread_mutex_unlock(&s->apply_lock);
         return reply_error(r, 500, "%s", err);
     }
+    if (run && library_lock_changes(lib)) {
+        snprintf(err, sizeof err, "%s", library_error(lib));
+        library_close(lib);
+        pthread_mutex_unlock(&s->apply_lock);
+        return reply_error(r, 409, "%s", err);
+    }
     json_t *items = json_array();
     apply_summary sum;
     int rc = items ? apply_plan_or_run(lib, s->roots, s->n_roots, !run, run ? plan : NULL, plan_item, items, &sum) : -1;

@@ -351,25 +351,10 @@ done:
     return rc;
 }
 
-/* rename that never replaces an existing file: RENAME_NOREPLACE where the filesystem has it,
-   else link + unlink (link refuses an existing name), else a checked rename. */
-static int rename_noreplace(const char *from, const char *to)
-{
-    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
-    if (errno != EINVAL && errno != ENOSYS) return -1;
-    if (link(from, to) == 0) return unlink(from) == 0 ? 0 : (unlink(to), -1);
-    if (errno != EPERM && errno != EOPNOTSUPP) return -1;
-    if (trash_exists(to)) {
-        errno = EEXIST;
-        return -1;
-    }
-    return rename(from, to);
-}
-
 /* rename, or across filesystems: copy + fsync + verify + remove the source. */
 static int move_verified(const char *from, const char *to, const uint8_t sha[32], char *err, size_t errlen)
 {
-    if (rename_noreplace(from, to) == 0) return 0;
+    if (fs_rename_noreplace(from, to) == 0) return 0;
     if (errno != EXDEV) {
         snprintf(err, errlen, "cannot move: %s", strerror(errno));
         return -1;

@@ -112,6 +112,32 @@ static void sync_folder_of(const char *path)
 
 /* ---- sidecars -------------------------------------------------------------------------------- */
 
+/* Puts the file tmp in place of path only if path is the file whose SHA-256 is expect, checked
+   after the swap where the filesystem can exchange two names atomically (so a write by another
+   program just before is swapped back, never lost), else just before a rename. 0 done (tmp gone);
+   1 path had changed (tmp holds the new bytes still); −1 with errno. */
+static int swap_in(const char *tmp, const char *path, const uint8_t *expect)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        if (has_sha(tmp, expect)) return unlink(tmp), 0;
+        return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0 ? 1 : -1;   /* theirs back */
+    }
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
+    if (!has_sha(path, expect)) return 1;
+    return rename(tmp, path) == 0 ? 0 : -1;
+}
+
+/* Removes the file cull created at path, only if it still is what cull wrote (SHA-256 expect):
+   moved aside first and checked there, so a write by another program is never removed. 0; 1 it
+   had changed (left in place); −1 with errno. */
+static int remove_ours(const char *path, const uint8_t *expect)
+{
+    char old[FS_PATH_MAX + 16];
+    if (temp_name(path, "old", old, sizeof old) || fs_rename_noreplace(path, old) != 0) return -1;
+    if (has_sha(old, expect)) return unlink(old) == 0 ? 0 : -1;
+    return fs_rename_noreplace(old, path) == 0 ? 1 : -1;
+}
+
 /* Puts data at path atomically, only if path still is the file whose SHA-256 is expect (NULL:
    only if there is no file at path). 0, or −1 (err). */
 static int replace_file(const char *path, const uint8_t *expect, const void *data, size_t len, char *err,
@@ -140,10 +166,10 @@ static int replace_file(const char *path, const uint8_t *expect, const void *dat
     int saved = errno;
     bad |= close(fd) != 0;
     const char *why = bad ? strerror(saved) : NULL;
-    if (!why && (existed ? !has_sha(path, expect) : trash_exists(path)))
-        why = existed ? "changed since cull read it (another program wrote it): not written"
-                      : "appeared since cull looked: not written";
-    if (!why && (existed ? rename(tmp, path) : renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE)) != 0)
+    int swapped = !why && existed ? swap_in(tmp, path, expect) : 0;
+    if (swapped > 0) why = "changed since cull read it (another program wrote it): not written";
+    else if (swapped < 0) why = strerror(errno);
+    if (!why && !existed && fs_rename_noreplace(tmp, path) != 0)
         why = errno == EEXIST ? "appeared since cull looked: not written" : strerror(errno);
     if (why) {
         snprintf(err, errlen, "%s: %s", path, why);
@@ -255,7 +281,7 @@ int xmp_write_embedded(library *lib, int64_t batch, const char *path, const uint
         return -1;
     }
     if (claimed == 0 && trash_move(path, &slot, before_sha256, why, sizeof why) == 0 &&
-        renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) != 0) {
+        fs_rename_noreplace(tmp, path) != 0) {
         snprintf(why, sizeof why, "cannot put the new version in place: %s", strerror(errno));
         char back[512];
         if (trash_restore(path, &slot, before_sha256, back, sizeof back) != 0)
@@ -267,7 +293,7 @@ int xmp_write_embedded(library *lib, int64_t batch, const char *path, const uint
         library_log_xmp_write(lib, &w, "failed", why);
         return -1;
     }
-    rmdir(dir);
+    remove_temp(path, "new");   /* the work folder, with anything exempi left in it */
     sync_folder_of(path);
     if (follow_content(lib, path, before_sha256, w.after_sha256) || library_log_xmp_write(lib, &w, "written", NULL)) {
         snprintf(err, errlen, "%s: written, but the library could not record it (%s); the next export or undo "
@@ -331,9 +357,9 @@ static const char *settle_image(library *lib, const library_xmp_write *w)
     trash_slot slot = slot_of(w);
     char dir[FS_PATH_MAX + 16], tmp[FS_PATH_MAX + 16], err[512];
     if (work_copy_name(w->path, dir, tmp, sizeof tmp)) return "aborted";
-    int moved = trash_exists(slot.files);
+    int moved = trash_exists(slot.files) && trash_owns(&slot, w->path);   /* never a file someone else trashed */
     if (!trash_exists(w->path) && moved && has_sha(tmp, w->after_sha256))
-        renameat2(AT_FDCWD, tmp, AT_FDCWD, w->path, RENAME_NOREPLACE);
+        fs_rename_noreplace(tmp, w->path);
     if (has_sha(w->path, w->after_sha256)) {
         remove_temp(w->path, "new");
         sync_folder_of(w->path);
@@ -341,7 +367,7 @@ static const char *settle_image(library *lib, const library_xmp_write *w)
     }
     remove_temp(w->path, "new");
     if (moved && !trash_exists(w->path)) trash_restore(w->path, &slot, w->before_sha256, err, sizeof err);
-    else if (!moved) trash_release(&slot, w->path);
+    else if (!trash_exists(slot.files)) trash_release(&slot, w->path);   /* a claim whose move never happened */
     return "aborted";
 }
 
@@ -363,16 +389,17 @@ static int sidecar_as_before(const library_xmp_write *w)
    failed. */
 static const char *undo_settled(library *lib, const library_xmp_write *w, char *old, size_t cap)
 {
+    if (temp_name(w->path, "old", old, cap)) return "written";
     if (!w->embedded) {
         remove_temp(w->path, "new");
+        if (has_sha(old, w->after_sha256)) unlink(old);   /* a removal moved it aside: cull's bytes only */
         return sidecar_as_before(w) && !has_sha(w->path, w->after_sha256) ? "restored" : "written";
     }
-    if (temp_name(w->path, "old", old, cap)) return "written";
     if (has_sha(w->path, w->before_sha256)) {
         if (has_sha(old, w->after_sha256)) unlink(old);
         return follow_content(lib, w->path, w->after_sha256, w->before_sha256) ? NULL : "restored";
     }
-    if (!trash_exists(w->path) && has_sha(old, w->after_sha256)) renameat2(AT_FDCWD, old, AT_FDCWD, w->path, RENAME_NOREPLACE);
+    if (!trash_exists(w->path) && has_sha(old, w->after_sha256)) fs_rename_noreplace(old, w->path);
     return "written";
 }
 
@@ -419,12 +446,12 @@ static int restore_image(const library_xmp_write *w, char *err, size_t errlen)
     trash_slot slot = slot_of(w);
     char old[FS_PATH_MAX + 16], why[512];
     if (temp_name(w->path, "old", old, sizeof old) ||
-        renameat2(AT_FDCWD, w->path, AT_FDCWD, old, RENAME_NOREPLACE) != 0) {
+        fs_rename_noreplace(w->path, old) != 0) {
         snprintf(err, errlen, "%s: cannot move it aside: %s", w->path, strerror(errno));
         return -1;
     }
     if (trash_restore(w->path, &slot, w->before_sha256, why, sizeof why) != 0) {
-        renameat2(AT_FDCWD, old, AT_FDCWD, w->path, RENAME_NOREPLACE);
+        fs_rename_noreplace(old, w->path);
         snprintf(err, errlen, "%s: the image before cull export cannot come back from the Trash: %s", w->path, why);
         return -1;
     }
@@ -472,9 +499,11 @@ int xmp_write_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, app
         } else if (w->existed) {
             undone = replace_file(w->path, w->after_sha256, w->before, w->before_len, err, sizeof err) == 0;
         } else {
-            undone = unlink(w->path) == 0;   /* cull created it: it held only what cull wrote */
+            int rc = remove_ours(w->path, w->after_sha256);   /* cull created it: it held only what cull wrote */
+            undone = rc == 0;
             if (undone) sync_folder_of(w->path);
-            else snprintf(err, sizeof err, "%s: cannot remove: %s", w->path, strerror(errno));
+            else snprintf(err, sizeof err, "%s: %s", w->path, rc > 0 ? "changed while undo ran: left as it is"
+                                                                     : strerror(errno));
         }
         if (undone) s->files++, s->bytes += bytes;
         else fprintf(stderr, "cull: %s\n", err), s->failed++;

@@ -122,6 +122,20 @@ int fs_write_file(const char *path, const void *data, size_t len)
     return close(fd);
 }
 
+int fs_rename_noreplace(const char *from, const char *to)
+{
+    if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0) return 0;
+    if (errno != EINVAL && errno != ENOSYS) return -1;
+    if (link(from, to) == 0) return unlink(from) == 0 ? 0 : (unlink(to), -1);
+    if (errno != EPERM && errno != EOPNOTSUPP) return -1;
+    struct stat st;
+    if (lstat(to, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return rename(from, to);
+}
+
 void fs_sync(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -35,6 +35,10 @@ int fs_write_all(int fd, const void *buf, size_t n);
 int fs_write_file(const char *path, const void *data, size_t len);
 /* fsync of a file or folder by name (a folder: so the names in it survive a crash); errors ignored. */
 void fs_sync(const char *path);
+/* rename that never replaces an existing file: RENAME_NOREPLACE where the filesystem has it (not
+   NFS, not every FUSE one), else link + unlink (link refuses an existing name), else a rename
+   checked first. 0, or -1 with errno (EEXIST when to exists). */
+int fs_rename_noreplace(const char *from, const char *to);
 /* rm -rf of a tree cull made itself: symlinks are removed, never followed. */
 void fs_remove_tree(const char *path);
 

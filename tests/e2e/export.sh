@@ -113,6 +113,21 @@ check "export: each file of the pair gets a sidecar of its own, IMG_7.xmp is lef
 CULL_DB="$T/pair.db" "$CULL" import xmp --quiet "$T/pair"
 check "import again: a sidecar with only cull's properties hides nothing, the pair stays rejected" test "$(pair_labels)" = "1xmp 1xmp"
 
+# --- one run that moves or writes files at a time per library (flock(1) holds the lock here) ---
+if command -v flock >/dev/null; then
+    before_lock=$(tree_sums "$P")
+    out=$(flock "$CULL_DB.changes-lock" "$CULL" undo 2>&1); rc=$?
+    check "undo while another run holds the library's lock: exit 1" test "$rc" = 1
+    expect_match "saying why" "$out" "another cull apply, export, undo or review is moving or writing files of this library now"
+    out=$(flock "$CULL_DB.changes-lock" "$CULL" export xmp --yes --mark pick --above 0 "$P" 2>&1); rc=$?
+    check "export likewise" test "$rc" = 1
+    out=$(flock "$CULL_DB.changes-lock" "$CULL" apply --yes "$P" 2>&1); rc=$?
+    check "apply likewise" test "$rc" = 1
+    check "and none of them changed a file" test "$(tree_sums "$P")" = "$before_lock"
+else
+    pass "# SKIP flock(1) is not installed"
+fi
+
 # --- undo: newest export first, byte for byte ---
 run_cull undo --dry-run
 expect_match "undo --dry-run lists the sidecars" "$OUT" "$P/dt/shot.png.xmp"
@@ -193,15 +208,23 @@ exiftool -q -overwrite_original -Make=Canon -Orientation#=1 -XMP-xmp:Rating=0 -X
 make_screenshot "$E/shot.png" 51 160x120
 make_screenshot "$E/shot.tif" 52 160x120
 make_screenshot "$E/side.png" 53 160x120; xmp "$E/side.png.xmp" -XMP-xmp:Label=Blue   # has a sidecar: it is used
+# A JPEG with Extended XMP (what a phone's depth map uses; here a 100 KB description, which
+# ExifTool splits so): the rewrite would drop it, so it gets a sidecar.
+make_screenshot "$E/depth.jpg" 54 160x120
+head -c 80000 /dev/urandom | base64 -w0 >"$T/depth.b64"
+exiftool -q -overwrite_original "-XMP-dc:Description<=$T/depth.b64" "$E/depth.jpg"
+check "(the JPEG has Extended XMP)" test -n "$(exiftool -s3 -XMP-xmpNote:HasExtendedXMP "$E/depth.jpg")"
 cp -a "$E" "$T/emb-before"
 pixels() { identify -format '%#\n' "$@"; }
 run_cull export xmp --embedded --all "$E"
 expect_rc "--embedded is for unlabelled images: --all is a usage error" 2
 run_cull export xmp --embedded --dry-run "$E"
-check "--dry-run: JPEG, PNG and TIFF are embedded into" test "$(printf '%s\n' "$OUT" | cut -f2 | sort | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" = "3embed 1update "
+check "--dry-run: JPEG, PNG and TIFF are embedded into" test "$(printf '%s\n' "$OUT" | cut -f2 | sort | uniq -c | awk '{print $1 $2}' | tr '\n' ' ')" = "1create 3embed 1update "
+check "the JPEG with Extended XMP gets a sidecar instead" test "$(printf '%s\n' "$OUT" | awk -F'\t' -v p="$E/depth.jpg.xmp" '$3 == p {print $2}')" = create
 run_cull export xmp --embedded --yes --mark reject "$E"
 expect_rc "export --embedded exits 0" 0
-expect_match "it says what it wrote" "$ERR" "wrote 1 sidecar \(0 new\) and the XMP in 3 images"
+expect_match "it says what it wrote" "$ERR" "wrote 2 sidecars \(1 new\) and the XMP in 3 images"
+check "the depth map is still in the JPEG, byte for byte" cmp -s "$E/depth.jpg" "$T/emb-before/depth.jpg"
 for f in shot.jpg shot.png shot.tif; do
     check "$f: ExifTool reads cull:PDelete in the image" test -n "$(exiftool -s3 -XMP-cull:PDelete "$E/$f")"
     check "$f: the pixels are the same" test "$(pixels "$E/$f")" = "$(pixels "$T/emb-before/$f")"
@@ -211,17 +234,17 @@ check "the JPEG keeps its EXIF and its XMP keywords" test "$(exiftool -s3 -Make 
 check "an unrated JPEG is flagged in its own packet" test "$(exiftool -s3 -XMP-xmp:Rating "$E/shot.jpg")" = -1
 check "no sidecar was made for them" test -z "$(find "$E" -name 'shot.*.xmp')"
 run_cull index "$E"
-expect_match "the library follows the new content: nothing to read again" "$ERR" "0 indexed, 0 moved or copied, 4 unchanged"
+expect_match "the library follows the new content: nothing to read again" "$ERR" "0 indexed, 0 moved or copied, 5 unchanged"
 run_cull rank "$E"
-check "and rank still scores them" test "$(printf '%s\n' "$OUT" | wc -l)" = 4
+check "and rank still scores them" test "$(printf '%s\n' "$OUT" | wc -l)" = 5
 run_cull import xmp --dry-run "$E"
 check "import does not take cull's flag in the image for a reject" test -z "$(printf '%s\n' "$OUT" | awk -F'\t' '$1 == "delete"')"
 run_cull undo
-expect_match "undo restores images and sidecar" "$ERR" "restored 4 files as they were before cull export"
+expect_match "undo restores images and sidecars" "$ERR" "restored 5 files as they were before cull export"
 check "every image and the sidecar are back byte for byte" test "$(tree_sums "$E")" = "$(tree_sums "$T/emb-before")"
 check "and the Trash no longer holds them" test -z "$(ls "$XDG_DATA_HOME/Trash/files" | grep '^shot\.')"
 run_cull index "$E"
-expect_match "the library follows them back" "$ERR" "0 indexed, 0 moved or copied, 4 unchanged"
+expect_match "the library follows them back" "$ERR" "0 indexed, 0 moved or copied, 5 unchanged"
 
 # An image the user changed after the export stays as they made it; the one before stays in the Trash.
 "$CULL" export xmp --embedded --yes "$E" 2>/dev/null
