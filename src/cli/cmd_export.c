@@ -273,11 +273,17 @@ static int run_export(int argc, char **argv, const cli_globals *g)
                 go = fgets(line, sizeof line, stdin) && (line[0] == 'y' || line[0] == 'Y');
             }
             int locked = go && library_lock_changes(lib) == 0;
-            int64_t batch = locked && xmp_write_reconcile(lib) >= 0 ? library_new_batch(lib) : 0;
+            /* A new batch after a killed apply's would put this export before that apply's
+               remaining moves in undo's order: the apply is finished (or undone) first. */
+            int apply_unfinished = locked && library_unfinished_batch(lib) != 0;
+            int64_t batch = locked && !apply_unfinished && xmp_write_reconcile(lib) >= 0 ? library_new_batch(lib) : 0;
             if (!go) {
                 fprintf(stderr, "nothing written\n");
             } else if (batch <= 0) {
-                cli_error("library: %s", library_error(lib));
+                if (apply_unfinished)
+                    cli_error("an interrupted cull apply is unfinished: run cull apply again (it finishes) or cull "
+                              "undo first; nothing written");
+                else cli_error("library: %s", library_error(lib));
                 rc = EXIT_SOME_FAILED;
             } else {
                 export_all(lib, items, n, &e, embed, batch, 0, 0, &done);

@@ -489,6 +489,15 @@ int xmp_write_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, app
         }
         char err[FS_PATH_MAX + 600] = "";
         int undone;
+        if (w->embedded && !trash_exists(w->trash_path)) {
+            /* The Trash was emptied since: the image before is gone for good, cull's version stays.
+               Logged as final, so the next undo goes on to older runs. */
+            const char *gone = "the image before cull export is no longer in the Trash (emptied?): left as it is";
+            report(w->path, gone);
+            s->failed++;
+            db_failed = library_log_xmp_write(lib, w, "kept", gone);
+            continue;
+        }
         if (library_log_xmp_write(lib, w, "restoring", NULL)) {
             db_failed = 1;
             break;

@@ -127,6 +127,12 @@ if command -v flock >/dev/null; then
 else
     pass "# SKIP flock(1) is not installed"
 fi
+# After a killed apply, an export waits until the apply is finished or undone (undo's order).
+sql "INSERT OR REPLACE INTO meta VALUES ('unfinished_apply', 999)"
+run_cull export xmp --yes --mark pick --above 0 "$P"
+expect_rc "export after an unfinished apply: exit 1" 1
+expect_match "saying what to run" "$ERR" "an interrupted cull apply is unfinished: run cull apply again"
+sql "DELETE FROM meta WHERE key = 'unfinished_apply'"
 
 # --- undo: newest export first, byte for byte ---
 run_cull undo --dry-run
@@ -258,6 +264,19 @@ check "the image before is still in the Trash" cmp -s "$XDG_DATA_HOME/Trash/file
 check "the others are back" cmp -s "$E/shot.jpg" "$T/emb-before/shot.jpg"
 mv "$XDG_DATA_HOME/Trash/files/shot.png" "$E/shot.png" && rm -f "$XDG_DATA_HOME/Trash/info/shot.png.trashinfo"
 "$CULL" index "$E" >/dev/null 2>&1
+
+# The Trash emptied since: the image before is gone, cull's version stays, and undo moves on.
+"$CULL" export xmp --embedded --yes "$E" 2>/dev/null
+rm -f "$XDG_DATA_HOME/Trash/files/shot.tif" "$XDG_DATA_HOME/Trash/info/shot.tif.trashinfo"
+cp "$E/shot.tif" "$T/cull-version.tif"
+run_cull undo
+expect_rc "undo with the Trash emptied of one image: exit 1" 1
+expect_match "naming it" "$ERR" "shot.tif: the image before cull export is no longer in the Trash"
+check "cull's version of it stays" cmp -s "$E/shot.tif" "$T/cull-version.tif"
+check "the others are back" cmp -s "$E/shot.jpg" "$T/emb-before/shot.jpg"
+run_cull undo
+expect_match "the next undo goes on to older runs, not this one again" "$ERR" "nothing to undo|restored [0-9]+ files"
+cp "$T/emb-before/shot.tif" "$E/shot.tif" && "$CULL" index "$E" >/dev/null 2>&1
 
 # Killed at every rename of an embedded export, then of its undo: each image whole, nothing lost.
 image_whole() {   # each image is its original or cull's version, and what is not here is in the Trash
