@@ -284,7 +284,12 @@ int library_lock_changes(library *lib)
     char path[sizeof lib->path + 16];
     snprintf(path, sizeof path, "%s.changes-lock", lib->path);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return 0;   /* a folder this user may not write: the library is read-only, nothing changes */
+    if (fd < 0) fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);   /* another user's lock file: flock works read-only */
+    if (fd < 0 && lib->read_only) return 0;   /* nothing of this library changes from this process */
+    if (fd < 0) {
+        snprintf(lib->err, sizeof lib->err, "%.400s: cannot open the library's lock: %s", path, strerror(errno));
+        return -1;
+    }
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int busy = errno == EWOULDBLOCK;
         close(fd);

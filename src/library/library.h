@@ -51,8 +51,8 @@ const char *library_error(library *lib);
    undo, the review page's apply): one such run at a time per library, so one run's settling of
    what a killed run left never touches the files another run is writing. Held until
    library_close (an advisory flock on PATH.changes-lock beside the library, released by the
-   kernel if the process dies). 0 (also when the lock file cannot be made: the library is then
-   read-only), or 1 when another process holds it (library_error says so). */
+   kernel if the process dies). 0 (also for a read-only library, which changes nothing); 1 when
+   another process holds it; −1 when the lock file cannot be opened (library_error says which). */
 int library_lock_changes(library *lib);
 
 int library_begin(library *lib);    /* BEGIN IMMEDIATE: waits for other writers (busy timeout) */

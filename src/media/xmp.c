@@ -317,6 +317,17 @@ static int sidecar_name(const char *path, int which, char *out, size_t cap)
     return snprintf(out, cap, "%.*s%s", (int)(dot - path), path, ext[which - 2]) >= (int)cap ? -1 : 0;
 }
 
+/* 1 when the image's name without its extension is itself a file (image.png beside
+   image.png.jpg): Adobe's sidecar name (image.png.xmp) is then that file's. */
+static int stem_is_a_file(const char *image)
+{
+    char stem[FS_PATH_MAX];
+    const char *base = fs_basename(image), *dot = strrchr(base, '.');
+    struct stat st;
+    if (!dot || dot == base || snprintf(stem, sizeof stem, "%.*s", (int)(dot - image), image) >= (int)sizeof stem) return 0;
+    return lstat(stem, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 static int has_marks(const xmp_marks *m) { return m->has_rating || m->pick || m->color || m->label[0]; }
 
 int xmp_marks_of_image(const char *path, xmp_marks *out, char *sidecar, char *err, size_t errlen)
@@ -327,7 +338,7 @@ int xmp_marks_of_image(const char *path, xmp_marks *out, char *sidecar, char *er
     for (int which = 0; which < 4; which++) {
         char *data = NULL;
         size_t len = 0;
-        if (sidecar_name(path, which, name, sizeof name)) continue;
+        if (sidecar_name(path, which, name, sizeof name) || (which >= 2 && stem_is_a_file(path))) continue;
         int rc = xmp_read_sidecar(name, &data, &len, err, errlen);
         if (rc == 0) continue;
         if (sidecar) snprintf(sidecar, FS_PATH_MAX, "%s", name);
@@ -514,7 +525,8 @@ int xmp_sidecar_to_write(xmp_folder *f, const char *image, char *out, int *exist
        image.png.xmp is image.png's). */
     char stem[FS_PATH_MAX];
     snprintf(stem, sizeof stem, "%.*s", (int)stem_len, base);
-    int stem_is_ours = (sharing <= 1 || (raws == 1 && media_file_is_raw(image))) && !has_name(f, stem);
+    int stem_is_ours = (sharing <= 1 || (raws == 1 && media_file_is_raw(image))) &&
+                       !(has_name(f, stem) && stem_is_a_file(image));
     for (int which = 0; which < 4; which++) {
         if (which >= 2 && !stem_is_ours) break;
         if (sidecar_name(image, which, out, FS_PATH_MAX) || !has_name(f, fs_basename(out))) continue;

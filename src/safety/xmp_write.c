@@ -95,6 +95,21 @@ static void remove_temp(const char *path, const char *suffix)
     else if (S_ISDIR(st.st_mode)) fs_remove_tree(tmp);
 }
 
+/* Removes a sidecar write's leftover temporary file only when it holds bytes cull wrote or read
+   (the new ones, or the ones before): after a kill between the two exchanges of swap_in it may
+   hold what another program wrote, which is kept and named. */
+static void remove_sidecar_temp(const library_xmp_write *w)
+{
+    char tmp[FS_PATH_MAX + 16], *data = NULL, err[16];
+    size_t len = 0;
+    if (temp_name(w->path, "new", tmp, sizeof tmp) || !trash_exists(tmp)) return;
+    int before = w->existed && xmp_read_sidecar(tmp, &data, &len, err, sizeof err) == 1 && len == w->before_len &&
+                 (len == 0 || memcmp(data, w->before, len) == 0);
+    g_free(data);
+    if (before || has_sha(tmp, w->after_sha256)) unlink(tmp);
+    else report(tmp, "holds a file cull did not write (another program wrote the sidecar while cull did): kept");
+}
+
 /* A write into an image works on a copy in a folder of its own beside it (NAME.cull-new/NAME:
    exempi writes its own temporary files beside the file it updates, and they stay in there). */
 static int work_copy_name(const char *path, char *dir, char *file, size_t cap)
@@ -115,12 +130,13 @@ static void sync_folder_of(const char *path)
 /* Puts the file tmp in place of path only if path is the file whose SHA-256 is expect, checked
    after the swap where the filesystem can exchange two names atomically (so a write by another
    program just before is swapped back, never lost), else just before a rename. 0 done (tmp gone);
-   1 path had changed (tmp holds the new bytes still); −1 with errno. */
+   1 path had changed (tmp holds the new bytes still); 2 path had changed and could not be swapped
+   back (tmp holds what was at path: keep it); −1 with errno. */
 static int swap_in(const char *tmp, const char *path, const uint8_t *expect)
 {
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
         if (has_sha(tmp, expect)) return unlink(tmp), 0;
-        return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0 ? 1 : -1;   /* theirs back */
+        return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0 ? 1 : 2;   /* theirs back */
     }
     if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
     if (!has_sha(path, expect)) return 1;
@@ -129,13 +145,14 @@ static int swap_in(const char *tmp, const char *path, const uint8_t *expect)
 
 /* Removes the file cull created at path, only if it still is what cull wrote (SHA-256 expect):
    moved aside first and checked there, so a write by another program is never removed. 0; 1 it
-   had changed (left in place); −1 with errno. */
+   had changed (left in place); 2 it had changed and could not be put back (it is at
+   NAME.cull-old); −1 with errno. */
 static int remove_ours(const char *path, const uint8_t *expect)
 {
     char old[FS_PATH_MAX + 16];
     if (temp_name(path, "old", old, sizeof old) || fs_rename_noreplace(path, old) != 0) return -1;
     if (has_sha(old, expect)) return unlink(old) == 0 ? 0 : -1;
-    return fs_rename_noreplace(old, path) == 0 ? 1 : -1;
+    return fs_rename_noreplace(old, path) == 0 ? 1 : 2;   /* 2: theirs stays at NAME.cull-old */
 }
 
 /* Puts data at path atomically, only if path still is the file whose SHA-256 is expect (NULL:
@@ -167,7 +184,12 @@ static int replace_file(const char *path, const uint8_t *expect, const void *dat
     bad |= close(fd) != 0;
     const char *why = bad ? strerror(saved) : NULL;
     int swapped = !why && existed ? swap_in(tmp, path, expect) : 0;
-    if (swapped > 0) why = "changed since cull read it (another program wrote it): not written";
+    if (swapped == 2) {
+        snprintf(err, errlen, "%s: changed while cull wrote it, and could not be put back: what was there is "
+                 "kept at %s", path, tmp);
+        return -1;
+    }
+    if (swapped == 1) why = "changed since cull read it (another program wrote it): not written";
     else if (swapped < 0) why = strerror(errno);
     if (!why && !existed && fs_rename_noreplace(tmp, path) != 0)
         why = errno == EEXIST ? "appeared since cull looked: not written" : strerror(errno);
@@ -391,10 +413,12 @@ static const char *undo_settled(library *lib, const library_xmp_write *w, char *
 {
     if (temp_name(w->path, "old", old, cap)) return "written";
     if (!w->embedded) {
-        remove_temp(w->path, "new");
+        remove_sidecar_temp(w);
         if (has_sha(old, w->after_sha256)) unlink(old);   /* a removal moved it aside: cull's bytes only */
+        else if (trash_exists(old) && !trash_exists(w->path)) fs_rename_noreplace(old, w->path);   /* theirs back */
         return sidecar_as_before(w) && !has_sha(w->path, w->after_sha256) ? "restored" : "written";
     }
+    if (has_sha(w->path, w->after_sha256) && has_sha(old, w->after_sha256)) unlink(old);   /* a link() fallback cut short */
     if (has_sha(w->path, w->before_sha256)) {
         if (has_sha(old, w->after_sha256)) unlink(old);
         return follow_content(lib, w->path, w->after_sha256, w->before_sha256) ? NULL : "restored";
@@ -425,7 +449,7 @@ int xmp_write_reconcile(library *lib)
         } else if (strcmp(w->event, "planned") == 0 && w->embedded) {
             if (!(event = settle_image(lib, w))) failed = 1;
         } else if (strcmp(w->event, "planned") == 0) {
-            remove_temp(w->path, "new");
+            remove_sidecar_temp(w);
             event = has_sha(w->path, w->after_sha256) ? "written" : "aborted";
         }
         if (event) {
@@ -482,6 +506,17 @@ int xmp_write_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, app
             db_failed = !dry_run && library_log_xmp_write(lib, w, "kept", left);
             continue;
         }
+        trash_slot slot = slot_of(w);
+        if (w->embedded && (!trash_exists(slot.files) || !trash_owns(&slot, w->path))) {
+            /* The Trash was emptied since (its name may even hold another file now): the image
+               before is gone for good, cull's version stays. Logged as final, so the next undo
+               goes on to older runs. */
+            const char *gone = "the image before cull export is no longer in the Trash (emptied?): left as it is";
+            report(w->path, gone);
+            s->failed++;
+            db_failed = !dry_run && library_log_xmp_write(lib, w, "kept", gone);
+            continue;
+        }
         if (dry_run) {
             if (each) each(ctx, w->path, bytes);
             s->files++, s->bytes += bytes;
@@ -489,15 +524,6 @@ int xmp_write_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, app
         }
         char err[FS_PATH_MAX + 600] = "";
         int undone;
-        if (w->embedded && !trash_exists(w->trash_path)) {
-            /* The Trash was emptied since: the image before is gone for good, cull's version stays.
-               Logged as final, so the next undo goes on to older runs. */
-            const char *gone = "the image before cull export is no longer in the Trash (emptied?): left as it is";
-            report(w->path, gone);
-            s->failed++;
-            db_failed = library_log_xmp_write(lib, w, "kept", gone);
-            continue;
-        }
         if (library_log_xmp_write(lib, w, "restoring", NULL)) {
             db_failed = 1;
             break;
@@ -511,8 +537,10 @@ int xmp_write_undo(library *lib, int dry_run, apply_item_fn each, void *ctx, app
             int rc = remove_ours(w->path, w->after_sha256);   /* cull created it: it held only what cull wrote */
             undone = rc == 0;
             if (undone) sync_folder_of(w->path);
-            else snprintf(err, sizeof err, "%s: %s", w->path, rc > 0 ? "changed while undo ran: left as it is"
-                                                                     : strerror(errno));
+            else snprintf(err, sizeof err, "%s: %s%s", w->path,
+                          rc == 2 ? "changed while undo ran, and another file took its name: yours is at it"
+                          : rc == 1 ? "changed while undo ran: left as it is" : strerror(errno),
+                          rc == 2 ? ".cull-old" : "");
         }
         if (undone) s->files++, s->bytes += bytes;
         else fprintf(stderr, "cull: %s\n", err), s->failed++;
