@@ -9,7 +9,7 @@ CC      ?= cc
 VERSION := 0.1.0
 PREFIX  ?= /usr/local
 DESTDIR ?=
-PKGS    := vips libjpeg libraw sqlite3 openblas jansson glib-2.0 libcrypto libmicrohttpd libcurl exempi-2.0
+PKGS    := vips libjpeg libraw sqlite3 openblas jansson glib-2.0 libcrypto libmicrohttpd libcurl exempi-2.0 libxml-2.0
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter -pthread \
            -Isrc $(shell pkg-config --cflags $(PKGS))

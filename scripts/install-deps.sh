@@ -16,7 +16,7 @@
 set -eu
 BUILD_PKGS="build-essential pkg-config groff-base
 libvips-dev libvips-tools libjpeg62-turbo-dev libraw-dev libsqlite3-dev libopenblas-dev libdnnl-dev libjansson-dev
-libcurl4-openssl-dev libmicrohttpd-dev libssl-dev libexempi-dev"
+libcurl4-openssl-dev libmicrohttpd-dev libssl-dev libexempi-dev libxml2-dev"
 TEST_PKGS="clang libclang-rt-14-dev libcmocka-dev sqlite3
 imagemagick libimage-exiftool-perl valgrind strace mandoc zsh fish file jq libxml2-utils python3-torch python3-torchvision python3-pil"
 PACKAGE_PKGS="debhelper dpkg-dev lintian"

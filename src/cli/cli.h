@@ -41,7 +41,7 @@ extern const cli_command cmd_model;
 extern const cli_command cmd_apply, cmd_undo;
 extern const cli_command cmd_review;
 extern const cli_command cmd_dupes, cmd_suspects;
-extern const cli_command cmd_report, cmd_explain, cmd_import, cmd_export;
+extern const cli_command cmd_report, cmd_explain, cmd_import, cmd_export, cmd_search, cmd_prompt;
 extern const cli_command cmd_complete;
 
 /* The command table (main.c): row i, NULL past the end; the row called name, or NULL. A row with
@@ -116,9 +116,23 @@ int cli_model_use(const cli_globals *g, const char *name);
    error printed. */
 int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained);
 
+/* The same for rank and review (prompts 1): while there are too few labels to train, the zero-shot
+   model of the library's prompts (cli/text_match.h) through the text tower of the encoder named
+   (NULL: the library's) stands in, and says so; with no prompts the error also says how to add
+   one. */
+int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id, int need_out_of_fold, int prompts,
+                         cull_model *out, int *retrained);
+
 /* ", in memory only: ..." after a message about a model just trained, when lib is read-only (it
    was not stored); else "". */
 const char *cli_not_saved(const library *lib);
+
+/* PATH operands that limit a listing to what is at or under them: made absolute (n of them; a
+   NULL-terminated array to free with cli_roots_free), or NULL printed. cli_roots_hold: whether
+   path is at or under one of them (always, when there are none). */
+char **cli_roots_new(char *const *paths, int n);
+int cli_roots_hold(char *const *roots, int n, const char *path);
+void cli_roots_free(char **roots, int n);
 
 /* Parses a whole decimal integer in [min, max]; 0 or -1. */
 int cli_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);

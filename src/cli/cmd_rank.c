@@ -25,7 +25,9 @@ const cli_command cmd_rank = {
     "usage: cull rank [OPTIONS] [PATH...]\n"
     "\n"
     "Scores images with the stored model (retraining first, and saying so, when labels changed since\n"
-    "it was trained) and prints them most likely delete first. By default only unlabelled images;\n"
+    "it was trained) and prints them most likely delete first. While there are too few labels to\n"
+    "train, the prompts stand in (cull prompt: zero-shot through a CLIP encoder's text tower), and\n"
+    "rank says so. By default only unlabelled images;\n"
     "PATH limits the list to images at or under those paths, and what is new there is indexed\n"
     "first. Images the encoder has not embedded yet (after a switch of encoder, say) are embedded\n"
     "first too, labelled ones from disk or from the Trash where cull apply moved them.\n"
@@ -178,7 +180,8 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     if ((!no_index && optind < argc && index_cli_new_under(lib, name, argv + optind, argc - optind)) ||
-        cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) || cli_current_model(lib, id, until > 0, &model, NULL)) {
+        cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) ||
+        cli_model_or_prompts(lib, name, id, until > 0, 1, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }
@@ -189,6 +192,10 @@ static int run_rank(int argc, char **argv, const cli_globals *g)
     review_cost cost = {0};
     explainer ex = {0};
     char err[512];
+    if (rc == EXIT_OK && explain && model.kind == MODEL_PROMPTS) {
+        cli_error("--explain needs a model trained on labels; this ranking comes from your prompts");
+        rc = EXIT_SOME_FAILED;
+    }
     if (rc == EXIT_OK && (trainer_review_cost(lib, &model, &cost, err, sizeof err) ||
                           (explain && explainer_open(lib, &model, &ex, err, sizeof err)))) {
         cli_error("%s", err);

@@ -70,14 +70,16 @@ static int run_review(int argc, char **argv, const cli_globals *g)
     int parsed = cli_parse_options(&cmd_review, options, argc, argv, &optind);
     if (parsed != CLI_PARSED) return parsed;
     o.port = (int)port, o.retrain_every = (int)retrain_every;
-    char id[96];
+    char id[96], name[256];
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     int ready = (no_index || optind == argc || index_cli_new_under(lib, encoder_name, argv + optind, argc - optind) == 0) &&
-                cli_prepare_encoder(lib, encoder_name, 1, no_index, id, sizeof id) == 0;
+                cli_prepare_encoder(lib, encoder_name, 1, no_index, id, sizeof id) == 0 &&
+                cli_encoder_name(lib, encoder_name, name, sizeof name, NULL) == 0;
     library_close(lib);
     if (!ready) return EXIT_SOME_FAILED;
     o.encoder_id = id;
+    o.encoder_name = name;
     o.n_roots = argc - optind;
     o.roots = calloc((size_t)o.n_roots + 1, sizeof *o.roots);
     if (!o.roots) return EXIT_SOME_FAILED;

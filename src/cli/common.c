@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "util/fsutil.h"
 #include "util/quote.h"
 #include "encoders/encoder.h"
 #include "media/media.h"
@@ -70,6 +71,35 @@ int cli_default_jobs(void)
     return n > 0 ? (int)n : 1;
 }
 
+char **cli_roots_new(char *const *paths, int n)
+{
+    char **roots = calloc((size_t)n + 1, sizeof *roots);
+    for (int i = 0; i < n && roots; i++) {
+        char abs[FS_PATH_MAX];
+        roots[i] = fs_absolute(paths[i], abs, sizeof abs) == 0 ? strdup(abs) : NULL;
+        if (!roots[i]) {
+            cli_error("%s: path too long", paths[i]);
+            cli_roots_free(roots, n);
+            return NULL;
+        }
+    }
+    if (!roots) cli_error("out of memory");
+    return roots;
+}
+
+int cli_roots_hold(char *const *roots, int n, const char *path)
+{
+    for (int i = 0; i < n; i++)
+        if (fs_is_under(path, roots[i])) return 1;
+    return n == 0;
+}
+
+void cli_roots_free(char **roots, int n)
+{
+    for (int i = 0; i < n && roots; i++) free(roots[i]);
+    free(roots);
+}
+
 void cli_put_path(FILE *f, const char *path)
 {
     quote_path(f, path);
@@ -89,28 +119,6 @@ void cli_end_record(FILE *f, int nul)
 const char *cli_not_saved(const library *lib)
 {
     return library_read_only(lib) ? ", in memory only: the library is read-only here" : "";
-}
-
-int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained)
-{
-    char err[512];
-    int stale, redone = 0;
-    int rc = trainer_current_model(lib, encoder_id, out, &stale, err, sizeof err);
-    if (rc == 0 && need_out_of_fold && out->n_oof == 0) { /* from before out-of-fold scores were kept */
-        fprintf(stderr, "cull: the stored model has no out-of-fold scores: retraining\n");
-        cull_model_free(out);
-        rc = trainer_train(lib, encoder_id, out, err, sizeof err);
-        redone = 1;
-    }
-    if (retrained) *retrained = stale || redone;
-    if (rc != 0) {
-        cli_error("%s", err);
-        return -1;
-    }
-    if (stale)
-        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)%s\n",
-                out->n_keep + out->n_delete, out->cv.auc, cli_not_saved(lib));
-    return 0;
 }
 
 int cli_start_media(void)

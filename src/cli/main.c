@@ -17,7 +17,7 @@
 static const cli_command *const COMMANDS[] = {
     &cmd_index, &cmd_label, &cmd_import, &cmd_export, &cmd_train, &cmd_rank, &cmd_apply, &cmd_undo, &cmd_embed, &cmd_status, &cmd_model,
     &cmd_review,
-    &cmd_dupes, &cmd_suspects, &cmd_explain,
+    &cmd_search, &cmd_prompt, &cmd_dupes, &cmd_suspects, &cmd_explain,
     &cmd_report,
     &cmd_complete,
 };

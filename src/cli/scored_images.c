@@ -23,9 +23,7 @@ static int add_row(const library_row *row, void *ctx)
 {
     reading *r = ctx;
     if (!row->path || (!r->all && row->label != LABEL_NONE) || row->dim != r->model->embed_dim) return 0;
-    int under = r->n_roots == 0;
-    for (int i = 0; i < r->n_roots && !under; i++) under = fs_is_under(row->path, r->roots[i]);
-    if (!under) return 0;
+    if (!cli_roots_hold(r->roots, r->n_roots, row->path)) return 0;
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 1024;
         scored_image *grown = realloc(r->items, r->cap * sizeof *grown);
@@ -44,24 +42,14 @@ static int add_row(const library_row *row, void *ctx)
 int scored_images_read(library *lib, const char *encoder_id, const cull_model *model, char *const *paths, int n_paths,
                        int all, scored_image **items, size_t *n)
 {
-    reading r = {model, malloc((size_t)features_dim(model->embed_dim) * sizeof(float)), calloc((size_t)n_paths + 1,
-                 sizeof(char *)), n_paths, all, NULL, 0, 0};
-    int rc = 0;
-    for (int i = 0; i < n_paths && r.roots; i++) {
-        char abs[FS_PATH_MAX];
-        r.roots[i] = fs_absolute(paths[i], abs, sizeof abs) == 0 ? strdup(abs) : NULL;
-        if (!r.roots[i]) {
-            cli_error("%s: path too long", paths[i]);
-            rc = -1;
-            break;
-        }
-    }
-    if (rc == 0 && (!r.roots || !r.scratch || library_each_row(lib, encoder_id, 1, add_row, &r))) {
+    reading r = {model, malloc((size_t)features_dim(model->embed_dim) * sizeof(float)), cli_roots_new(paths, n_paths),
+                 n_paths, all, NULL, 0, 0};
+    int rc = r.roots ? 0 : -1;
+    if (rc == 0 && (!r.scratch || library_each_row(lib, encoder_id, 1, add_row, &r))) {
         cli_error("reading the library failed: %s", library_error(lib)[0] ? library_error(lib) : "out of memory");
         rc = -1;
     }
-    for (int i = 0; i < n_paths && r.roots; i++) free(r.roots[i]);
-    free(r.roots);
+    cli_roots_free(r.roots, n_paths);
     free(r.scratch);
     if (rc) {
         scored_images_free(r.items, r.n);

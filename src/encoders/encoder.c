@@ -89,6 +89,27 @@ const char *encoder_name_of_id(const char *id)
     return NULL;
 }
 
+int encoder_clip_folder(const char *name, char *dir, size_t cap, char *err, size_t errlen)
+{
+    if (!name) name = encoder_default_name();
+    if (strchr(name, '/')) {
+        snprintf(dir, cap, "%s", name);
+        if (vit_folder_looks_like(name)) return 0;
+        snprintf(err, errlen, "%s: not a CLIP model folder (no model.safetensors); words need a CLIP model", name);
+        return -1;
+    }
+    const model_entry *m = model_find(name);
+    if (!m || m->format != WEIGHTS_VIT) {
+        snprintf(err, errlen, "%s: %s; words need a CLIP model: cull model fetch clip-vit-b32, then --encoder clip-vit-b32",
+                 name, m ? "an image-only encoder, it has no text tower" : "unknown encoder");
+        return -1;
+    }
+    model_folder(name, dir, cap);
+    if (encoder_installed(name)) return 0;
+    snprintf(err, errlen, "%s: not installed (no model.safetensors in %s); run `cull model fetch %s`", name, dir, name);
+    return -1;
+}
+
 encoder *encoder_open(const char *name, char *err, size_t errlen)
 {
     char scratch[1];

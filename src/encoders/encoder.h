@@ -31,6 +31,10 @@ struct encoder {
    + shards). NULL with a reason in err on failure. */
 encoder *encoder_open(const char *name, char *err, size_t errlen);
 void encoder_close(encoder *enc);
+/* The folder of the CLIP-family model name stands for (NULL: the default encoder), as encoder_open
+   resolves it. 0, or -1 with a reason: not a CLIP model (lite, mobilenet: no text tower), unknown,
+   not installed (with the command that installs it). */
+int encoder_clip_folder(const char *name, char *dir, size_t cap, char *err, size_t errlen);
 /* Name of the encoder used when the user names none: "clip-vit-b32" when installed (models
    folder/clip-vit-b32/model.safetensors exists), else "mobilenet" when its model is
    installed (models folder/mobilenet/model.json exists), else "lite". */

@@ -101,6 +101,14 @@ void vit_model_free(vit_model *m);
    AMX or AVX512-BF16 only). 0, or -1 with a reason and the model unchanged. */
 int vit_model_use_bf16(vit_model *m, char *err, size_t errlen);
 
+/* CULL_PRECISION: "bf16" (a native oneDNN bf16 kernel required: AMX or AVX512-BF16), "f32", or
+   "auto"/unset: bf16 where such a kernel runs it. bf16 moves a CLIP embedding by a few 10⁻³
+   relative (tests/e2e/vit.sh measures it against PyTorch) and makes the encoder several times
+   faster; "f32" reproduces the reference to 1e-4. The answer for both towers: VIT_F32, VIT_BF16
+   (required: failing to set it up is an error), VIT_BF16_IF_NATIVE, or -1 with a reason. */
+enum { VIT_F32, VIT_BF16, VIT_BF16_IF_NATIVE };
+int vit_precision(char *err, size_t errlen);
+
 /* Sizes s for n images on threads threads (growing only). 0, or -1 when out of memory. */
 int vit_state_reserve(vit_state *s, const vit_config *cfg, int n, int threads);
 void vit_state_free(vit_state *s);
@@ -109,6 +117,12 @@ void vit_state_free(vit_state *s);
    of each step is split across the pool's threads (pool NULL: the calling thread alone); s must
    have been reserved for at least n images and nn_pool_threads(pool) threads. */
 void vit_forward(const vit_model *m, vit_state *s, int n, nn_pool *pool, float *out);
+
+/* The transformer blocks alone, shared with the text tower (clip_text.h): g->layers pre-norm blocks
+   over n sequences of t tokens each (t ≤ g->tokens), stacked in s->x; causal: each token attends
+   only to itself and those before it. The result stays in s->x. */
+void vit_blocks(const vit_config *g, const vit_layer *layer, vit_state *s, size_t n, size_t t, int causal,
+                nn_pool *pool);
 
 /* CLIP preprocessing of an 8-bit RGB raster into size × size × 3 planar floats (CHW), as Hugging
    Face's CLIPImageProcessor does it with Pillow (vit_preprocess.c describes it exactly).

@@ -178,22 +178,25 @@ static void vit_close(encoder *enc)
     free(e);
 }
 
-/* CULL_PRECISION: "bf16" (a native oneDNN bf16 kernel required: AMX or AVX512-BF16), "f32", or
-   "auto"/unset: bf16 where such a kernel runs it. bf16
-   moves a CLIP embedding by a few 10⁻³ relative (tests/e2e/vit.sh measures it against PyTorch)
-   and makes the encoder several times faster; "f32" reproduces the reference to 1e-4. */
-static int choose_precision(vit_model *m, char *err, size_t errlen)
+int vit_precision(char *err, size_t errlen)
 {
     const char *p = getenv("CULL_PRECISION");
-    if (!p || !*p || !strcmp(p, "auto")) {
-        char ignored[256];
-        if (nn_bf16_native_isa()) vit_model_use_bf16(m, ignored, sizeof ignored);
-        return 0;
-    }
-    if (!strcmp(p, "f32")) return 0;
-    if (!strcmp(p, "bf16")) return vit_model_use_bf16(m, err, errlen);
+    if (!p || !*p || !strcmp(p, "auto")) return nn_bf16_native_isa() ? VIT_BF16_IF_NATIVE : VIT_F32;
+    if (!strcmp(p, "f32")) return VIT_F32;
+    if (!strcmp(p, "bf16")) return VIT_BF16;
     snprintf(err, errlen, "CULL_PRECISION=%s: expected auto, f32 or bf16", p);
     return -1;
+}
+
+static int choose_precision(vit_model *m, char *err, size_t errlen)
+{
+    char ignored[256];
+    switch (vit_precision(err, errlen)) {
+    case VIT_F32: return 0;
+    case VIT_BF16_IF_NATIVE: vit_model_use_bf16(m, ignored, sizeof ignored); return 0;
+    case VIT_BF16: return vit_model_use_bf16(m, err, errlen);
+    default: return -1;
+    }
 }
 
 encoder *vit_encoder_open(const char *dir, const char *name, char *err, size_t errlen)

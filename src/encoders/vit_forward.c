@@ -138,17 +138,20 @@ typedef struct {
     const float *qkv;
     float *out, *scores;
     float scale;
+    size_t t;           /* tokens per sequence */
+    size_t scratch;     /* floats of scores per thread */
+    int causal;
 } attn_job;
 
-/* Task = image · heads + head. */
+/* Task = sequence · heads + head. */
 static void attn_task(void *ctx, size_t task, int thread)
 {
     const attn_job *j = ctx;
-    size_t heads = (size_t)j->cfg->heads, t = (size_t)j->cfg->tokens, d = (size_t)j->cfg->hidden, hd = d / heads;
-    size_t img = task / heads, head = task % heads;
-    const float *q = j->qkv + img * t * 3 * d + head * hd;
-    nn_attention_head(q, q + d, q + 2 * d, 3 * d, j->out + img * t * d + head * hd, d, t, hd, j->scale,
-                      j->scores + (size_t)thread * nn_attention_scratch(t, hd));
+    size_t heads = (size_t)j->cfg->heads, t = j->t, d = (size_t)j->cfg->hidden, hd = d / heads;
+    size_t seq = task / heads, head = task % heads;
+    const float *q = j->qkv + seq * t * 3 * d + head * hd;
+    nn_attention_head(q, q + d, q + 2 * d, 3 * d, j->out + seq * t * d + head * hd, d, t, hd, j->scale, j->causal,
+                      j->scores + (size_t)thread * j->scratch);
 }
 
 /* ---- embeddings ------------------------------------------------------------------------------------ */
@@ -191,12 +194,30 @@ static void tokens_task(void *ctx, size_t i, int thread)
         for (size_t c = 0; c < d; c++) x[r * d + c] = pe[(r - 1) * d + c] + pos[r * d + c];
 }
 
+void vit_blocks(const vit_config *g, const vit_layer *layer, vit_state *s, size_t n, size_t t, int causal,
+                nn_pool *pool)
+{
+    size_t d = (size_t)g->hidden, inter = (size_t)g->intermediate, rows = n * t, hd = d / (size_t)g->heads;
+    attn_job aj = {g, s->qkv, s->h, s->scores, 1.0f / sqrtf((float)hd), t,
+                   nn_attention_scratch((size_t)g->tokens, hd), causal};
+    for (int i = 0; i < g->layers; i++) {
+        const vit_layer *l = &layer[i];
+        layernorm(pool, s->x, d, s->h, d, rows, d, &l->ln1, g->ln_eps);
+        linear(pool, s->xb, s->h, rows, d, l->qkv_w, l->qkv16, l->qkv_b, 3 * d, s->qkv, 0.0f, -1);
+        nn_pool_run(pool, n * (size_t)g->heads, attn_task, &aj);
+        linear(pool, s->xb, s->h, rows, d, l->out_w, l->out16, l->out_b, d, s->x, 1.0f, -1);
+        layernorm(pool, s->x, d, s->h, d, rows, d, &l->ln2, g->ln_eps);
+        linear(pool, s->xb, s->h, rows, d, l->fc1_w, l->fc1_16, l->fc1_b, inter, s->mlp, 0.0f, (int)g->act);
+        linear(pool, s->xb, s->mlp, rows, inter, l->fc2_w, l->fc2_16, l->fc2_b, d, s->x, 1.0f, -1);
+    }
+}
+
 /* ---- the network ------------------------------------------------------------------------------------ */
 
 void vit_forward(const vit_model *m, vit_state *s, int n, nn_pool *pool, float *out)
 {
     const vit_config *g = &m->cfg;
-    size_t d = (size_t)g->hidden, inter = (size_t)g->intermediate, t = (size_t)g->tokens;
+    size_t d = (size_t)g->hidden, t = (size_t)g->tokens;
     size_t rows = (size_t)n * t, npatch = (size_t)n * (size_t)(g->grid * g->grid);
     embed_job ej = {m, s};
 
@@ -205,17 +226,7 @@ void vit_forward(const vit_model *m, vit_state *s, int n, nn_pool *pool, float *
     nn_pool_run(pool, (size_t)n, tokens_task, &ej);
     layernorm(pool, s->x, d, s->x, d, rows, d, &m->pre_ln, g->ln_eps);
 
-    attn_job aj = {g, s->qkv, s->h, s->scores, 1.0f / sqrtf((float)(d / (size_t)g->heads))};
-    for (int i = 0; i < g->layers; i++) {
-        const vit_layer *l = &m->layer[i];
-        layernorm(pool, s->x, d, s->h, d, rows, d, &l->ln1, g->ln_eps);
-        linear(pool, s->xb, s->h, rows, d, l->qkv_w, l->qkv16, l->qkv_b, 3 * d, s->qkv, 0.0f, -1);
-        nn_pool_run(pool, (size_t)n * (size_t)g->heads, attn_task, &aj);
-        linear(pool, s->xb, s->h, rows, d, l->out_w, l->out16, l->out_b, d, s->x, 1.0f, -1);
-        layernorm(pool, s->x, d, s->h, d, rows, d, &l->ln2, g->ln_eps);
-        linear(pool, s->xb, s->h, rows, d, l->fc1_w, l->fc1_16, l->fc1_b, inter, s->mlp, 0.0f, (int)g->act);
-        linear(pool, s->xb, s->mlp, rows, inter, l->fc2_w, l->fc2_16, l->fc2_b, d, s->x, 1.0f, -1);
-    }
+    vit_blocks(g, m->layer, s, (size_t)n, t, 0, pool);
     /* token 0 of each image: rows at stride t·d */
     layernorm(pool, s->x, t * d, s->pooled, d, (size_t)n, d, &m->post_ln, g->ln_eps);
     linear(pool, s->xb, s->pooled, (size_t)n, d, m->proj_w, m->proj16, NULL, (size_t)g->projection, out, 0.0f, -1);

@@ -3,6 +3,8 @@
  */
 #include "fetch/hf_weights.h"
 
+#include "encoders/clip_text.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -193,9 +195,17 @@ static int probe(const char *url, remote_file *rf, hf_weights_result *r, char *e
     return st_parse_header(&rf->st, (const char *)rf->json, rf->header_len, (uint64_t)rf->size, url, err, errlen);
 }
 
-static int is_vision(const char *name)
+static int in_tower(const char *name, hf_tower tower)
 {
-    return strncmp(name, "vision_model.", 13) == 0 || strcmp(name, "visual_projection.weight") == 0;
+    if (tower == HF_VISION_TOWER)
+        return strncmp(name, "vision_model.", 13) == 0 || strcmp(name, "visual_projection.weight") == 0;
+    return strncmp(name, "text_model.", 11) == 0 || strcmp(name, "text_projection.weight") == 0 ||
+           strcmp(name, "logit_scale") == 0;
+}
+
+static const char *tower_name(hf_tower tower)
+{
+    return tower == HF_VISION_TOWER ? "vision tower" : "text tower";
 }
 
 static int by_begin(const void *a, const void *b)
@@ -255,8 +265,8 @@ out:
     return rc;
 }
 
-static int fetch_vision(const char *url, const remote_file *rf, st_tensor *keep, size_t n, const part_paths *p,
-                        hf_weights_result *r, char *err, size_t errlen)
+static int fetch_tower(const char *url, const remote_file *rf, hf_tower tower, st_tensor *keep, size_t n,
+                       const part_paths *p, hf_weights_result *r, char *err, size_t errlen)
 {
     qsort(keep, n, sizeof *keep, by_begin);
     uint64_t *new_begin = malloc(n * sizeof *new_begin);
@@ -279,12 +289,14 @@ static int fetch_vision(const char *url, const remote_file *rf, st_tensor *keep,
     }
     int runs = 0;
     for (size_t i = 0; i < n; i++) runs += i == 0 || keep[i].begin != keep[i - 1].end;
-    fprintf(stderr, "  a joint checkpoint (%.1f MB): fetching only the vision tower, %zu of %zu tensors, %.1f MB in %d "
-            "range request%s\n", rf->size / 1e6, n, rf->st.n_tensors, (total - (int64_t)hlen) / 1e6, runs,
-            runs == 1 ? "" : "s");
+    fprintf(stderr, "  a joint checkpoint (%.1f MB): fetching only the %s, %zu of %zu tensors, %.1f MB in %d "
+            "range request%s\n", rf->size / 1e6, tower_name(tower), n, rf->st.n_tensors, (total - (int64_t)hlen) / 1e6,
+            runs, runs == 1 ? "" : "s");
     if (have > (int64_t)hlen) fprintf(stderr, "  resuming after %.1f MB\n", (have - (int64_t)hlen) / 1e6);
     progress bar;
-    progress_start_bytes(&bar, "  vision tower", total - (int64_t)hlen, have - (int64_t)hlen);
+    char label[32];
+    snprintf(label, sizeof label, "  %s", tower_name(tower));
+    progress_start_bytes(&bar, label, total - (int64_t)hlen, have - (int64_t)hlen);
     file_sink fs = {fd, p->part, md, &bar};
     uint64_t data_start = 8 + rf->header_len;
     char first_etag[160] = "";
@@ -341,7 +353,7 @@ out:
     return rc;
 }
 
-int hf_fetch_weights(const char *url, const char *dir, hf_weights_result *r, char *err, size_t errlen)
+int hf_fetch_weights(const char *url, const char *dir, hf_tower tower, hf_weights_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     remote_file rf = {0};
@@ -357,18 +369,22 @@ int hf_fetch_weights(const char *url, const char *dir, hf_weights_result *r, cha
     }
     size_t n = 0;
     for (size_t i = 0; i < rf.st.n_tensors; i++)
-        if (is_vision(rf.st.tensors[i].name)) keep[n++] = rf.st.tensors[i];
+        if (in_tower(rf.st.tensors[i].name, tower)) keep[n++] = rf.st.tensors[i];
     if (n == 0) {
-        snprintf(err, errlen, "%s: no vision tower in this file (no tensor named vision_model.*)", url);
+        snprintf(err, errlen, "%s: no %s in this file (no tensor named %s.*)", url, tower_name(tower),
+                 tower == HF_VISION_TOWER ? "vision_model" : "text_model");
+        rc = HF_NO_SUCH_TOWER;
         goto out;
     }
     int whole = n == rf.st.n_tensors;
-    snprintf(p.part, sizeof p.part, "%s/model.safetensors.part", dir);
-    snprintf(p.source, sizeof p.source, "%s/model.safetensors.part.source", dir);
-    snprintf(p.final, sizeof p.final, "%s/model.safetensors", dir);
-    snprintf(p.identity, sizeof p.identity, "%s %lld %s", rf.identity, (long long)rf.size, whole ? "whole" : "vision");
+    const char *file = hf_tower_file(tower);
+    snprintf(p.part, sizeof p.part, "%s/%s.part", dir, file);
+    snprintf(p.source, sizeof p.source, "%s/%s.part.source", dir, file);
+    snprintf(p.final, sizeof p.final, "%s/%s", dir, file);
+    snprintf(p.identity, sizeof p.identity, "%s %lld %s", rf.identity, (long long)rf.size,
+             whole ? "whole" : tower == HF_VISION_TOWER ? "vision" : "text");
     r->kept = n;
-    rc = whole ? fetch_whole(url, &rf, &p, r, err, errlen) : fetch_vision(url, &rf, keep, n, &p, r, err, errlen);
+    rc = whole ? fetch_whole(url, &rf, &p, r, err, errlen) : fetch_tower(url, &rf, tower, keep, n, &p, r, err, errlen);
     if (rc == 0 && rename(p.part, p.final) != 0) {
         snprintf(err, errlen, "%s: %s", p.final, strerror(errno));
         rc = -1;
@@ -379,4 +395,9 @@ out:
     st_close(&rf.st);
     free(rf.json);
     return rc;
+}
+
+const char *hf_tower_file(hf_tower tower)
+{
+    return tower == HF_VISION_TOWER ? "model.safetensors" : CLIP_TEXT_FILE;
 }

@@ -70,8 +70,10 @@ static int install(const char *staged, const char *dest, const char *models, cha
     return 0;
 }
 
-/* Steps 3 to 5, with the models folder locked. */
-static int stage_and_install(const model_entry *m, const char *models, const char *dest, char *err, size_t errlen)
+/* Steps 3 to 5, with the models folder locked. add_text: dest is a whole vision-only install, whose
+   vision tower hf_fetch keeps when it is cut from the file the hub serves now. */
+static int stage_and_install(const model_entry *m, const char *models, const char *dest, int add_text, char *err,
+                             size_t errlen)
 {
     char staged[FS_PATH_MAX], why[1024];
     if (snprintf(staged, sizeof staged, "%s/.tmp-%s", models, m->name) >= (int)sizeof staged) {
@@ -84,6 +86,9 @@ static int stage_and_install(const model_entry *m, const char *models, const cha
         snprintf(err, errlen, "%s: %s", staged, strerror(errno));
         return -1;
     }
+    if (add_text && hf_carry_over(dest, staged) != 0)
+        fprintf(stderr, "cull: cannot link %s's vision tower into %s (%s): fetching it again\n", m->name, staged,
+                strerror(errno));
     int rc = m->npm ? npm_fetch(m->name, m->npm, staged, err, errlen) : hf_fetch(m->name, m->hf, staged, err, errlen);
     if (rc == 0 && model_fetch_check(m, staged, why, sizeof why) != 0) {
         snprintf(err, errlen, "the downloaded %s does not check out (%s); removed it, try again", m->name, why);
@@ -113,12 +118,16 @@ int model_fetch(const model_entry *m, int force, char *err, size_t errlen)
         snprintf(err, errlen, "%s: path too long", buf);
         return -1;
     }
+    int add_text = 0;
     if (!force && access(dest, F_OK) == 0) {
-        if (model_fetch_check(m, dest, why, sizeof why) == 0) {
+        int check = model_fetch_check(m, dest, why, sizeof why);
+        if (check == 0) {
             fprintf(stderr, "%s is installed in %s and intact; nothing to do (--force fetches it anew)\n", m->name, dest);
             return 0;
         }
-        fprintf(stderr, "cull: %s in %s is damaged (%s): fetching it again\n", m->name, dest, why);
+        add_text = check == HF_NO_TEXT_TOWER;
+        if (add_text) fprintf(stderr, "%s in %s has no text tower yet: adding it\n", m->name, dest);
+        else fprintf(stderr, "cull: %s in %s is damaged (%s): fetching it again\n", m->name, dest, why);
     }
     if (fs_make_dirs(models) != 0) {
         snprintf(err, errlen, "cannot create the models folder %s: %s", models, strerror(errno));
@@ -131,7 +140,7 @@ int model_fetch(const model_entry *m, int force, char *err, size_t errlen)
         if (lock >= 0) close(lock);
         return -1;
     }
-    int rc = stage_and_install(m, models, dest, err, errlen);
+    int rc = stage_and_install(m, models, dest, add_text, err, errlen);
     close(lock);
     return rc;
 }

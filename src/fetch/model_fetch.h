@@ -5,7 +5,8 @@
  *
  * For every source:
  *   1. Unless forced: when models/NAME is installed and passes the check of step 4, nothing is
- *      fetched (and nothing needs the network, npm or node).
+ *      fetched (and nothing needs the network, npm or node). A CLIP install lacking only its text
+ *      tower (made before cull read text) is completed: see hf_fetch.h.
  *   2. The models folder is locked (flock on the folder itself): a second fetch into the same
  *      folder fails at once and says so, instead of two writers sharing one staging folder.
  *   3. The source downloads into models/.tmp-NAME. A source that resumes (the hub) finds there
@@ -31,8 +32,10 @@ int model_fetchable(const model_entry *m);
    when there was nothing to do), or -1 with the reason in err. */
 int model_fetch(const model_entry *m, int force, char *err, size_t errlen);
 
-/* 0 when folder holds an intact copy of m (step 4's check); -1 with the reason in why. A model
-   without a source (built in) has no files to check: 0. */
+/* 0 when folder holds an intact copy of m (step 4's check); -1 with the reason in why, or
+   HF_NO_TEXT_TOWER (fetch/hf_fetch.h) for a CLIP install whose text tower is all that is missing
+   (step 3 then keeps its vision tower when the hub's file is unchanged). A model without a source
+   (built in) has no files to check: 0. */
 int model_fetch_check(const model_entry *m, const char *folder, char *why, size_t cap);
 
 #endif

@@ -11,6 +11,18 @@
 double cull_model_score(const cull_model *m, const float *embedding, const image_meta *meta,
                         const char *basename, float *scratch)
 {
+    if (m->kind == MODEL_PROMPTS) {
+        features_unit_vector(embedding, m->embed_dim, scratch);
+        double best[2] = {-2, -2};
+        for (int k = 0; k < m->n_prompts; k++) {
+            const float *u = m->prompt_u + (size_t)k * (size_t)m->embed_dim;
+            double c = 0;
+            for (int i = 0; i < m->embed_dim; i++) c += (double)scratch[i] * u[i];
+            int side = m->prompt_label[k] != 0;
+            if (c > best[side]) best[side] = c;
+        }
+        return 1 / (1 + exp(m->logit_scale * (best[0] - best[1])));
+    }
     features_build(embedding, m->embed_dim, meta, basename ? basename : "", scratch);
     return m->kind == MODEL_MLP ? mlp_predict(&m->mlp, scratch) : logreg_predict(&m->lr, scratch);
 }
@@ -28,7 +40,30 @@ double cull_model_oof(const cull_model *m, int64_t image_id)
 
 const char *cull_model_kind_name(model_kind k)
 {
-    return k == MODEL_MLP ? "MLP" : "logistic regression";
+    return k == MODEL_MLP ? "MLP" : k == MODEL_PROMPTS ? "zero-shot prompts" : "logistic regression";
+}
+
+int cull_model_zero_shot(cull_model *m, const char *encoder_id, int embed_dim, const float *u, const int *labels,
+                         int n, float logit_scale)
+{
+    memset(m, 0, sizeof *m);
+    m->kind = MODEL_PROMPTS;
+    m->embed_dim = embed_dim;
+    snprintf(m->encoder_id, sizeof m->encoder_id, "%s", encoder_id);
+    m->prompt_u = malloc(sizeof(float) * (size_t)n * (size_t)embed_dim + 1);
+    m->prompt_label = malloc(sizeof(int) * (size_t)n + 1);
+    if (!m->prompt_u || !m->prompt_label) {
+        cull_model_free(m);
+        return -1;
+    }
+    memcpy(m->prompt_u, u, sizeof(float) * (size_t)n * (size_t)embed_dim);
+    memcpy(m->prompt_label, labels, sizeof(int) * (size_t)n);
+    m->n_prompts = n;
+    m->logit_scale = logit_scale;
+    m->cv.auc = m->cv.ap = m->cv.bacc = NAN;
+    m->auc_logreg = m->auc_mlp = m->lambda = m->weight_decay = m->auc_exact_groups = NAN;
+    snprintf(m->requested, sizeof m->requested, "prompts");
+    return 0;
 }
 
 /* ---- writing ---- */
@@ -304,4 +339,7 @@ void cull_model_free(cull_model *m)
     free(m->oof_id), free(m->oof_p);
     m->oof_id = NULL, m->oof_p = NULL;
     m->n_oof = 0;
+    free(m->prompt_u), free(m->prompt_label);
+    m->prompt_u = NULL, m->prompt_label = NULL;
+    m->n_prompts = 0;
 }

@@ -21,7 +21,10 @@
 #define MODEL_FORMAT "cull-model-2"
 #define MODEL_FORMAT_V1 "cull-logreg-1"
 
-typedef enum { MODEL_LOGREG, MODEL_MLP } model_kind;
+/* MODEL_PROMPTS: zero-shot from the user's prompts, before there are labels to train on (built at
+   use, never stored): P(delete) = softmax of logit_scale × (the best delete prompt's cosine, the
+   best keep prompt's cosine), CLIP's zero-shot classification with one class per side. */
+typedef enum { MODEL_LOGREG, MODEL_MLP, MODEL_PROMPTS } model_kind;
 
 typedef struct {
     char encoder_id[96];
@@ -48,6 +51,12 @@ typedef struct {
     int n_oof;
     int64_t *oof_id;
     float *oof_p;
+
+    /* kind MODEL_PROMPTS: each prompt's unit text vector (embed_dim floats) and side */
+    int n_prompts;
+    float *prompt_u;
+    int *prompt_label;          /* LABEL_KEEP or LABEL_DELETE (library.h's values) */
+    float logit_scale;
 } cull_model;
 
 /* P(delete) of one image; scratch must hold features_dim(embed_dim) floats. */
@@ -57,7 +66,12 @@ double cull_model_score(const cull_model *m, const float *embedding, const image
 /* The out-of-fold P(delete) of image_id, or −1 when it has none. */
 double cull_model_oof(const cull_model *m, int64_t image_id);
 
-/* "logistic regression" or "MLP". */
+/* A MODEL_PROMPTS model over n prompts (unit vectors u, n × embed_dim, copied; labels 0 keep, 1
+   delete; at least one of each). 0, or -1 when out of memory. */
+int cull_model_zero_shot(cull_model *m, const char *encoder_id, int embed_dim, const float *u, const int *labels,
+                         int n, float logit_scale);
+
+/* "logistic regression", "MLP" or "zero-shot prompts". */
 const char *cull_model_kind_name(model_kind k);
 
 /* Owned JSON text, or NULL when out of memory. */

@@ -19,7 +19,7 @@
 
 #include "library/internal.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define BUSY_TIMEOUT_MS 60000
 
 static const char *SCHEMA_V1 =
@@ -89,6 +89,11 @@ static const char *SCHEMA_V4 =
     "  detail TEXT NOT NULL DEFAULT '',"
     "  at INTEGER NOT NULL);"
     "CREATE INDEX xmp_log_batch ON xmp_log(batch, path);";
+
+/* v5: sentences that say what the user keeps and deletes (`cull prompt`), label 0 keep, 1 delete. */
+static const char *SCHEMA_V5 =
+    "CREATE TABLE prompts (id INTEGER PRIMARY KEY, label INTEGER NOT NULL, text TEXT NOT NULL,"
+    "  added_at INTEGER NOT NULL);";
 
 file_stamp file_stamp_of(const struct stat *st)
 {
@@ -190,6 +195,7 @@ static int migrate(library *lib)
     snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", SCHEMA_VERSION);
     if ((v < 1 && library_exec(lib, SCHEMA_V1)) || (v < 2 && library_exec(lib, SCHEMA_V2)) ||
         (v < 3 && library_exec(lib, SCHEMA_V3)) || (v < 4 && library_exec(lib, SCHEMA_V4)) ||
+        (v < 5 && library_exec(lib, SCHEMA_V5)) ||
         (v < SCHEMA_VERSION && library_exec(lib, set_version))) {
         library_rollback(lib);
         return -1;

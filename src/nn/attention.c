@@ -102,7 +102,7 @@ static void combine_rows(const float *coef, size_t n, const float *rows, size_t 
 }
 
 void nn_attention_head(const float *q, const float *k, const float *v, size_t ld_qkv, float *out, size_t ld_out,
-                       size_t t, size_t d, float scale, float *scratch)
+                       size_t t, size_t d, float scale, int causal, float *scratch)
 {
     size_t tp = padded(t);
     float *kt = scratch, *s = kt + d * tp, *vc = s + tp;
@@ -114,15 +114,16 @@ void nn_attention_head(const float *q, const float *k, const float *v, size_t ld
     }
     for (size_t c = 0; c < d; c++) memset(kt + c * tp + t, 0, (tp - t) * sizeof *kt);
     for (size_t i = 0; i < t; i++) {
-        combine_rows(q + i * ld_qkv, d, kt, tp, tp, s); /* the scores */
-        softmax_padded(s, t, tp, scale);
+        size_t seen = causal ? i + 1 : t; /* the keys this query attends to */
+        combine_rows(q + i * ld_qkv, d, kt, tp, padded(seen), s); /* the scores */
+        softmax_padded(s, seen, padded(seen), scale);
         float *o = out + i * ld_out;
         if (d % 16 == 0) {
-            combine_rows(s, t, vc, d, d, o);
+            combine_rows(s, seen, vc, d, d, o);
         } else {
             for (size_t c = 0; c < d; c++) {
                 float acc = 0;
-                for (size_t j = 0; j < t; j++) acc += s[j] * vc[j * d + c];
+                for (size_t j = 0; j < seen; j++) acc += s[j] * vc[j * d + c];
                 o[c] = acc;
             }
         }

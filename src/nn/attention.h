@@ -3,6 +3,8 @@
  *
  *   out = softmax(scale · Q Kᵀ) V      Q, K, V: T × d (rows at stride ld_qkv), out: T × d (ld_out)
  *
+ * causal: query i attends to keys 0..i only (a text tower's mask), as if the later scores were −∞.
+ *
  * The softmax subtracts each row's maximum before exponentiating, so no score overflows however
  * large the logits (scale > 0); the row sum is then at least 1.
  *
@@ -21,7 +23,7 @@
 /* Floats of scratch nn_attention_head needs for t tokens of head size d. */
 size_t nn_attention_scratch(size_t t, size_t d);
 void nn_attention_head(const float *q, const float *k, const float *v, size_t ld_qkv, float *out, size_t ld_out,
-                       size_t t, size_t d, float scale, float *scratch);
+                       size_t t, size_t d, float scale, int causal, float *scratch);
 /* Row-wise softmax(scale · x) in place over rows × cols (stride ld). */
 void nn_softmax_scaled(float *x, size_t rows, size_t cols, size_t ld, float scale);
 

@@ -13,6 +13,7 @@
 #include "library/image_info.h"
 #include "review/learner.h"
 #include "review/token.h"
+#include "review/words.h"
 #include "util/fsutil.h"
 
 #define QUEUE_MAX_LIMIT 200
@@ -58,7 +59,9 @@ json_t *api_state(review_session *s)
                           "can_undo", s->n_history > 0, "counts", "images", (json_int_t)s->snap.n, "keep",
                           (json_int_t)keep, "delete", (json_int_t)del, "unlabelled", (json_int_t)unlabelled, "seen",
                           (json_int_t)seen);
+    json_object_set_new(j, "zero_shot", json_boolean(s->zero_shot));
     pthread_mutex_unlock(&s->lock);
+    json_object_set_new(j, "words", words_state(s->words, s->words_note));
     return j;
 }
 
@@ -111,13 +114,74 @@ static void free_copies(review_item *copies, size_t n)
     free(copies);
 }
 
+typedef struct {
+    double cosine;
+    size_t item;        /* index into the snapshot */
+} search_hit;
+
+static int by_cosine_desc(const void *a, const void *b)
+{
+    const search_hit *x = a, *y = b;
+    return x->cosine < y->cosine ? 1 : x->cosine > y->cosine ? -1 : (x->item > y->item) - (x->item < y->item);
+}
+
+/* The search queue: the images of this review not decided or skipped yet, most like text first. */
+static int get_search(review_session *s, const char *text, size_t limit, review_reply *r)
+{
+    if (!s->words) return reply_error(r, 409, "no search: %s", s->words_note[0] ? s->words_note : "no text tower");
+    if (!text || !*text) return reply_error(r, 400, "search needs text=WORDS");
+    int64_t *ids = NULL;
+    double *cos = NULL;
+    size_t n = 0;
+    char err[512];
+    pthread_mutex_lock(&s->db_lock);
+    int rc = words_search(s->words, s->lib, text, &ids, &cos, &n, err, sizeof err);
+    pthread_mutex_unlock(&s->db_lock);
+    if (rc) return reply_error(r, 400, "%s", err);
+    search_hit *hits = malloc(sizeof *hits * (n + 1));
+    size_t total = 0, shown = 0;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; hits && i < n; i++) {
+        review_item *it = snapshot_find(&s->snap, ids[i]);
+        if (it && !it->seen) hits[total++] = (search_hit){cos[i], (size_t)(it - s->snap.items)};
+    }
+    if (hits) qsort(hits, total, sizeof *hits, by_cosine_desc);
+    shown = total < limit ? total : limit;
+    review_item *copies = calloc(shown + 1, sizeof *copies);
+    for (size_t i = 0; copies && i < shown; i++) {
+        copies[i] = s->snap.items[hits[i].item];
+        copies[i].path = strdup(copies[i].path);
+    }
+    int64_t version = s->queue_version;
+    pthread_mutex_unlock(&s->lock);
+    free(ids);
+    free(cos);
+    if (!hits || !copies) {
+        free(hits);
+        free(copies);
+        return reply_error(r, 500, "out of memory");
+    }
+    json_t *items = items_json(s, copies, shown);
+    for (size_t i = 0; i < json_array_size(items); i++) { /* an image gone meanwhile is left out */
+        json_t *item = json_array_get(items, i);
+        int64_t id = (int64_t)json_integer_value(json_object_get(item, "id"));
+        for (size_t k = 0; k < shown; k++)
+            if (s->snap.items[hits[k].item].id == id) json_object_set_new(item, "cosine", json_real(hits[k].cosine));
+    }
+    free_copies(copies, shown);
+    free(hits);
+    return reply_json(r, 200, json_pack("{s:s, s:s, s:I, s:I, s:o}", "queue", "search", "text", text, "version",
+                                        (json_int_t)version, "total", (json_int_t)total, "items", items));
+}
+
 static int get_queue(review_session *s, const review_call *c, review_reply *r)
 {
     queue_kind kind = QUEUE_LIKELY;
     const char *name = c->arg(c->arg_ctx, "name"), *lim = c->arg(c->arg_ctx, "limit");
-    if (name && queue_parse(name, &kind)) return reply_error(r, 400, "unknown queue '%s'", name);
     int64_t limit = lim ? api_parse_id(lim, strlen(lim)) : 30;
     if (limit < 1 || limit > QUEUE_MAX_LIMIT) return reply_error(r, 400, "limit is 1 to %d", QUEUE_MAX_LIMIT);
+    if (name && !strcmp(name, "search")) return get_search(s, c->arg(c->arg_ctx, "text"), (size_t)limit, r);
+    if (name && queue_parse(name, &kind)) return reply_error(r, 400, "unknown queue '%s'", name);
     size_t *idx = malloc((size_t)limit * sizeof *idx);
     review_item *copies = calloc((size_t)limit, sizeof *copies);
     if (!idx || !copies) {

@@ -9,6 +9,7 @@
 
 #include "pipeline/trainer.h"
 #include "review/scorer.h"
+#include "review/words.h"
 
 struct learner {
     review_session *s;
@@ -35,16 +36,20 @@ static void run_round(learner *l, int retrain)
     review_session *s = l->s;
     cull_model m;
     char note[512] = "", err[512];
-    int trained = 0, have = 0;
+    int trained = 0, have = 0, too_few = 0;
     if (retrain) {
         int rc = trainer_train(l->lib, s->encoder_id, &m, note, sizeof note);
         trained = have = rc == 0;
+        too_few = rc == 1;
         if (rc < 0) fprintf(stderr, "cull review: training failed: %s\n", note);
     }
-    if (!have) have = latest_model(l, &m);
+    /* Too few labels now (some were cleared): the prompts, where there are some, speak for the
+       labels as they are, as in rank; else the newest stored model is better than none. */
+    if (!have && !(too_few && words_zero_shot(s->words))) have = latest_model(l, &m);
+    const cull_model *use = have ? &m : words_zero_shot(s->words); /* the prompts, while there is no model */
     review_snapshot snap;
-    if (scorer_build(l->lib, s->encoder_id, have ? &m : NULL, s->roots, s->n_roots, &snap, err, sizeof err) == 0)
-        session_install(s, &snap, trained ? &m : NULL, retrain ? note : NULL);
+    if (scorer_build(l->lib, s->encoder_id, use, s->roots, s->n_roots, &snap, err, sizeof err) == 0)
+        session_install(s, &snap, trained ? &m : NULL, !have && use, retrain ? note : NULL);
     else
         fprintf(stderr, "cull review: rescoring failed: %s\n", err);
     if (have) cull_model_free(&m);

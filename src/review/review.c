@@ -194,7 +194,8 @@ int review_run(const review_options *o)
         close(fd);
         goto free_roots;
     }
-    if (session_open(&s, o->db_path, o->encoder_id, o->roots, o->n_roots, o->retrain_every, &stale, err, sizeof err)) {
+    if (session_open(&s, o->db_path, o->encoder_name, o->encoder_id, o->roots, o->n_roots, o->retrain_every, &stale,
+                     err, sizeof err)) {
         fprintf(stderr, "cull review: %s\n", err);
         close(fd);
         session_close(&s);

@@ -8,6 +8,7 @@
 
 typedef struct {
     const char *db_path;
+    const char *encoder_name; /* whose text tower gives the page its words (search, prompts), if any */
     const char *encoder_id;
     char **roots;             /* absolute, normalised, malloc'd (taken over); none = all images */
     int n_roots;

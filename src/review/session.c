@@ -11,6 +11,7 @@
 #include "library/image_info.h"
 #include "review/scorer.h"
 #include "review/thumbs.h"
+#include "review/words.h"
 
 static void set_model_info(review_model_info *info, const cull_model *m, double prev_auc)
 {
@@ -36,8 +37,8 @@ static int stored_model(library *lib, const char *encoder_id, cull_model *m, cha
     return rc == 0 ? 1 : 0;     /* an unreadable model is retrained like a missing one */
 }
 
-int session_open(review_session *s, const char *db_path, const char *encoder_id, char **roots, int n_roots,
-                 int retrain_every, int *stale, char *err, size_t errlen)
+int session_open(review_session *s, const char *db_path, const char *encoder_name, const char *encoder_id,
+                 char **roots, int n_roots, int retrain_every, int *stale, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     pthread_mutex_init(&s->lock, NULL);
@@ -60,13 +61,17 @@ int session_open(review_session *s, const char *db_path, const char *encoder_id,
     if (have < 0) return -1;
     if (have) set_model_info(&s->model, &m, NAN);
     *stale = !have || m.label_version != library_label_version(s->lib);
-    int rc = scorer_build(s->lib, encoder_id, have ? &m : NULL, roots, n_roots, &s->snap, err, errlen);
+    s->words = words_open(s->lib, encoder_name, encoder_id, s->words_note, sizeof s->words_note);
+    const cull_model *use = have ? &m : words_zero_shot(s->words);
+    s->zero_shot = !have && use;
+    int rc = scorer_build(s->lib, encoder_id, use, roots, n_roots, &s->snap, err, errlen);
     if (have) cull_model_free(&m);
     return rc;
 }
 
 void session_close(review_session *s)
 {
+    words_close(s->words);
     library_close(s->lib);
     snapshot_free(&s->snap);
     free(s->touched);
@@ -194,7 +199,8 @@ int session_undo(review_session *s, int64_t *id, char *err, size_t errlen)
     return rc;
 }
 
-void session_install(review_session *s, review_snapshot *snap, const cull_model *trained, const char *note)
+void session_install(review_session *s, review_snapshot *snap, const cull_model *trained, int zero_shot,
+                     const char *note)
 {
     pthread_mutex_lock(&s->lock);
     snapshot_free(&s->snap);
@@ -209,6 +215,8 @@ void session_install(review_session *s, review_snapshot *snap, const cull_model 
         }
     }
     if (trained) set_model_info(&s->model, trained, s->model.has ? s->model.auc : NAN);
+    s->zero_shot = zero_shot;
+    if (zero_shot) s->model.has = 0; /* the stored model no longer speaks for the labels */
     if (note) snprintf(s->note, sizeof s->note, "%s", note);
     s->queue_version++;
     pthread_mutex_unlock(&s->lock);

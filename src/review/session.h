@@ -22,6 +22,7 @@
 #include "util/fsutil.h"
 
 struct learner;
+struct review_words;
 
 typedef struct {
     int has;                    /* a model exists */
@@ -54,6 +55,8 @@ typedef struct review_session {
     int retrain_every;
     char thumbs_dir[FS_PATH_MAX];
     const char *token;          /* this run's secret: the API signs image ids with it (token.h) */
+    struct review_words *words; /* the text tower, prompts, search (words.h); NULL without one */
+    char words_note[256];       /* why there are none */
 
     pthread_mutex_t db_lock;
     library *lib;               /* under db_lock */
@@ -66,6 +69,7 @@ typedef struct review_session {
     review_did *history;
     size_t n_history, cap_history;
     review_model_info model;
+    int zero_shot;              /* the snapshot was scored by the prompts (no model yet) */
     char note[512];             /* why the last training made no model, or "" */
     int since_train;            /* decisions since the last retraining was asked for */
     int64_t decisions;          /* during this run */
@@ -76,10 +80,11 @@ typedef struct review_session {
     struct learner *learner;    /* set once before serving */
 } review_session;
 
-/* Opens the library, reads the stored model (without retraining) and scores the snapshot with it.
-   *stale says the model is missing or older than the labels. 0, or -1 with err. */
-int session_open(review_session *s, const char *db_path, const char *encoder_id, char **roots, int n_roots,
-                 int retrain_every, int *stale, char *err, size_t errlen);
+/* Opens the library and the words of encoder_name (when it has a text tower), reads the stored
+   model (without retraining) and scores the snapshot with it, or with the prompts while there is
+   none. *stale says the model is missing or older than the labels. 0, or -1 with err. */
+int session_open(review_session *s, const char *db_path, const char *encoder_name, const char *encoder_id,
+                 char **roots, int n_roots, int retrain_every, int *stale, char *err, size_t errlen);
 void session_close(review_session *s);
 
 /* The person's decision on image id: stored at once with source "review". Returns 0; 1 when id
@@ -92,8 +97,9 @@ int session_skip(review_session *s, int64_t id);
 int session_undo(review_session *s, int64_t *id, char *err, size_t errlen);
 
 /* From the learner: a freshly scored snapshot (taken over), the model it was trained into (NULL
-   when this was only a rescore or training made no model) and why not (note: "" clears it,
-   NULL leaves it). */
-void session_install(review_session *s, review_snapshot *snap, const cull_model *trained, const char *note);
+   when this was only a rescore or training made no model), whether the prompts scored it, and why
+   there is no model (note: "" clears it, NULL leaves it). */
+void session_install(review_session *s, review_snapshot *snap, const cull_model *trained, int zero_shot,
+                     const char *note);
 
 #endif

@@ -3,9 +3,14 @@
 # CDN with X-Linked-Size / X-Linked-Etag, range requests, and modes that misbehave.
 #
 #   - a vision-only checkpoint: downloaded whole, size + SHA-256 checked, installed, loads, embeds
-#   - a joint CLIP checkpoint (text + vision): only the vision tensors fetched by range requests
-#     (fewer bytes than the file); the written file holds exactly the vision tensors, and gives the
-#     same embeddings as the joint file itself
+#   - a joint CLIP checkpoint (text + vision): each tower fetched by range requests into its own
+#     file (model.safetensors: exactly the vision tensors; text_model.safetensors: the text ones),
+#     no tensor byte twice, plus vocab.json and merges.txt; images and texts embed exactly as with
+#     the joint folder itself
+#   - an install from before cull read text (vision tower only): `model fetch` adds the text tower,
+#     keeps model.safetensors (same bytes, same encoder id) and downloads no vision byte; words
+#     before that say how to add it
+#   - a vision-only checkpoint: installed for images only, said so, and counted as intact
 #   - a connection dropped mid-file: resumed with a Range request, no byte twice, same SHA-256
 #   - a run that gives up (every attempt dropped), then a new run: continues from the partial file
 #   - a corrupted byte: SHA-256 mismatch, refused, nothing installed
@@ -53,13 +58,18 @@ if [ "$RC" -ne 0 ] && printf '%s' "$ERR" | grep -q "unknown model 'clip-vit-b32'
     skip_all "this cull's \`model fetch\` does not know the ViT models (src/fetch/model_fetch.c)"
 fi
 
-# ---- a joint checkpoint: the vision tower only ----
+# ---- a joint checkpoint: each tower into its own file ----
 expect_rc "fetch clip-vit-b32 (joint checkpoint)" 0
-expect_match "... says it fetches the vision tower only" "$ERR" "joint checkpoint.*only the vision tower, 40 of 46 tensors"
+expect_match "... says it fetches the vision tower by itself" "$ERR" "joint checkpoint.*only the vision tower, 40 of 79 tensors"
+expect_match "... and the text tower by itself" "$ERR" "joint checkpoint.*only the text tower, 39 of 79 tensors"
 D=$CULL_MODELS/clip-vit-b32
 full=$(stat -c %s "$HUB/$B32/model.safetensors")
-check "installed: config.json + model.safetensors" test -s "$D/config.json" -a -s "$D/model.safetensors"
-check "fewer bytes downloaded ($(cdn_bytes)) than the joint file ($full)" test "$(cdn_bytes)" -lt "$full"
+header=$("$PY" -c 'import struct,sys; print(8 + struct.unpack("<Q", open(sys.argv[1],"rb").read(8))[0])' "$HUB/$B32/model.safetensors")
+check "installed: config.json, model.safetensors, text_model.safetensors, vocab.json, merges.txt" \
+    test -s "$D/config.json" -a -s "$D/model.safetensors" -a -s "$D/text_model.safetensors" -a -s "$D/vocab.json" -a -s "$D/merges.txt"
+check "the tokenizer files are the hub's" cmp -s "$D/vocab.json" "$HUB/$B32/vocab.json"
+check "no tensor byte twice: the CDN sent $(cdn_bytes) for the $full-byte file, its header ($header) read once per tower" \
+    test "$(cdn_bytes)" -le $((full + header))
 check "ranged requests only (every CDN answer a 206)" test -z "$(awk '$2 ~ /^\/cdn\// && $4 != 206' "$T/log")"
 "$PY" - "$D/model.safetensors" <<'EOF' >"$T/names" 2>&1
 import json, struct, sys
@@ -76,12 +86,41 @@ check "the written file: 40 tensors, all vision, contiguous, sized exactly ($(ca
 "$CULL" embed --encoder clip-vit-b32 "$T"/img/*.png >"$T/fetched.jsonl"
 sed 's/"encoder":"[^"]*",//' "$T/fetched.jsonl" >"$T/fetched.cmp"
 check "the vision-only file embeds exactly as the joint checkpoint" cmp -s "$T/joint.jsonl" "$T/fetched.cmp"
+TEXTS=("a photo of a cat" "it's a SCREENSHOT &amp; more" "")
+"$CULL" embed --encoder "$HUB/$B32" --text "${TEXTS[@]}" | sed 's/"encoder":"[^"]*",//' >"$T/joint-text.jsonl"
+"$CULL" embed --encoder clip-vit-b32 --text "${TEXTS[@]}" >"$T/fetched-text.jsonl"
+sed 's/"encoder":"[^"]*",//' "$T/fetched-text.jsonl" >"$T/fetched-text.cmp"
+check "the fetched text tower embeds texts ($(wc -l <"$T/fetched-text.cmp") lines)" test "$(wc -l <"$T/fetched-text.cmp")" = 3
+check "... exactly as the joint checkpoint (same tokens and vectors)" cmp -s "$T/joint-text.jsonl" "$T/fetched-text.cmp"
+check "... and texts carry the image encoder's id" \
+    test "$(grep -o '"encoder":"[^"]*"' "$T/fetched-text.jsonl" | sort -u)" = "$(grep -o '"encoder":"[^"]*"' "$T/fetched.jsonl" | sort -u)"
 check "id clip-vit-b32-<sha256 of the written file>" grep -q "\"encoder\":\"clip-vit-b32-$(sha256sum "$D/model.safetensors" | cut -c1-12)\"" "$T/fetched.jsonl"
 check "the fetch left the checksum cached (no rehash on first use)" test -s "$D/model.safetensors.sha256"
 check "provenance recorded in fetched.json" grep -q '"vision_tower_only": true' "$D/fetched.json"
+check "... the text tower's too" grep -q '"text_tower": {' "$D/fetched.json"
 check "no staging folder left" test ! -e "$CULL_MODELS/.tmp-clip-vit-b32"
 run_cull model list
 expect_match "model list shows the ViT as installed and verified" "$OUT" "^clip-vit-b32 .*\(safetensors\) +verified"
+
+# ---- an install from before cull read text: the text tower is added, the vision tower kept ----
+id_before=$(sha256sum "$D/model.safetensors")
+rm "$D/text_model.safetensors" "$D/vocab.json" "$D/merges.txt"
+"$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); del d["text_tower"]; json.dump(d, open(sys.argv[1], "w"), indent=2)' "$D/fetched.json"
+run_cull embed --encoder clip-vit-b32 --text "a cat"
+expect_rc "words with a vision-only install: exit 1" 1
+expect_match "... says the text tower is missing and how to add it" "$ERR" "clip-vit-b32: no text tower in .*run .cull model fetch clip-vit-b32. to add it"
+: >"$T/log"
+run_cull model fetch clip-vit-b32
+expect_rc "model fetch completes a vision-only install" 0
+expect_match "... saying it adds the text tower" "$ERR" "has no text tower yet: adding it"
+expect_match "... and keeps the vision tower" "$ERR" "vision tower installed is from this very file: kept"
+check "... model.safetensors unchanged (the encoder id and every embedding stay valid)" \
+    test "$(sha256sum "$D/model.safetensors")" = "$id_before"
+check "... no vision byte downloaded: the CDN sent $(cdn_bytes), at most the text tower + header" \
+    test "$(cdn_bytes)" -le $(($(stat -c %s "$D/text_model.safetensors") + header))
+"$CULL" embed --encoder clip-vit-b32 --text "${TEXTS[@]}" | sed 's/"encoder":"[^"]*",//' >"$T/added-text.jsonl"
+check "... and texts embed as before" cmp -s "$T/joint-text.jsonl" "$T/added-text.jsonl"
 
 # ---- installed and intact: nothing to do; --force fetches again ----
 : >"$T/log"
@@ -106,10 +145,15 @@ expect_match "... the drops were retried" "$ERR" "retrying in"
 check "... resumed with Range requests at 100000 and 200000" \
     grep -q "model.safetensors bytes=200000-" "$T/log"
 size=$(stat -c %s "$HUB/$B16/model.safetensors")
-check "... no byte fetched twice (CDN sent $(cdn_bytes) for the $size-byte file, +8 +header)" \
-    test "$(cdn_bytes)" -lt $((size + 6000))
+header16=$("$PY" -c 'import struct,sys; print(8 + struct.unpack("<Q", open(sys.argv[1],"rb").read(8))[0])' "$HUB/$B16/model.safetensors")
+check "... no byte fetched twice (CDN sent $(cdn_bytes) for the $size-byte file; its header read once more, looking for a text tower)" \
+    test "$(cdn_bytes)" -le $((size + 2 * header16))
 check "... the file is identical to the hub's" cmp -s "$HUB/$B16/model.safetensors" "$CULL_MODELS/clip-vit-b16/model.safetensors"
 expect_match "... and its SHA-256 matched the hub's" "$ERR" "matches the hub"
+expect_match "... a checkpoint without a text tower: images only, said so" "$ERR" "no text tower: images only"
+check "... recorded, so the install counts as whole" grep -q '"text_tower": null' "$CULL_MODELS/clip-vit-b16/fetched.json"
+run_cull model fetch clip-vit-b16
+expect_match "... and a second fetch has nothing to do" "$ERR" "installed in .* and intact; nothing to do"
 
 # ---- a run that gives up, then another: continues from the partial file ----
 rm -rf "$CULL_MODELS/clip-vit-b16"

@@ -7,7 +7,9 @@ no transformers, no PIL, no safetensors package.
 
   model DIR [options]       write a random-weight model: DIR/config.json + DIR/model.safetensors
                             (Hugging Face tensor names, F32, F16 or BF16; --joint adds a text tower
-                            and logit_scale, as a full CLIP checkpoint has)
+                            (--text-* options), logit_scale and the tokenizer's DIR/vocab.json and
+                            DIR/merges.txt, as a full CLIP checkpoint has, with a CLIPModel
+                            config.json: see clip_text_reference.py)
   images DIR WxH...         write random-pixel test images DIR/img_N.png (8-bit RGB, one per size)
   expect MODEL PNG...       the reference embedding of each PNG, one JSON line each:
                             PIL-exact bicubic resize of the shortest side + centre crop (written
@@ -47,11 +49,18 @@ DTYPES = {"F32": (np.float32, 4), "F16": (np.float16, 2), "BF16": (None, 2)}
 
 
 def write_safetensors(path, tensors, dtype):
-    """tensors: list of (name, float64 numpy array); all stored as dtype. Returns the values as
-    stored (rounded to dtype), as float64, by name."""
+    """tensors: list of (name, numpy array); float ones stored as dtype, integer ones as I64 (the
+    position_ids buffer). Returns the values as stored (rounded to dtype), as float64, by name."""
     header, blobs, stored, offset = {}, [], {}, 0
     for name, arr in tensors:
         a32 = np.ascontiguousarray(arr, dtype=np.float32)
+        if np.issubdtype(np.asarray(arr).dtype, np.integer):
+            raw = np.ascontiguousarray(arr, dtype="<i8").tobytes()
+            header[name] = {"dtype": "I64", "shape": list(arr.shape), "data_offsets": [offset, offset + len(raw)]}
+            blobs.append(raw)
+            stored[name] = np.asarray(arr, dtype=np.float64)
+            offset += len(raw)
+            continue
         if dtype == "F32":
             raw = a32.tobytes()
             back = a32
@@ -161,45 +170,48 @@ def forward(W, c, x, bf16=False):
     return r(pooled) @ r(W["visual_projection.weight"]).T
 
 
+def random_linear(rng, o, i):
+    return rng.normal(0, 1 / math.sqrt(i), (o, i))
+
+
+def random_norm(rng, name, D):
+    return [(name + ".weight", 1 + 0.2 * rng.normal(size=D)), (name + ".bias", 0.2 * rng.normal(size=D))]
+
+
+def random_blocks(p, L, D, I, rng):
+    """The L transformer blocks of a tower whose tensors are named p + "encoder.layers.i.…"."""
+    t = []
+    for i in range(L):
+        q = f"{p}encoder.layers.{i}."
+        for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            # q and k larger than 1/√D so the attention is far from uniform
+            scale = 3.0 if name in ("q_proj", "k_proj") else 1.0
+            t += [(q + "self_attn." + name + ".weight", scale * random_linear(rng, D, D)),
+                  (q + "self_attn." + name + ".bias", 0.1 * rng.normal(size=D))]
+        t += random_norm(rng, q + "layer_norm1", D) + random_norm(rng, q + "layer_norm2", D)
+        t += [(q + "mlp.fc1.weight", random_linear(rng, I, D)), (q + "mlp.fc1.bias", 0.1 * rng.normal(size=I)),
+              (q + "mlp.fc2.weight", random_linear(rng, D, I)), (q + "mlp.fc2.bias", 0.1 * rng.normal(size=D))]
+    return t
+
+
 def random_vision_tensors(c, rng):
     D, I, P, S, E = c["hidden_size"], c["intermediate_size"], c["patch_size"], c["image_size"], c["projection_dim"]
     T = (S // P) ** 2 + 1
     p = "vision_model."
 
     def lin(o, i):
-        return rng.normal(0, 1 / math.sqrt(i), (o, i))
+        return random_linear(rng, o, i)
 
     def ln(name):
-        return [(name + ".weight", 1 + 0.2 * rng.normal(size=D)), (name + ".bias", 0.2 * rng.normal(size=D))]
+        return random_norm(rng, name, D)
 
     t = [(p + "embeddings.patch_embedding.weight", rng.normal(0, 1 / math.sqrt(3 * P * P), (D, 3, P, P))),
          (p + "embeddings.class_embedding", rng.normal(0, 0.5, D)),
          (p + "embeddings.position_embedding.weight", rng.normal(0, 0.5, (T, D)))]
     t += ln(p + "pre_layrnorm")
-    for i in range(c["num_hidden_layers"]):
-        q = f"{p}encoder.layers.{i}."
-        for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
-            # q and k larger than 1/√D so the attention is far from uniform
-            scale = 3.0 if name in ("q_proj", "k_proj") else 1.0
-            t += [(q + "self_attn." + name + ".weight", scale * lin(D, D)),
-                  (q + "self_attn." + name + ".bias", 0.1 * rng.normal(size=D))]
-        t += ln(q + "layer_norm1") + ln(q + "layer_norm2")
-        t += [(q + "mlp.fc1.weight", lin(I, D)), (q + "mlp.fc1.bias", 0.1 * rng.normal(size=I)),
-              (q + "mlp.fc2.weight", lin(D, I)), (q + "mlp.fc2.bias", 0.1 * rng.normal(size=D))]
+    t += random_blocks(p, c["num_hidden_layers"], D, I, rng)
     t += ln(p + "post_layernorm")
     t.append(("visual_projection.weight", lin(E, D)))
-    return t
-
-
-def text_tensors(c, rng):
-    """A small stand-in for a CLIP text tower, so that a joint checkpoint holds tensors a vision-only
-    fetch must leave out (by name they come before the vision ones, as in the real files)."""
-    D = 16
-    t = [("logit_scale", np.array(2.6592)), ("text_model.embeddings.token_embedding.weight", rng.normal(size=(4000, D))),
-         ("text_model.embeddings.position_embedding.weight", rng.normal(size=(8, D))),
-         ("text_model.final_layer_norm.weight", rng.normal(size=D)),
-         ("text_model.final_layer_norm.bias", rng.normal(size=D)),
-         ("text_projection.weight", rng.normal(size=(c["projection_dim"], D)))]
     return t
 
 
@@ -217,19 +229,28 @@ def cmd_model(a):
          "layer_norm_eps": a.eps, "projection_dim": a.proj}
     rng = np.random.default_rng(a.seed)
     tensors = random_vision_tensors(c, rng)
+    os.makedirs(a.dir, exist_ok=True)
+    text_cfg = {"hidden_size": 16, "hidden_act": "quick_gelu"}  # a vision-only CLIPModel config's stub
     if a.joint:
-        tensors = text_tensors(c, rng) + tensors
+        # the real text tower (clip_text_reference.py): its own generator, so the vision tensors
+        # are the same with or without it; vocab.json + merges.txt written beside
+        import clip_text_reference
+        text_cfg, text = clip_text_reference.write_text_model(
+            a.dir, a.seed, a.text_hidden, a.text_inter, a.text_layers, a.text_heads, a.text_act, a.text_eps,
+            a.proj, a.merges, a.eos_id, a.position_ids)
+        tensors = text + tensors
     # Hugging Face's writer orders the data by name; shuffle within the file when asked, so that
     # offsets do not follow the names.
     tensors.sort(key=lambda nt: nt[0])
     if a.shuffle:
         rng.shuffle(tensors)
-    os.makedirs(a.dir, exist_ok=True)
     write_safetensors(os.path.join(a.dir, "model.safetensors"), tensors, a.dtype)
-    if a.nested:
+    if a.nested or a.joint:  # a joint checkpoint's config is always a CLIPModel's
         cfg = {"architectures": ["CLIPModel"], "model_type": "clip", "projection_dim": a.proj,
-               "text_config": {"hidden_size": 16, "hidden_act": "quick_gelu"},
+               "text_config": text_cfg,
                "vision_config": {k: v for k, v in c.items() if k != "projection_dim"}}
+        if a.joint:
+            cfg["logit_scale_init_value"] = 2.6592
     else:
         cfg = dict(c, architectures=["CLIPVisionModelWithProjection"], model_type="clip_vision_model")
     with open(os.path.join(a.dir, "config.json"), "w") as f:
@@ -402,8 +423,18 @@ def main():
         m.add_argument("--" + name, type=typ, default=d)
     m.add_argument("--act", choices=("quick_gelu", "gelu"), default="quick_gelu")
     m.add_argument("--dtype", choices=tuple(DTYPES), default="F32")
-    m.add_argument("--joint", action="store_true", help="add text-tower tensors, as a full CLIP checkpoint")
+    m.add_argument("--joint", action="store_true",
+                   help="add a text tower + vocab.json + merges.txt, as a full CLIP checkpoint (implies --nested)")
     m.add_argument("--nested", action="store_true", help="CLIPModel config.json (vision_config inside)")
+    for name, typ, d in (("text-hidden", int, 32), ("text-inter", int, 64), ("text-layers", int, 2),
+                         ("text-heads", int, 4), ("text-eps", float, 1e-5), ("merges", int, 300)):
+        m.add_argument("--" + name, type=typ, default=d, help="--joint: the text tower's")
+    m.add_argument("--text-act", choices=("quick_gelu", "gelu"), default="quick_gelu")
+    m.add_argument("--eos-id", default="2", type=lambda v: v if v == "max" else str(int(v)),
+                   help="text_config.eos_token_id: 2 (pooled at the largest id, the old configs), max (the "
+                        "endoftext id), or an integer")
+    m.add_argument("--no-position-ids", dest="position_ids", action="store_false",
+                   help="leave out text_model.embeddings.position_ids (I64), which real checkpoints carry")
     m.add_argument("--shuffle", action="store_true", help="data in random order, not by name")
     i = sub.add_parser("images")
     i.add_argument("dir")

@@ -184,11 +184,12 @@ static void stop(fixture *f)
 }
 
 /* Every tensor of the written file is the source's tensor of that name, byte for byte, and the
-   file holds exactly the vision ones. */
-static void assert_vision_extracted(const fixture *f)
+   file holds exactly the tower's (the vision tower: model.safetensors; the text tower, named here
+   independently of the code tested: text_model.safetensors). */
+static void assert_tower_extracted(const fixture *f, hf_tower tower)
 {
     char path[128], err[512];
-    snprintf(path, sizeof path, "%s/model.safetensors", f->dir);
+    snprintf(path, sizeof path, "%s/%s", f->dir, tower == HF_VISION_TOWER ? "model.safetensors" : "text_model.safetensors");
     st_file out, src;
     assert_int_equal(st_open(&out, path, err, sizeof err), 0);
     assert_int_equal(st_open_memory(&src, f->s.file.bytes, f->s.file.len, "source", err, sizeof err), 0);
@@ -196,8 +197,10 @@ static void assert_vision_extracted(const fixture *f)
     for (size_t i = 0; i < src.n_tensors; i++) {
         const st_tensor *t = &src.tensors[i];
         int is_vision = !strncmp(t->name, "vision_model.", 13) || !strcmp(t->name, "visual_projection.weight");
+        int is_text = !strncmp(t->name, "text_model.", 11) || !strcmp(t->name, "text_projection.weight") ||
+                      !strcmp(t->name, "logit_scale");
         const st_tensor *o = st_find(&out, t->name);
-        assert_int_equal(o != NULL, is_vision);
+        assert_int_equal(o != NULL, tower == HF_VISION_TOWER ? is_vision : is_text);
         if (!o) continue;
         vision++;
         assert_int_equal(o->end - o->begin, t->end - t->begin);
@@ -215,13 +218,39 @@ static void test_joint_checkpoint(void **state)
     start(&f, JOINT, sizeof JOINT / sizeof *JOINT);
     hf_weights_result r;
     char err[512] = "";
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), 0);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), 0);
     assert_true(r.extracted);
     assert_int_equal(r.kept, 3);
     assert_int_equal(r.dropped, 3);
     assert_int_equal(r.ranges, 2);              /* embeddings + post_layernorm adjacent; the projection */
     assert_int_equal(f.s.data_requests, 2);
-    assert_vision_extracted(&f);
+    assert_tower_extracted(&f, HF_VISION_TOWER);
+    stop(&f);
+}
+
+/* The text tower of the same file: its own file, the vision tower's left alone. */
+static void test_text_tower(void **state)
+{
+    (void)state;
+    fixture f;
+    start(&f, JOINT, sizeof JOINT / sizeof *JOINT);
+    hf_weights_result r;
+    char err[512] = "", path[160];
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_TEXT_TOWER, &r, err, sizeof err), 0);
+    assert_true(r.extracted);
+    assert_int_equal(r.kept, 3);
+    assert_int_equal(r.ranges, 3);              /* embeddings, projection, logit_scale: none adjacent */
+    assert_tower_extracted(&f, HF_TEXT_TOWER);
+    snprintf(path, sizeof path, "%s/model.safetensors", f.dir);
+    assert_int_equal(access(path, F_OK), -1);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), 0);
+    assert_tower_extracted(&f, HF_VISION_TOWER);
+    assert_tower_extracted(&f, HF_TEXT_TOWER);
+    stop(&f);
+    /* a vision-only file has no text tower: said so */
+    start(&f, VISION_ONLY, sizeof VISION_ONLY / sizeof *VISION_ONLY);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_TEXT_TOWER, &r, err, sizeof err), HF_NO_SUCH_TOWER);
+    assert_non_null(strstr(err, "no text tower in this file"));
     stop(&f);
 }
 
@@ -233,8 +262,8 @@ static void test_cut_connection_resumes(void **state)
     f.s.cut_after = 100, f.s.cut_times = 1;
     hf_weights_result r;
     char err[512] = "";
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), 0);
-    assert_vision_extracted(&f);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), 0);
+    assert_tower_extracted(&f, HF_VISION_TOWER);
     /* The retry asked for the rest only: 100 bytes past where the cut request started. */
     assert_int_equal(f.s.data_requests, 3);
     assert_int_equal(f.s.data_from[1], f.s.data_from[0] + 100);
@@ -249,7 +278,7 @@ static void test_changed_file_refused(void **state)
     f.s.etag_changes_at = 4;   /* prefix, header, first run: then the file "changes" */
     hf_weights_result r;
     char err[512] = "";
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), -1);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "changed on the server"));
     char path[128];
     snprintf(path, sizeof path, "%s/model.safetensors", f.dir);
@@ -265,7 +294,7 @@ static void test_no_range_refused(void **state)
     f.s.honour_range = 0;
     hf_weights_result r;
     char err[512] = "";
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), -1);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "does not answer range requests"));
     stop(&f);
 }
@@ -278,7 +307,7 @@ static void test_vision_only_whole_and_checked(void **state)
     sha256_hex(f.s.file.bytes, f.s.file.len, f.s.linked_etag);
     hf_weights_result r;
     char err[512] = "", path[128];
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), 0);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), 0);
     assert_false(r.extracted);
     assert_string_equal(r.sha256, f.s.linked_etag);
     snprintf(path, sizeof path, "%s/model.safetensors", f.dir);
@@ -291,7 +320,7 @@ static void test_vision_only_whole_and_checked(void **state)
     start(&f, VISION_ONLY, sizeof VISION_ONLY / sizeof *VISION_ONLY);
     memset(f.s.linked_etag, 'a', 64);
     f.s.linked_etag[64] = 0;
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), -1);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), -1);
     assert_non_null(strstr(err, "SHA-256 mismatch"));
     snprintf(path, sizeof path, "%s/model.safetensors.part", f.dir);
     assert_int_equal(access(path, F_OK), -1);
@@ -306,11 +335,11 @@ static void test_resume_after_a_failed_run(void **state)
     f.s.cut_after = 300, f.s.cut_times = 1, f.s.broken_after_cut = 1;   /* cut, then 503s: the retries run out */
     hf_weights_result r;
     char err[512] = "";
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), -1);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), -1);
     int before = f.s.data_requests;
     f.s.broken_after_cut = 0;
-    assert_int_equal(hf_fetch_weights(f.url, f.dir, &r, err, sizeof err), 0);
-    assert_vision_extracted(&f);
+    assert_int_equal(hf_fetch_weights(f.url, f.dir, HF_VISION_TOWER, &r, err, sizeof err), 0);
+    assert_tower_extracted(&f, HF_VISION_TOWER);
     /* The second run's first data request starts where the first run's 300 bytes end, not at
        the first vision tensor. */
     assert_int_equal(f.s.data_from[before], f.s.data_from[0] + 300);
@@ -322,6 +351,7 @@ int main(void)
     setenv("CULL_HTTP_BACKOFF_MS", "1", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_joint_checkpoint),
+        cmocka_unit_test(test_text_tower),
         cmocka_unit_test(test_cut_connection_resumes),
         cmocka_unit_test(test_changed_file_refused),
         cmocka_unit_test(test_no_range_refused),

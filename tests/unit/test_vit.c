@@ -167,7 +167,8 @@ static void test_layernorm(void **state)
 
 /* ---- attention ---- */
 
-static void check_attention(size_t t, size_t d, size_t heads)
+/* causal: query i sees keys 0..i (the text tower's mask). */
+static void check_attention(size_t t, size_t d, size_t heads, int causal)
 {
     size_t ld = 3 * d * heads + 5; /* rows wider than q, k, v: strides are honoured */
     float *qkv = random_floats(t * ld, 2.0f), *out = calloc(t * d * heads, sizeof *out);
@@ -176,19 +177,20 @@ static void check_attention(size_t t, size_t d, size_t heads)
     double *want = calloc(t * d * heads, sizeof *want), *s = calloc(t, sizeof *s);
     for (size_t h = 0; h < heads; h++) {
         const float *q = qkv + h * d, *k = q + d * heads, *v = q + 2 * d * heads;
-        nn_attention_head(q, k, v, ld, out + h * d, d * heads, t, d, scale, scratch);
+        nn_attention_head(q, k, v, ld, out + h * d, d * heads, t, d, scale, causal, scratch);
         for (size_t i = 0; i < t; i++) {
             double max = -1e300, sum = 0;
-            for (size_t j = 0; j < t; j++) {
+            size_t seen = causal ? i + 1 : t;
+            for (size_t j = 0; j < seen; j++) {
                 s[j] = 0;
                 for (size_t c = 0; c < d; c++) s[j] += (double)q[i * ld + c] * k[j * ld + c];
                 s[j] *= scale;
                 max = s[j] > max ? s[j] : max;
             }
-            for (size_t j = 0; j < t; j++) sum += s[j] = exp(s[j] - max);
+            for (size_t j = 0; j < seen; j++) sum += s[j] = exp(s[j] - max);
             for (size_t c = 0; c < d; c++) {
                 double acc = 0;
-                for (size_t j = 0; j < t; j++) acc += s[j] / sum * v[j * ld + c];
+                for (size_t j = 0; j < seen; j++) acc += s[j] / sum * v[j * ld + c];
                 want[i * d * heads + h * d + c] = acc;
             }
         }
@@ -200,11 +202,14 @@ static void check_attention(size_t t, size_t d, size_t heads)
 static void test_attention(void **state)
 {
     (void)state;
-    check_attention(13, 8, 3);    /* d not a multiple of 16: the scalar output path */
-    check_attention(50, 64, 2);   /* ViT-B/32's head */
-    check_attention(197, 64, 1);  /* ViT-B/16's */
-    check_attention(17, 80, 1);   /* 64 + 16 columns; 17 tokens: 32 padded */
-    check_attention(1, 16, 1);
+    check_attention(13, 8, 3, 0);    /* d not a multiple of 16: the scalar output path */
+    check_attention(50, 64, 2, 0);   /* ViT-B/32's head */
+    check_attention(197, 64, 1, 0);  /* ViT-B/16's */
+    check_attention(17, 80, 1, 0);   /* 64 + 16 columns; 17 tokens: 32 padded */
+    check_attention(1, 16, 1, 0);
+    check_attention(77, 64, 2, 1);   /* a CLIP text tower's head, causal */
+    check_attention(13, 8, 3, 1);    /* causal, scalar output path */
+    check_attention(33, 80, 1, 1);   /* causal across the 16-wide padding steps */
 }
 
 static void test_softmax_extreme(void **state)

@@ -6,6 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const S = {
   queue: 'likely',
+  search: '',           // the words of the search queue
   items: [],            // items[0] is on screen
   applyPlan: '',        // the id of the plan the Apply dialog shows: Confirm moves exactly that
   gone: new Set(),      // decided or skipped here, maybe not yet stored
@@ -64,7 +65,8 @@ function send(fn) {
 async function loadQueue() {
   S.loading = true;
   try {
-    const q = await api('GET', `/api/queue?name=${S.queue}&limit=${PAGE}`);
+    const words = S.queue === 'search' ? `&text=${encodeURIComponent(S.search)}` : '';
+    const q = await api('GET', `/api/queue?name=${S.queue}&limit=${PAGE}${words}`);
     // The image on screen stays there (a re-ordering must not pull it away from under a key
     // press); the rest follows the server's order.
     const cur = S.items[0];
@@ -102,9 +104,12 @@ function onState(st) {
       m.append(s);
     }
     m.append(` · trained on ${st.model.n_keep + st.model.n_delete} labels of the whole library`);
+  } else if (st.zero_shot) {
+    m.append('scored by your prompts (zero-shot) until there are labels to train on');
   } else {
     m.append(st.note ? 'no model yet: label at least 2 keeps and 2 deletes' : 'no model yet');
   }
+  showWords(st.words);
   const t = document.createElement('span');
   t.id = 'training';
   t.className = st.training ? 'busy' : '';
@@ -124,6 +129,39 @@ function onState(st) {
     send(loadQueue);
   }
   S.auc = st.model ? st.model.auc : null;
+}
+
+// The words: the search box when the encoder has a text tower, and the prompts (cull prompt).
+function showWords(w) {
+  $('search').hidden = !w || !w.search;
+  const p = $('prompts');
+  const prompts = (w && w.prompts) || [];
+  p.hidden = prompts.length === 0;
+  p.textContent = '';
+  if (!prompts.length) return;
+  p.append('prompts: ');
+  prompts.forEach((it, i) => {
+    const s = document.createElement('span');
+    s.className = it.label;
+    s.textContent = `${it.label === 'delete' ? '✗' : '✓'} ${it.text}`;
+    if (i) p.append(' · ');
+    p.append(s);
+  });
+  p.title = `${p.textContent}. Added with cull prompt; they score the images while there are too few labels.`;
+}
+
+function runSearch(text) {
+  S.search = text.trim();
+  if (!S.search) return;
+  const opt = $('search-option');
+  opt.hidden = false;
+  opt.textContent = `Search: ${S.search}`;
+  S.queue = 'search';
+  $('queue').value = 'search';
+  S.items = [];
+  render();
+  send(loadQueue);
+  $('search').blur();
 }
 
 async function pollState() {
@@ -456,8 +494,12 @@ function swipes() {
 
 function start() {
   const q = new URLSearchParams(location.hash.slice(1)).get('queue');
-  if (q && [...$('queue').options].some((o) => o.value === q)) S.queue = q;
+  if (q && q !== 'search' && [...$('queue').options].some((o) => o.value === q)) S.queue = q;
   $('queue').value = S.queue;
+  $('search').addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') runSearch(e.target.value);
+    if (e.key === 'Escape') e.target.blur();
+  });
   $('queue').addEventListener('change', (e) => {
     S.queue = e.target.value;
     history.replaceState(null, '', `#queue=${S.queue}`);
