@@ -21,6 +21,10 @@
 #                on the 12-MP corpus with that model written as a Hugging Face folder
 #   6. mobilenet — cull's mobilenet encoder: model only (bench/mobilenet.c), end to end, vs PIL +
 #                PyTorch (bench/mobilenet_torch.py)
+#   7. words   — one prompt through the CLIP ViT-B/32 text tower (random weights; 8, 24 and 77
+#                tokens) and a search over SCALE_N stored 512-d embeddings (bench/text.c), against
+#                PyTorch running the same tower and numpy searching an in-memory matrix
+#                (bench/text_torch.py)
 #
 # Test images are generated here (bench/genimg.c): the decode ones into a temporary folder that
 # is removed at the end, the index corpus once into $TMPDIR/cull-bench-cache/ and reused.
@@ -43,7 +47,7 @@ MOBILENET_DIM=1792
 
 SCALE_N=${SCALE_N:-100000}
 
-for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$B/sgemm" "$B/vit" "$B/dupes" "$B/mobilenet" "$CULL"; do
+for t in "$B/genimg" "$B/gensmall" "$B/decode" "$B/index" "$B/train" "$B/sysinfo" "$B/sgemm" "$B/vit" "$B/dupes" "$B/mobilenet" "$B/text" "$CULL"; do
     [ -x "$t" ] || { echo "bench/run.sh: $t is missing; run 'make bench'" >&2; exit 2; }
 done
 
@@ -326,6 +330,28 @@ mobilenet_bench() {
     echo "  load (1, 5, 15 min): $load0 at the start of this section, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
 }
 section "6. mobilenet: model only, end to end, vs PIL + PyTorch (targets ≥ 30 images/s, ≥ 5× and ≥ 2×)" mobilenet_bench
+
+words_bench() {
+    "$B/text" "$VIT_SECONDS" "$SCALE_N" >"$WORK/text.out" || return
+    grep -v '^[a-z0-9_]*: ' "$WORK/text.out"
+    if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+        OPENBLAS_CORETYPE=$(info openblas-core --cull) /usr/bin/python3 "$HERE/text_torch.py" "$VIT_SECONDS" "$SCALE_N" \
+            >"$WORK/text_torch.out" || return
+        grep -v '^[a-z0-9_]*: ' "$WORK/text_torch.out"
+        for p in p8 p24 p77; do
+            c=$(sed -n "s/^ms_${p}_f32: //p" "$WORK/text.out")
+            full=$(sed -n "s/^torch_ms_$p: //p" "$WORK/text_torch.out")
+            short=$(sed -n "s/^torch_ms_${p}_short: //p" "$WORK/text_torch.out")
+            awk -v c="$c" -v f="$full" -v s="$short" -v p="${p#p}" 'BEGIN { printf "  %2d tokens: PyTorch / cull = %.1f× (77 positions, as Hugging Face runs it), %.1f× (its own tokens only; float32 both)\n", p, f / c, s / c }'
+        done
+        c=$(sed -n "s/^search_s: //p" "$WORK/text.out")
+        np=$(sed -n "s/^numpy_search_s: //p" "$WORK/text_torch.out")
+        awk -v c="$c" -v n="$np" 'BEGIN { printf "  search: cull / numpy = %.1f× the time (cull reads the library file and the paths; numpy starts from a matrix in memory)\n", c / n }'
+    else
+        echo "  PyTorch: /usr/bin/python3 has no torch (apt install python3-torch): no comparison"
+    fi
+}
+section "7. words: one prompt through the text tower (target < 20 ms), search over $SCALE_N embeddings (target < 0.5 s)" words_bench
 
 echo >>"$OUT"
 echo "total bench time: $(($(date +%s) - T0)) s; load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT"

@@ -6,8 +6,17 @@
 #ifndef CULL_BENCH_TIMING_H
 #define CULL_BENCH_TIMING_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include "util/progress.h"
+
+/* Uniform in [-1, 1), from a linear congruential generator: random weights and inputs that are the
+   same on every run. */
+static inline float bench_frand(uint32_t *state)
+{
+    *state = *state * 1664525u + 1013904223u;
+    return (float)((*state >> 8) / 8388608.0 - 1.0);
+}
 
 static inline int cmp_double(const void *a, const void *b)
 {

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "timing.h"
 #include "encoders/safetensors.h"
 #include "encoders/vit.h"
 #include "nn/gemm.h"
@@ -33,20 +34,8 @@
 #include "util/blas_setup.h"
 #include "util/fp16.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static uint32_t rng = 1;
-
-static float frand(void) /* uniform in [-1, 1) */
-{
-    rng = rng * 1664525u + 1013904223u;
-    return (float)((rng >> 8) / 8388608.0 - 1.0);
-}
+#define frand() bench_frand(&rng)
 
 /* FLOPs of one image through cfg: the GEMMs and attention products (2 per multiply-add). */
 static double flops_per_image(const vit_config *c)
@@ -79,11 +68,11 @@ static double gemm_rate(nn_pool *pool, size_t m, size_t n, size_t k, double seco
     for (size_t i = 0; i < n * k; i++) b[i] = frand();
     size_t threads = (size_t)nn_pool_threads(pool), block = ((n + threads - 1) / threads + 15) / 16 * 16;
     gemm_job j = {a, b, c, m, n, k, block};
-    double best = 1e30, t0 = now();
-    for (int r = 0; r < 3 || now() - t0 < seconds; r++) {
-        double s = now();
+    double best = 1e30, t0 = now_monotonic();
+    for (int r = 0; r < 3 || now_monotonic() - t0 < seconds; r++) {
+        double s = now_monotonic();
         nn_pool_run(pool, (n + block - 1) / block, gemm_task, &j);
-        double e = now() - s;
+        double e = now_monotonic() - s;
         if (r > 0 && e < best) best = e;
     }
     free(a);
@@ -97,11 +86,11 @@ static double forward_time(const vit_model *m, vit_state *s, int n, nn_pool *poo
 {
     size_t px = (size_t)n * 3 * m->cfg.image_size * m->cfg.image_size;
     for (size_t i = 0; i < px; i++) s->pixels[i] = frand() * 2;
-    double best = 1e30, t0 = now();
-    for (int r = 0; r < 3 || now() - t0 < seconds; r++) {
-        double st = now();
+    double best = 1e30, t0 = now_monotonic();
+    for (int r = 0; r < 3 || now_monotonic() - t0 < seconds; r++) {
+        double st = now_monotonic();
         vit_forward(m, s, n, pool, out);
-        double e = now() - st;
+        double e = now_monotonic() - st;
         if (r > 0 && e < best) best = e;
     }
     return best;
@@ -200,11 +189,11 @@ static double split_time(const vit_model *m, int n, nn_pool *pool, float *out, d
         for (size_t i = 0; i < (size_t)per * 3 * m->cfg.image_size * m->cfg.image_size; i++) st[t].pixels[i] = frand() * 2;
     }
     split_job j = {m, st, per, out};
-    double best = 1e30, t0 = now();
-    for (int r = 0; r < 3 || now() - t0 < seconds; r++) {
-        double s = now();
+    double best = 1e30, t0 = now_monotonic();
+    for (int r = 0; r < 3 || now_monotonic() - t0 < seconds; r++) {
+        double s = now_monotonic();
         nn_pool_run(pool, (size_t)threads, split_task, &j);
-        double e = now() - s;
+        double e = now_monotonic() - s;
         if (r > 0 && e < best) best = e;
     }
     for (int t = 0; t < threads; t++) vit_state_free(&st[t]);

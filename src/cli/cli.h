@@ -128,10 +128,9 @@ int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id
 const char *cli_not_saved(const library *lib);
 
 /* PATH operands that limit a listing to what is at or under them: made absolute (n of them; a
-   NULL-terminated array to free with cli_roots_free), or NULL printed. cli_roots_hold: whether
-   path is at or under one of them (always, when there are none). */
+   NULL-terminated array to free with cli_roots_free; fs_is_under_any tests a path), or NULL
+   printed. */
 char **cli_roots_new(char *const *paths, int n);
-int cli_roots_hold(char *const *roots, int n, const char *path);
 void cli_roots_free(char **roots, int n);
 
 /* Parses a whole decimal integer in [min, max]; 0 or -1. */

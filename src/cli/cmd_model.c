@@ -14,6 +14,7 @@
 #include "cli/options.h"
 #include "encoders/encoder.h"
 #include "encoders/registry.h"
+#include "fetch/hf_fetch.h"
 #include "fetch/model_fetch.h"
 #include "util/file_hash.h"
 #include "util/fsutil.h"
@@ -154,17 +155,21 @@ static int list_one(const char *dir, const char *name, json_t *json)
     folder_total t;
     total_of(folder, &t);
     const model_entry *m = model_find(name);
-    int checked = model_fetchable(m), ok = checked && model_fetch_check(m, folder, why, sizeof why) == 0;
+    int check = model_fetchable(m) ? model_fetch_check(m, folder, why, sizeof why) : -1;
+    int checked = model_fetchable(m), ok = checked && check == 0, images_only = checked && check == HF_NO_TEXT_TOWER;
     if (json) {
         json_array_append_new(json, json_pack("{s:o, s:b, s:s, s:I, s:s?, s:s?, s:s?, s:s?}", "name", quote_json_path(name),
                                               "installed", 1, "folder", folder, "bytes", (json_int_t)t.bytes,
                                               "model_json_sha256", tfjs && strcmp(id, "unreadable") ? id : NULL,
-                                              "state", checked ? (ok ? "verified" : "damaged") : NULL,
-                                              "damage", checked && !ok ? why : NULL, "about", m ? m->about : NULL));
+                                              "state", !checked ? NULL : ok ? "verified" : images_only ? "images only" : "damaged",
+                                              "damage", checked && !ok && !images_only ? why : NULL, "about",
+                                              m ? m->about : NULL));
         return 1;
     }
     human_size(t.bytes, size, sizeof size);
-    printf("%-12s %10s  %-64s  %s\n", name, size, id, checked ? (ok ? "verified" : DAMAGED) : "");
+    printf("%-12s %10s  %-64s  %s\n", name, size, id,
+           !checked ? "" : ok ? "verified" : images_only ? "verified, images only (cull model fetch NAME adds the text tower)"
+                                                         : DAMAGED);
     return 1;
 }
 

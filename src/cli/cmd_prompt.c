@@ -23,7 +23,7 @@ const cli_command cmd_prompt = {
     "\n"
     "A prompt is a sentence about a kind of image and what you do with it: \"a screenshot of a\n"
     "chat\" → delete, \"a photo of my family\" → keep. While the library has too few labels to train\n"
-    "a model (5 keep and 5 delete), rank and review score by the prompts instead: through a CLIP\n"
+    "a model (2 keep and 2 delete), rank and review score by the prompts instead: through a CLIP\n"
     "encoder's text tower (cull model fetch clip-vit-b32), each image's P(delete) is CLIP's softmax\n"
     "of its best delete prompt against its best keep prompt (zero-shot), so the first review\n"
     "already starts with the likely deletes. They need at least one prompt of each side. Once there\n"

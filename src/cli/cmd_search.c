@@ -98,8 +98,11 @@ static int run_search(int argc, char **argv, const cli_globals *g)
     text_match *m = NULL;
     size_t n = 0;
     rc = EXIT_SOME_FAILED;
-    if ((!no_index && optind < argc && index_cli_new_under(lib, name, argv + optind, argc - optind)) ||
-        text_query_open(lib, name, no_index, &q) || text_query_add(&q, text) ||
+    /* the cheap checks first: a library whose encoder has no text tower, a text that cannot be
+       read, are said before anything is indexed */
+    if (text_query_open(lib, name, &q) || text_query_add(&q, text) ||
+        (!no_index && optind < argc && index_cli_new_under(lib, name, argv + optind, argc - optind)) ||
+        text_query_embed_images(lib, &q, no_index) ||
         text_matches_read(lib, &q, argv + optind, argc - optind, unlabelled, &m, &n))
         goto out;
     if (n) qsort(m, n, sizeof *m, by_cosine_desc);

@@ -87,13 +87,6 @@ char **cli_roots_new(char *const *paths, int n)
     return roots;
 }
 
-int cli_roots_hold(char *const *roots, int n, const char *path)
-{
-    for (int i = 0; i < n; i++)
-        if (fs_is_under(path, roots[i])) return 1;
-    return n == 0;
-}
-
 void cli_roots_free(char **roots, int n)
 {
     for (int i = 0; i < n && roots; i++) free(roots[i]);

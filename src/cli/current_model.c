@@ -22,9 +22,10 @@ int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id
     if (rc == 1 && prompts) { /* too few labels to train */
         if (retrained) *retrained = 0;
         int z = text_zero_shot(lib, named, encoder_id, out);
-        if (z <= 0) return z;
-        cli_error("%s; or say in words what you keep and delete: cull prompt add delete 'a screenshot of a chat'",
-                  err);
+        if (z == 0) return 0;
+        if (z < 0) cli_error("%s", err); /* and the prompts could not stand in: said above */
+        else cli_error("%s; or, with a CLIP encoder, say in words what you keep and delete: cull prompt add delete "
+                       "'a screenshot of a chat'", err);
         return -1;
     }
     if (rc == 0 && need_out_of_fold && out->n_oof == 0) { /* from before out-of-fold scores were kept */

@@ -23,7 +23,7 @@ static int add_row(const library_row *row, void *ctx)
 {
     reading *r = ctx;
     if (!row->path || (!r->all && row->label != LABEL_NONE) || row->dim != r->model->embed_dim) return 0;
-    if (!cli_roots_hold(r->roots, r->n_roots, row->path)) return 0;
+    if (!fs_is_under_any(row->path, r->roots, r->n_roots)) return 0;
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 1024;
         scored_image *grown = realloc(r->items, r->cap * sizeof *grown);

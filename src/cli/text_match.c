@@ -12,15 +12,13 @@
 #include "pipeline/zero_shot.h"
 #include "util/fsutil.h"
 
-/* The text tower of the encoder cli_encoder_name picks (its name in name), without embedding
-   anything. 0, or -1 printed. */
-static int query_start(library *lib, const char *named, text_query *q, char *name, size_t cap)
+int text_query_open(library *lib, const char *named, text_query *q)
 {
     memset(q, 0, sizeof *q);
     char err[1024];
     const char *why;
-    if (cli_encoder_name(lib, named, name, cap, &why)) return -1;
-    if (!(q->enc = text_encoder_open(name, err, sizeof err))) {
+    if (cli_encoder_name(lib, named, q->name, sizeof q->name, &why)) return -1;
+    if (!(q->enc = text_encoder_open(q->name, err, sizeof err))) {
         cli_error("%s%s%s%s", err, named ? "" : " (the library's encoder: ", named ? "" : why,
                   named ? "" : "; another one: --encoder NAME)");
         return -1;
@@ -39,15 +37,10 @@ static int same_space(const text_query *q, const char *name, const char *id)
     return -1;
 }
 
-int text_query_open(library *lib, const char *named, int no_index, text_query *q)
+int text_query_embed_images(library *lib, text_query *q, int no_index)
 {
-    char name[256], id[96];
-    if (query_start(lib, named, q, name, sizeof name)) return -1;
-    if (cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) || same_space(q, name, id)) {
-        text_query_close(q);
-        return -1;
-    }
-    return 0;
+    char id[96];
+    return cli_prepare_encoder(lib, q->name, 1, no_index, id, sizeof id) || same_space(q, q->name, id) ? -1 : 0;
 }
 
 int text_zero_shot(library *lib, const char *named, const char *encoder_id, cull_model *out)
@@ -66,9 +59,8 @@ int text_zero_shot(library *lib, const char *named, const char *encoder_id, cull
         return -1;
     }
     text_query q;
-    char name[256];
-    if (query_start(lib, named, &q, name, sizeof name)) return -1;
-    int rc = same_space(&q, name, encoder_id) ? -1 : zero_shot_model(lib, q.enc, encoder_id, out, err, sizeof err);
+    if (text_query_open(lib, named, &q)) return -1;
+    int rc = same_space(&q, q.name, encoder_id) ? -1 : zero_shot_model(lib, q.enc, encoder_id, out, err, sizeof err);
     if (rc > 0 || (rc < 0 && err[0])) cli_error("%s", err);
     if (rc == 0)
         fprintf(stderr, "cull: too few labels to train: scoring by your %d keep and %d delete prompts instead (zero-shot:"
@@ -102,51 +94,14 @@ void text_query_close(text_query *q)
     memset(q, 0, sizeof *q);
 }
 
-typedef struct {
-    const text_query *q;
-    char **roots;
-    int n_roots, unlabelled;
-    text_match *m;
-    size_t n, cap;
-} reading;
-
-static int add_row(const library_row *row, void *ctx)
-{
-    reading *r = ctx;
-    if (!row->path || (r->unlabelled && row->label != LABEL_NONE) || row->dim != r->q->dim) return 0;
-    if (!cli_roots_hold(r->roots, r->n_roots, row->path)) return 0;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? r->cap * 2 : 1024;
-        text_match *grown = realloc(r->m, r->cap * sizeof *grown);
-        if (!grown) return 1;
-        r->m = grown;
-    }
-    char *path = strdup(row->path);
-    if (!path) return 1;
-    r->m[r->n++] = (text_match){text_cosine(row->embedding, r->q->vectors, row->dim), path, row->label, row->image_id};
-    return 0;
-}
-
 int text_matches_read(library *lib, const text_query *q, char *const *paths, int n_paths, int unlabelled,
                       text_match **m, size_t *n)
 {
-    reading r = {q, cli_roots_new(paths, n_paths), n_paths, unlabelled, NULL, 0, 0};
-    int rc = r.roots ? 0 : -1;
-    if (rc == 0 && library_each_row(lib, q->image_id, 1, add_row, &r)) {
-        cli_error("reading the library failed: %s", library_error(lib)[0] ? library_error(lib) : "out of memory");
-        rc = -1;
-    }
-    cli_roots_free(r.roots, n_paths);
-    if (rc) {
-        text_matches_free(r.m, r.n);
-        r.m = NULL, r.n = 0;
-    }
-    *m = r.m, *n = r.n;
+    char **roots = cli_roots_new(paths, n_paths);
+    char err[512];
+    int rc = roots ? text_search(lib, q->image_id, q->vectors, q->dim, roots, n_paths, unlabelled, m, n, err, sizeof err)
+                   : -1;
+    if (roots && rc) cli_error("reading the library failed: %s", err);
+    cli_roots_free(roots, n_paths);
     return rc;
-}
-
-void text_matches_free(text_match *m, size_t n)
-{
-    for (size_t i = 0; i < n; i++) free(m[i].path);
-    free(m);
 }

@@ -30,13 +30,17 @@ struct clip_tokenizer {
 
 /* ---- bytes_to_unicode ------------------------------------------------------------------------- */
 
-/* The printable bytes stand for themselves; the others, in increasing order, for U+0100 onwards. */
+/* The bytes that stand for themselves; the others stand, in increasing order, for U+0100 onwards. */
+static int printable(int b)
+{
+    return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+}
+
 static void byte_symbols(clip_tokenizer *t)
 {
     int next = 256;
     for (int b = 0; b < 256; b++) {
-        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        int cp = printable ? b : next++;
+        int cp = printable(b) ? b : next++;
         g_unichar_to_utf8((gunichar)cp, t->byte_symbol[b]);
         t->byte_symbol[b][cp < 0x80 ? 1 : 2] = 0;
     }
@@ -46,14 +50,10 @@ static void byte_symbols(clip_tokenizer *t)
 static int byte_symbol_at(const clip_tokenizer *t, int i, char out[8], int end_of_word)
 {
     int n = 0;
-    for (int b = 0; b < 256; b++) {
-        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        if (printable && n++ == i) return snprintf(out, 8, "%s%s", t->byte_symbol[b], end_of_word ? "</w>" : "");
-    }
-    for (int b = 0; b < 256; b++) {
-        int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        if (!printable && n++ == i) return snprintf(out, 8, "%s%s", t->byte_symbol[b], end_of_word ? "</w>" : "");
-    }
+    for (int pass = 1; pass >= 0; pass--)
+        for (int b = 0; b < 256; b++)
+            if (printable(b) == pass && n++ == i)
+                return snprintf(out, 8, "%s%s", t->byte_symbol[b], end_of_word ? "</w>" : "");
     return 0;
 }
 
@@ -132,7 +132,7 @@ static int parse_merges(clip_tokenizer *t, const char *text, size_t len, const c
         p = nl ? nl + 1 : end;
         if (n && buf[n - 1] == '\r') buf[--n] = 0;
         if (line == 1 && strncmp(buf, "#version", 8) == 0) continue;
-        if (n == 0 && p == end) break;
+        if (n == 0) continue; /* blank lines (Hugging Face strips the file's ends) */
         char *space = strchr(buf, ' ');
         if (!space || space == buf || !space[1] || strchr(space + 1, ' ') || memchr(buf, 0, n) != NULL) {
             snprintf(err, errlen, "%s: line %d is not two symbols separated by one space", label, line);

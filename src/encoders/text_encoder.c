@@ -53,8 +53,14 @@ text_encoder *text_encoder_open(const char *name, char *err, size_t errlen)
     }
     if (clip_text_load(&t->model, dir, err, errlen)) goto fail;
     if (clip_tokenizer_vocab_size(t->tok) > t->model.cfg.vocab) {
-        snprintf(err, errlen, "%s/vocab.json: %d symbols, but the text tower embeds %d", dir,
-                 clip_tokenizer_vocab_size(t->tok), t->model.cfg.vocab);
+        snprintf(err, errlen, "%s/vocab.json: %d symbols, but the text tower embeds %d; %s", dir,
+                 clip_tokenizer_vocab_size(t->tok), t->model.cfg.vocab, how);
+        goto fail;
+    }
+    if (t->model.cfg.eos_id != 2 && t->model.cfg.eos_id != clip_tokenizer_end_id(t->tok)) {
+        /* the end token would never be found: every text would pool position 0, all alike */
+        snprintf(err, errlen, "%s/config.json: text_config.eos_token_id %d is not vocab.json's <|endoftext|> (%d)", dir,
+                 t->model.cfg.eos_id, clip_tokenizer_end_id(t->tok));
         goto fail;
     }
     switch (vit_precision(err, errlen)) {
@@ -66,7 +72,7 @@ text_encoder *text_encoder_open(const char *name, char *err, size_t errlen)
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     if (weights_sha256(path, hex, err, errlen)) goto fail;
     snprintf(t->image_id, sizeof t->image_id, "%s-%.12s", strchr(name, '/') ? "vit" : name, hex);
-    t->pool = nn_pool_create(0);
+    t->pool = nn_pool_create(nn_cpu_count());
     if (!t->pool || vit_state_reserve(&t->state, &t->model.cfg.blocks, 1, nn_pool_threads(t->pool))) {
         snprintf(err, errlen, "%s: out of memory or threads", dir);
         goto fail;

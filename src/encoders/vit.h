@@ -78,7 +78,7 @@ typedef struct {
     float *mlp;         /* cap·T × I */
     float *scores;      /* threads × nn_attention_scratch(T, D / heads) */
     float *pooled;      /* cap × D */
-    uint16_t *xb;       /* cap·T × max(I, patch_dim): a bf16 layer's input, rounded */
+    uint16_t *xb;       /* cap·T × max(D, I, patch_dim): a bf16 layer's input, rounded */
 } vit_state;
 
 /* config.json's text: the vision tower's settings from "vision_config", else the top level, else

@@ -43,13 +43,17 @@ int vit_state_reserve(vit_state *s, const vit_config *cfg, int n, int threads)
     int cap = n > s->cap ? n : s->cap, th = threads > s->threads ? threads : s->threads;
     size_t t = (size_t)cfg->tokens, d = (size_t)cfg->hidden, rows = (size_t)cap * t;
     size_t side = (size_t)cfg->image_size;
+    /* a bf16 layer's input, rounded: the widest of the layers' inputs */
+    size_t widest = (size_t)cfg->hidden;
+    if ((size_t)cfg->intermediate > widest) widest = (size_t)cfg->intermediate;
+    if ((size_t)cfg->patch_dim > widest) widest = (size_t)cfg->patch_dim;
     if (grow(&s->pixels, (size_t)cap * 3 * side * side) ||
         grow(&s->patches, (size_t)cap * (size_t)(cfg->grid * cfg->grid) * (size_t)cfg->patch_dim) ||
         grow(&s->x, rows * d) || grow(&s->h, rows * d) || grow(&s->qkv, rows * 3 * d) ||
         grow(&s->mlp, rows * (size_t)cfg->intermediate) ||
         grow(&s->scores, (size_t)th * nn_attention_scratch(t, d / (size_t)cfg->heads)) ||
         grow(&s->pooled, (size_t)cap * d) ||
-        grow_u16(&s->xb, rows * (size_t)(cfg->intermediate > cfg->patch_dim ? cfg->intermediate : cfg->patch_dim))) {
+        grow_u16(&s->xb, rows * widest)) {
         vit_state_free(s);
         return -1;
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
 #include <jansson.h>
 
 #include "encoders/clip_text.h"
@@ -171,15 +172,25 @@ static int vision_current(const char *staged, const hf_source *src, const hf_wei
 
 int hf_carry_over(const char *installed, const char *staged)
 {
-    static const char *const files[] = {"fetched.json", "model.safetensors", "model.safetensors.sha256"};
+    /* The weights are linked (never written again: a new download goes to a .part file and is
+       renamed over them); fetched.json is copied, since the staging folder's is rewritten. */
+    static const char *const linked[] = {"model.safetensors", "model.safetensors.sha256"};
     char from[4400], to[4400];
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        snprintf(from, sizeof from, "%s/%s", installed, files[i]);
-        snprintf(to, sizeof to, "%s/%s", staged, files[i]);
+    for (size_t i = 0; i < sizeof linked / sizeof *linked; i++) {
+        snprintf(from, sizeof from, "%s/%s", installed, linked[i]);
+        snprintf(to, sizeof to, "%s/%s", staged, linked[i]);
         unlink(to);
         if (link(from, to) != 0 && errno != ENOENT) return -1;
     }
-    return 0;
+    snprintf(from, sizeof from, "%s/fetched.json", installed);
+    snprintf(to, sizeof to, "%s/fetched.json", staged);
+    unlink(to);
+    gchar *record = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(from, &record, &len, NULL)) return 0; /* no record: the tower is fetched again */
+    int rc = fs_write_file(to, record, len) ? -1 : 0;
+    g_free(record);
+    return rc;
 }
 
 /* Whether fetched.json says the checkpoint had no text tower to fetch. */

@@ -92,7 +92,7 @@ static const char *SCHEMA_V4 =
 
 /* v5: sentences that say what the user keeps and deletes (`cull prompt`), label 0 keep, 1 delete. */
 static const char *SCHEMA_V5 =
-    "CREATE TABLE prompts (id INTEGER PRIMARY KEY, label INTEGER NOT NULL, text TEXT NOT NULL,"
+    "CREATE TABLE prompts (id INTEGER PRIMARY KEY AUTOINCREMENT, label INTEGER NOT NULL, text TEXT NOT NULL,"
     "  added_at INTEGER NOT NULL);";
 
 file_stamp file_stamp_of(const struct stat *st)
@@ -582,6 +582,53 @@ static void copy_text(char *dst, size_t cap, const unsigned char *src)
 
 /* Calls fn for each row st yields (columns as ROW_PER_IMAGE_SQL's) and finalises st. Returns the
    number of rows seen, or -1 on error. */
+/* Column col (fp16, little-endian) as floats in *vec (grown as needed; *cap floats). The length,
+   or -1 when out of memory. */
+static int column_vector(sqlite3_stmt *st, int col, float **vec, int *cap)
+{
+    int dim = sqlite3_column_bytes(st, col) / 2;
+    if (dim > *cap) {
+        float *grown = realloc(*vec, (size_t)dim * sizeof *grown);
+        if (!grown) return -1;
+        *vec = grown;
+        *cap = dim;
+    }
+    const uint8_t *half = sqlite3_column_blob(st, col);
+    for (int i = 0; i < dim; i++) (*vec)[i] = fp16_to_float((uint16_t)(half[2 * i] | half[2 * i + 1] << 8));
+    return dim;
+}
+
+int library_each_embedding(library *lib, const char *encoder_id, library_embedding_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = library_prepare(lib, "SELECT image_id, vector FROM embeddings WHERE encoder = ?1 ORDER BY image_id");
+    if (!st) return -1;
+    sqlite3_bind_text(st, 1, encoder_id, -1, SQLITE_STATIC);
+    float *vec = NULL;
+    int cap = 0, rc, dim = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && (dim = column_vector(st, 1, &vec, &cap)) >= 0)
+        if (fn(sqlite3_column_int64(st, 0), vec, dim, ctx)) break;
+    free(vec);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE || (rc == SQLITE_ROW && dim >= 0)) return 0;
+    snprintf(lib->err, sizeof lib->err, "read embeddings: %s", dim < 0 ? "out of memory" : sqlite3_errmsg(lib->db));
+    return -1;
+}
+
+int library_each_present_path(library *lib, library_present_fn fn, void *ctx)
+{
+    sqlite3_stmt *st = library_prepare(lib, "SELECT p.image_id, p.path, COALESCE(l.label, -1) FROM paths p"
+                                            " LEFT JOIN labels l ON l.image_id = p.image_id WHERE p.present = 1");
+    if (!st) return -1;
+    char path[FS_PATH_MAX];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *p = library_column_path(st, 1, path, sizeof path);
+        if (p) fn(sqlite3_column_int64(st, 0), p, sqlite3_column_int(st, 2), ctx);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : library_fail(lib, "read paths");
+}
+
 static int64_t each_row_of(library *lib, sqlite3_stmt *st, library_row_fn fn, void *ctx)
 {
     float *vec = NULL;
@@ -601,18 +648,11 @@ static int64_t each_row_of(library *lib, sqlite3_stmt *st, library_row_fn fn, vo
         copy_text(r.meta.model, sizeof r.meta.model, sqlite3_column_text(st, 8));
         copy_text(r.meta.datetime, sizeof r.meta.datetime, sqlite3_column_text(st, 9));
         r.path = library_column_path(st, 10, path, sizeof path);
-        int dim = sqlite3_column_bytes(st, 11) / 2;
-        if (dim > cap) {
-            float *grown = realloc(vec, (size_t)dim * sizeof *vec);
-            if (!grown) {
-                rc = SQLITE_NOMEM;
-                break;
-            }
-            vec = grown;
-            cap = dim;
+        int dim = column_vector(st, 11, &vec, &cap);
+        if (dim < 0) {
+            rc = SQLITE_NOMEM;
+            break;
         }
-        const uint8_t *half = sqlite3_column_blob(st, 11);
-        for (int i = 0; i < dim; i++) vec[i] = fp16_to_float((uint16_t)(half[2 * i] | half[2 * i + 1] << 8));
         r.embedding = vec;
         r.dim = dim;
         seen++;

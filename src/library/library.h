@@ -101,6 +101,15 @@ int library_each_embedded_hash(library *lib, const char *encoder_id, library_has
 int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id,
                           const float *v, int dim);
 
+/* Every embedding of encoder_id, by image id ascending: the vector alone, for searches over the
+   whole library (much less read than library_each_row). fn returns non-zero to stop. 0, or -1. */
+typedef int (*library_embedding_fn)(int64_t image_id, const float *v, int dim, void *ctx);
+int library_each_embedding(library *lib, const char *encoder_id, library_embedding_fn fn, void *ctx);
+/* Every present path with its image and that image's label (LABEL_NONE when it has none), in no
+   particular order. 0, or -1. */
+typedef void (*library_present_fn)(int64_t image_id, const char *path, int label, void *ctx);
+int library_each_present_path(library *lib, library_present_fn fn, void *ctx);
+
 /* --- labels ------------------------------------------------------------------------------ */
 
 /* label: LABEL_KEEP, LABEL_DELETE or LABEL_NONE (clear). source: "cli", "folder", "review". */

@@ -116,7 +116,8 @@ static void free_copies(review_item *copies, size_t n)
 
 typedef struct {
     double cosine;
-    size_t item;        /* index into the snapshot */
+    size_t item;        /* index into the snapshot: valid only while s->lock is held */
+    int64_t id;
 } search_hit;
 
 static int by_cosine_desc(const void *a, const void *b)
@@ -143,7 +144,7 @@ static int get_search(review_session *s, const char *text, size_t limit, review_
     pthread_mutex_lock(&s->lock);
     for (size_t i = 0; hits && i < n; i++) {
         review_item *it = snapshot_find(&s->snap, ids[i]);
-        if (it && !it->seen) hits[total++] = (search_hit){cos[i], (size_t)(it - s->snap.items)};
+        if (it && !it->seen) hits[total++] = (search_hit){cos[i], (size_t)(it - s->snap.items), it->id};
     }
     if (hits) qsort(hits, total, sizeof *hits, by_cosine_desc);
     shown = total < limit ? total : limit;
@@ -166,7 +167,7 @@ static int get_search(review_session *s, const char *text, size_t limit, review_
         json_t *item = json_array_get(items, i);
         int64_t id = (int64_t)json_integer_value(json_object_get(item, "id"));
         for (size_t k = 0; k < shown; k++)
-            if (s->snap.items[hits[k].item].id == id) json_object_set_new(item, "cosine", json_real(hits[k].cosine));
+            if (hits[k].id == id) json_object_set_new(item, "cosine", json_real(hits[k].cosine));
     }
     free_copies(copies, shown);
     free(hits);

@@ -148,7 +148,13 @@ int api_explain(review_session *s, const char *rest, review_reply *r)
     pthread_mutex_lock(&s->lock);
     review_item *it = snapshot_find(&s->snap, id);
     char *path = it ? strdup(it->path) : NULL;
+    int zero_shot = s->zero_shot;
     pthread_mutex_unlock(&s->lock);
+    if (zero_shot && path) { /* the stored model, if any, is not what scored the queue */
+        free(path);
+        return reply_error(r, 409, "the queue is scored by your prompts (too few labels to train): explanations come "
+                                   "with a model trained on labels");
+    }
     if (!path) return it ? reply_error(r, 500, "out of memory") : reply_error(r, 404, "no image %lld in this review", (long long)id);
     char err[512] = "";
     pthread_mutex_lock(&s->explain_lock);

@@ -44,8 +44,12 @@ static void run_round(learner *l, int retrain)
         if (rc < 0) fprintf(stderr, "cull review: training failed: %s\n", note);
     }
     /* Too few labels now (some were cleared): the prompts, where there are some, speak for the
-       labels as they are, as in rank; else the newest stored model is better than none. */
-    if (!have && !(too_few && words_zero_shot(s->words))) have = latest_model(l, &m);
+       labels as they are, as in rank, until a training succeeds (a rescore keeps them); else the
+       newest stored model is better than none. */
+    pthread_mutex_lock(&s->lock);
+    int was_zero_shot = s->zero_shot;
+    pthread_mutex_unlock(&s->lock);
+    if (!have && !((too_few || (!retrain && was_zero_shot)) && words_zero_shot(s->words))) have = latest_model(l, &m);
     const cull_model *use = have ? &m : words_zero_shot(s->words); /* the prompts, while there is no model */
     review_snapshot snap;
     if (scorer_build(l->lib, s->encoder_id, use, s->roots, s->n_roots, &snap, err, sizeof err) == 0)

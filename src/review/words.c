@@ -10,6 +10,7 @@
 
 #include "encoders/text_encoder.h"
 #include "library/prompts.h"
+#include "pipeline/text_search.h"
 #include "pipeline/zero_shot.h"
 
 struct review_words {
@@ -19,6 +20,12 @@ struct review_words {
     json_t *prompts;            /* [{"label", "text"}] */
     cull_model zero_shot;
     int has_zero_shot;
+    /* the last search, under lock: the queue asks again at every refill; the embeddings do not
+       change during a review */
+    char *last_text;
+    int64_t *last_ids;
+    double *last_cos;
+    size_t last_n;
 };
 
 static void add_prompt(const library_prompt *p, void *ctx)
@@ -56,6 +63,9 @@ void words_close(review_words *w)
     text_encoder_close(w->text);
     json_decref(w->prompts);
     if (w->has_zero_shot) cull_model_free(&w->zero_shot);
+    free(w->last_text);
+    free(w->last_ids);
+    free(w->last_cos);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }
@@ -67,43 +77,37 @@ const cull_model *words_zero_shot(const review_words *w)
 
 json_t *words_state(const review_words *w, const char *note)
 {
-    return json_pack("{s:b, s:O, s:s?}", "search", w != NULL, "prompts", w ? w->prompts : json_array(), "note",
-                     w || !note || !note[0] ? NULL : note);
+    return json_pack("{s:b, s:o, s:s?}", "search", w != NULL, "prompts", w ? json_incref(w->prompts) : json_array(),
+                     "note", w || !note || !note[0] ? NULL : note);
 }
 
-typedef struct {
-    const float *u;
-    int dim;
-    int64_t *ids;
-    double *cos;
-    size_t n, cap;
-    int oom;
-} search_ctx;
-
-static int add_row(const library_row *row, void *ctx)
+/* Copies of the last search's answer into *ids, *cos; the caller holds w->lock. 0, or -1. */
+static int copy_last(const review_words *w, int64_t **ids, double **cos, size_t *n)
 {
-    search_ctx *c = ctx;
-    if (row->dim != c->dim) return 0;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 1024;
-        int64_t *ids = realloc(c->ids, cap * sizeof *ids);
-        if (ids) c->ids = ids;
-        double *cos = realloc(c->cos, cap * sizeof *cos);
-        if (cos) c->cos = cos;
-        if (!ids || !cos) {
-            c->oom = 1;
-            return 1;
-        }
-        c->cap = cap;
+    *ids = malloc(sizeof **ids * (w->last_n + 1));
+    *cos = malloc(sizeof **cos * (w->last_n + 1));
+    if (!*ids || !*cos) {
+        free(*ids), free(*cos);
+        return -1;
     }
-    c->ids[c->n] = row->image_id;
-    c->cos[c->n++] = text_cosine(row->embedding, c->u, c->dim);
+    memcpy(*ids, w->last_ids, sizeof **ids * w->last_n);
+    memcpy(*cos, w->last_cos, sizeof **cos * w->last_n);
+    *n = w->last_n;
     return 0;
 }
 
 int words_search(review_words *w, library *lib, const char *text, int64_t **ids, double **cos, size_t *n, char *err,
                  size_t errlen)
 {
+    pthread_mutex_lock(&w->lock);
+    int cached = w->last_text && strcmp(w->last_text, text) == 0;
+    int rc = cached ? copy_last(w, ids, cos, n) : 1;
+    pthread_mutex_unlock(&w->lock);
+    if (rc == 0) return 0;
+    if (rc < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     int dim = text_encoder_dim(w->text);
     float *u = malloc(sizeof(float) * (size_t)dim);
     if (!u) {
@@ -111,19 +115,19 @@ int words_search(review_words *w, library *lib, const char *text, int64_t **ids,
         return -1;
     }
     pthread_mutex_lock(&w->lock);
-    int rc = text_encode_unit(w->text, text, u, err, errlen);
+    rc = text_encode_unit(w->text, text, u, err, errlen);
     pthread_mutex_unlock(&w->lock);
-    search_ctx c = {u, dim, NULL, NULL, 0, 0, 0};
-    if (rc == 0 && library_each_row(lib, w->encoder_id, 0, add_row, &c)) {
-        snprintf(err, errlen, "%s", c.oom ? "out of memory" : library_error(lib));
-        rc = -1;
-    }
+    int64_t *found_ids = NULL;
+    double *found_cos = NULL;
+    size_t found = 0;
+    if (rc == 0) rc = text_cosines(lib, w->encoder_id, u, dim, &found_ids, &found_cos, &found, err, errlen);
     free(u);
-    if (rc) {
-        free(c.ids);
-        free(c.cos);
-        return -1;
-    }
-    *ids = c.ids, *cos = c.cos, *n = c.n;
-    return 0;
+    if (rc) return -1;
+    pthread_mutex_lock(&w->lock);
+    free(w->last_text), free(w->last_ids), free(w->last_cos);
+    w->last_text = strdup(text), w->last_ids = found_ids, w->last_cos = found_cos, w->last_n = found;
+    rc = w->last_text ? copy_last(w, ids, cos, n) : -1;
+    pthread_mutex_unlock(&w->lock);
+    if (rc) snprintf(err, errlen, "out of memory");
+    return rc;
 }

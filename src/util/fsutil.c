@@ -96,6 +96,13 @@ int fs_is_under(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == 0 || path[n] == '/');
 }
 
+int fs_is_under_any(const char *path, char *const *roots, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (fs_is_under(path, roots[i])) return 1;
+    return n == 0;
+}
+
 int fs_write_all(int fd, const void *buf, size_t n)
 {
     const char *p = buf;

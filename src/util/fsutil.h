@@ -28,6 +28,8 @@ const char *fs_basename(const char *path);
 
 /* 1 when path equals dir or lies under it (both absolute, normalised). */
 int fs_is_under(const char *path, const char *dir);
+/* Whether path is at or under one of roots[0..n) (always, when n is 0: no roots means everywhere). */
+int fs_is_under_any(const char *path, char *const *roots, int n);
 
 /* Writes all n bytes to fd, going on after EINTR and short writes. 0, or -1 with errno. */
 int fs_write_all(int fd, const void *buf, size_t n);

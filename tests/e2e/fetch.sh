@@ -107,6 +107,11 @@ id_before=$(sha256sum "$D/model.safetensors")
 rm "$D/text_model.safetensors" "$D/vocab.json" "$D/merges.txt"
 "$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); del d["text_tower"]; json.dump(d, open(sys.argv[1], "w"), indent=2)' "$D/fetched.json"
+run_cull model list
+expect_match "model list: a vision-only install is verified, images only, and says how to add the text tower" "$OUT" \
+    "^clip-vit-b32 .*verified, images only \(cull model fetch NAME adds the text tower\)"
+run_cull embed --encoder clip-vit-b32 "$T"/img/*.png
+check "... and it still embeds images" test "$RC" = 0
 run_cull embed --encoder clip-vit-b32 --text "a cat"
 expect_rc "words with a vision-only install: exit 1" 1
 expect_match "... says the text tower is missing and how to add it" "$ERR" "clip-vit-b32: no text tower in .*run .cull model fetch clip-vit-b32. to add it"

@@ -47,6 +47,9 @@ run_cull prompt add delete "$(printf 'a tab\there')"
 run_cull prompt list
 check "a tab in a prompt is quoted in the list, as paths are" grep -qF '"a tab\there"' "$T/out"
 run_cull prompt remove 4
+run_cull prompt add delete "a meme"
+check "a prompt number is never reused (the removed 4 stays unused: 5)" test "$(cut -f1 "$T/out")" = 5
+run_cull prompt remove 5
 run_cull prompt remove 9 x
 expect_rc "remove a non-number: usage error" 2
 run_cull prompt remove 9

@@ -55,3 +55,20 @@ vg "apply" apply --yes "$T/d"
 vg "undo" undo
 vg "export xmp --embedded (XMP into an image, the original to the Trash)" export xmp --yes --mark reject --embedded "$T/new"
 vg "undo of the export" undo
+
+# Words: a tiny joint CLIP model from the PyTorch reference (skipped without torch): the tokenizer,
+# the text tower, search, prompts and zero-shot rank, on a library of their own.
+REF=$(cd "$(dirname "$0")/../reference" && pwd)/vit_reference.py
+if /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
+    /usr/bin/python3 "$REF" model "$T/clip" --hidden 32 --heads 2 --inter 64 --layers 1 --patch 32 --proj 16 --joint --nested \
+        --text-hidden 32 --text-heads 2 --text-layers 1 --merges 50
+    export CULL_DB=$T/words.db
+    "$CULL" index --quiet --encoder "$T/clip" "$T/k" "$T/new" 2>/dev/null
+    vg "embed --text (tokenizer + text tower)" embed --encoder "$T/clip" --text "It's a PHOTO &amp; more ﬁne" "" "日本語 😀"
+    vg "prompt add" prompt add delete "a screenshot of a chat"
+    "$CULL" prompt add keep "a photo of my family" >/dev/null
+    vg "rank by prompts (zero-shot)" rank --encoder "$T/clip"
+    vg "search" search --encoder "$T/clip" --format json "a photo of a cat"
+else
+    pass "# SKIP words under valgrind: /usr/bin/python3 has no torch (the model writer)"
+fi

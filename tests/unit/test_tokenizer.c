@@ -171,6 +171,8 @@ static void test_merges_by_rank(void **state)
     /* a a a a</w>: "a a" merges both leading pairs in one step, not the a a</w> */
     expect_ids(t, "aaaa", (int[]){START, sym_id("aa"), sym_id("a"), sym_id("a</w>"), END}, 5);
     expect_ids(t, "cat's", (int[]){START, sym_id("cat</w>"), sym_id("'s</w>"), END}, 4);
+    /* c a a a</w>: "a a" (rank 4) goes before "c a" (rank 5), though "c a" comes first in the word */
+    expect_ids(t, "caaa", (int[]){START, sym_id("c"), sym_id("aa"), sym_id("a</w>"), END}, 5);
     clip_tokenizer_free(t);
 }
 

@@ -212,6 +212,34 @@ static void test_attention(void **state)
     check_attention(33, 80, 1, 1);   /* causal across the 16-wide padding steps */
 }
 
+/* ---- nn_gemm: A · Bᵀ, both paths (few rows: its own kernel; more: BLAS) ---- */
+
+static void check_gemm(size_t m, size_t n, size_t k, float beta)
+{
+    size_t lda = k + 3, ldb = k + 5, ldc = n + 2; /* strides wider than the rows */
+    float *a = random_floats(m * lda, 1.0f), *b = random_floats(n * ldb, 1.0f), *c = random_floats(m * ldc, 1.0f);
+    double *want = calloc(m * n, sizeof *want);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            double acc = 0;
+            for (size_t q = 0; q < k; q++) acc += (double)a[i * lda + q] * b[j * ldb + q];
+            want[i * n + j] = acc + (double)beta * c[i * ldc + j];
+        }
+    nn_gemm(0, 1, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    for (size_t i = 0; i < m; i++) assert_close(c + i * ldc, want + i * n, n, 1e-4 * sqrt((double)k));
+    free(a), free(b), free(c), free(want);
+}
+
+static void test_gemm(void **state)
+{
+    (void)state;
+    check_gemm(8, 96, 512, 0.0f);     /* a short prompt's rows: the few-rows kernel */
+    check_gemm(5, 33, 37, 1.0f);      /* rows not a multiple of 4, k not of 16, adding to C */
+    check_gemm(1, 17, 15, 0.5f);      /* one row, k under 16: only the scalar tail */
+    check_gemm(16, 40, 64, 0.0f);     /* the last size the kernel takes */
+    check_gemm(17, 40, 64, 1.0f);     /* BLAS from here */
+}
+
 static void test_softmax_extreme(void **state)
 {
     (void)state;
@@ -746,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_layernorm),
         cmocka_unit_test(test_attention),
         cmocka_unit_test(test_softmax_extreme),
+        cmocka_unit_test(test_gemm),
         cmocka_unit_test(test_forward),
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_load),

@@ -497,7 +497,7 @@ function start() {
   if (q && q !== 'search' && [...$('queue').options].some((o) => o.value === q)) S.queue = q;
   $('queue').value = S.queue;
   $('search').addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') runSearch(e.target.value);
+    if (e.key === 'Enter' && !e.isComposing) runSearch(e.target.value);
     if (e.key === 'Escape') e.target.blur();
   });
   $('queue').addEventListener('change', (e) => {
