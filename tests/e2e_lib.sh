@@ -78,3 +78,19 @@ make_screenshot() { # path seed [WxH]
     convert -size "${3:-800x600}" xc:white -fill "rgb($((s % 60)),$((s % 40)),90)" "${args[@]}" \
         -fill "rgb(220,220,230)" -draw "rectangle 0,0 800,16" "$1"
 }
+
+# start_review ARGS...: starts a review server in the background (review.sh, prompts.sh; the
+# script stops it through $PID); sets $URL, $BASE, $TOKEN, $PORT.
+start_review() {
+    "$CULL" review "$@" >"$T/review.out" 2>"$T/review.err" &
+    PID=$!
+    for _ in $(seq 1 300); do
+        URL=$(head -1 "$T/review.out" 2>/dev/null)
+        [ -n "$URL" ] && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    BASE=${URL%%/\?*}
+    TOKEN=${URL##*token=}
+    PORT=${BASE##*:}
+}

@@ -82,7 +82,7 @@ static int add(const cli_globals *g, const char *side, char **texts, int n)
     library *lib = cli_open_library(g, LIBRARY_CREATE);
     if (!lib) return EXIT_SOME_FAILED;
     int rc = library_begin(lib) ? -1 : 0;
-    int64_t *ids = calloc((size_t)n, sizeof *ids);
+    int64_t *ids = calloc(n > 0 ? (size_t)n : 1, sizeof *ids);
     for (int i = 0; i < n && rc == 0; i++) rc = ids ? library_add_prompt(lib, label, texts[i], &ids[i]) : -1;
     if (rc == 0 && library_commit(lib)) rc = -1;
     if (rc) {

@@ -16,7 +16,9 @@
  *      table); full-width ASCII to ASCII (U+FF01–FF5E, and U+3000 to a space); curly quotes
  *      straightened (U+02BC, U+2018–201B → ', U+201C–201F → "); HTML entities unescaped twice
  *      (&#N; and &#xH; — 0, surrogates and values past U+10FFFF become U+FFFD — and the HTML 4
- *      names plus &apos;, from libxml2's table; anything else stays); every run of white space
+ *      names plus &apos;, from libxml2's table; anything else stays — Python's html.unescape,
+ *      which OpenAI used, also takes a few names without their ';' and maps &#128;–&#159; through
+ *      Windows-1252: such text may tokenize differently); every run of white space
  *      to one space, the ends trimmed; lower case (Unicode's mappings, as Python's str.lower:
  *      GLib's plus the Roman numerals and circled letters). This is what CLIP's training text went
  *      through (ftfy.fix_text, html.unescape twice, whitespace_clean, lower);

@@ -249,8 +249,12 @@ int hf_fetch(const char *name, const hf_source *src, const char *staged, char *e
     if (has_text == 0 && fetch_tokenizer(url, staged, err, errlen)) return -1;
     snprintf(url, sizeof url, "%.*s/%s/resolve/%s/model.safetensors", (int)bl, base, src->repo, src->revision);
     int kept = has_text == 0 && vision_current(staged, src, &text, &vision);
+    snprintf(path, sizeof path, "%s/model.safetensors", staged);
     if (kept) fprintf(stderr, "  the vision tower installed is from this very file: kept\n");
-    else if (hf_fetch_weights(url, staged, HF_VISION_TOWER, &vision, err, errlen)) return -1;
+    else if (access(path, F_OK) == 0)   /* carried over from the install, but cut from another file */
+        fprintf(stderr, "  the hub's checkpoint is not the one the vision tower installed was cut from: fetching it"
+                        " again, so %s gets a new id and libraries using it embed their images again\n", name);
+    if (!kept && hf_fetch_weights(url, staged, HF_VISION_TOWER, &vision, err, errlen)) return -1;
     snprintf(path, sizeof path, "%s/model.safetensors", staged);
     weights_sha256_store(path, vision.sha256); /* saves the encoder hashing 350 MB on its first run */
     char base_str[512];

@@ -126,18 +126,6 @@ expect_rc "rank with enough labels: exit 0" 0
 check "... scores by the model trained on them, not the prompts" sh -c '! grep -q "zero-shot" "$1"' - "$T/err"
 
 # ---- the review page's words ----
-start_review() {
-    "$CULL" review "$@" >"$T/review.out" 2>"$T/review.err" &
-    PID=$!
-    for _ in $(seq 1 300); do
-        URL=$(head -1 "$T/review.out" 2>/dev/null)
-        [ -n "$URL" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    BASE=${URL%%/\?*}
-    TOKEN=${URL##*token=}
-}
 get() { curl -s -H "X-Cull-Token: $TOKEN" "$BASE$1"; }
 "$CULL" label clear "$T/img" >/dev/null 2>&1
 start_review --encoder "$M" --retrain-every 1000

@@ -26,20 +26,6 @@ exiftool -q -overwrite_original -n -Orientation=6 "$T/pics/incoming/sideways.jpg
 "$CULL" index --quiet "$T/pics/incoming"
 "$CULL" train >/dev/null
 
-# start_review ARGS...: starts the server in the background; $URL, $BASE, $TOKEN, $PORT.
-start_review() {
-    "$CULL" review "$@" >"$T/review.out" 2>"$T/review.err" &
-    PID=$!
-    for _ in $(seq 1 300); do
-        URL=$(head -1 "$T/review.out" 2>/dev/null)
-        [ -n "$URL" ] && break
-        kill -0 "$PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    BASE=${URL%%/\?*}
-    TOKEN=${URL##*token=}
-    PORT=${BASE##*:}
-}
 # status PATH [CURL ARGS...]: the HTTP status of a request with the token header.
 status() { local p=$1; shift; curl -s -o "$T/body" -w '%{http_code}' -H "X-Cull-Token: $TOKEN" "$@" "$BASE$p"; }
 bare_status() { local p=$1; shift; curl -s -o "$T/body" -w '%{http_code}' "$@" "$BASE$p"; }
