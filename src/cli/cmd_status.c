@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "pipeline/zero_shot.h"
 #include "pipeline/trainer.h"
 
 static int run_status(int argc, char **argv, const cli_globals *g);
@@ -17,7 +18,7 @@ const cli_command cmd_status = {
     "counts, encoders, labels, model age and metrics",
     "usage: cull status [--format text|json]\n"
     "\n"
-    "Shows where the library is, how many images, files and labels it holds, the encoder its\n"
+    "Shows where the library is, how many images, files, labels and prompts it holds, the encoder its\n"
     "commands use (and why), how many labelled images each installed encoder has embedded and what\n"
     "a switch (cull model use) would embed, labelled images whose bytes are gone everywhere, the\n"
     "embeddings per encoder, and for each trained model its age, whether labels changed since, and\n"
@@ -26,6 +27,7 @@ const cli_command cmd_status = {
     "options:\n"
     "  --format text|json  text (default), or one JSON object: library, bytes, read_only, images,\n"
     "                      files_on_disk, paths_missing, labels {keep, delete}, unlabelled_on_disk,\n"
+    "                      prompts {keep, delete},\n"
     "                      encoder_in_use {name, why}, coverage [{encoder, in_use, labelled_embedded,\n"
     "                      labelled, to_embed, minutes}], gone [paths], gone_unknown (why the\n"
     "                      encoder in use cannot be opened, when it cannot), embeddings [{encoder,\n"
@@ -162,6 +164,13 @@ static int print_json(library *lib, const char *path, long long bytes, const lib
         return -1;
     }
     if (gone == 1) json_object_set_new(o, "gone_unknown", json_string(err));
+    int sides[2];
+    if (zero_shot_sides(lib, sides, err, sizeof err)) {
+        cli_error("library: %s", err);
+        json_decref(o);
+        return -1;
+    }
+    json_object_set_new(o, "prompts", json_pack("{s:i, s:i}", "keep", sides[0], "delete", sides[1]));
     json_dumpf(o, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
     putchar('\n');
     json_decref(o);
@@ -201,6 +210,10 @@ static int run_status(int argc, char **argv, const cli_globals *g)
            (long long)k.unlabeled_present);
     int first = 1;
     if ((k.keep || k.del) && library_each_label_source(lib, print_source, &first) == 0) putchar('\n');
+    int sides[2];
+    char err[512];
+    if (zero_shot_sides(lib, sides, err, sizeof err) == 0 && sides[0] + sides[1])
+        printf("prompts: %d keep, %d delete (cull prompt list)\n", sides[0], sides[1]);
     status_ctx s = {lib, library_label_version(lib), NULL};
     int rc = cli_print_encoders(lib, stdout) || cli_print_gone(lib) || library_each_encoder(lib, show_encoder, &s);
     library_close(lib);

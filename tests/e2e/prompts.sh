@@ -55,6 +55,10 @@ expect_rc "remove a non-number: usage error" 2
 run_cull prompt remove 9
 expect_rc "remove a prompt that is not there: exit 1" 1
 expect_match "... naming it" "$ERR" "there is no prompt 9"
+run_cull status
+expect_match "status counts the prompts" "$OUT" "^prompts: 1 keep, 2 delete \(cull prompt list\)"
+run_cull status --format json
+check "... and so does its JSON" test "$(printf '%s' "$OUT" | jq -c .prompts)" = '{"keep":1,"delete":2}'
 run_cull prompt remove 2
 expect_rc "remove 2: exit 0" 0
 run_cull prompt list
