@@ -19,7 +19,7 @@
 
 #include "library/internal.h"
 
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 #define BUSY_TIMEOUT_MS 60000
 
 static const char *SCHEMA_V1 =
@@ -94,6 +94,22 @@ static const char *SCHEMA_V4 =
 static const char *SCHEMA_V5 =
     "CREATE TABLE prompts (id INTEGER PRIMARY KEY AUTOINCREMENT, label INTEGER NOT NULL, text TEXT NOT NULL,"
     "  added_at INTEGER NOT NULL);";
+
+/* v6: embeddings in a rowid table. In v1's WITHOUT ROWID table a row holds at most about 1,000
+   bytes on a 4 KB page, so every vector (512-d fp16: 1,024 bytes; 1792-d: 3,584) spilled into an
+   overflow page of its own: 4.9 KB per CLIP embedding. A rowid table keeps rows up to about 4 KB
+   in place; the unique index keeps (encoder, image_id) unique and ordered. */
+static const char *SCHEMA_V6 =
+    "CREATE TABLE embeddings_v6 ("
+    "  id INTEGER PRIMARY KEY,"
+    "  image_id INTEGER NOT NULL REFERENCES images(id),"
+    "  encoder TEXT NOT NULL,"
+    "  vector BLOB NOT NULL);"     /* fp16, little-endian */
+    "INSERT INTO embeddings_v6 (image_id, encoder, vector) SELECT image_id, encoder, vector FROM embeddings"
+    "  ORDER BY encoder, image_id;"
+    "DROP TABLE embeddings;"
+    "ALTER TABLE embeddings_v6 RENAME TO embeddings;"
+    "CREATE UNIQUE INDEX embeddings_key ON embeddings(encoder, image_id);";
 
 file_stamp file_stamp_of(const struct stat *st)
 {
@@ -195,7 +211,7 @@ static int migrate(library *lib)
     snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d", SCHEMA_VERSION);
     if ((v < 1 && library_exec(lib, SCHEMA_V1)) || (v < 2 && library_exec(lib, SCHEMA_V2)) ||
         (v < 3 && library_exec(lib, SCHEMA_V3)) || (v < 4 && library_exec(lib, SCHEMA_V4)) ||
-        (v < 5 && library_exec(lib, SCHEMA_V5)) ||
+        (v < 5 && library_exec(lib, SCHEMA_V5)) || (v < 6 && library_exec(lib, SCHEMA_V6)) ||
         (v < SCHEMA_VERSION && library_exec(lib, set_version))) {
         library_rollback(lib);
         return -1;

@@ -91,3 +91,32 @@ chmod 555 "$T/lib"
 read_only_checks "read-only folder"
 check "no -wal or -shm file appeared" test ! -e "$CULL_DB-wal" -a ! -e "$CULL_DB-shm"
 chmod 755 "$T/lib"
+
+# ---- a library from before schema 6 (embeddings in a WITHOUT ROWID table) is upgraded in place:
+# every vector kept byte for byte, rows now in place (a 512-d vector no longer spills into an
+# overflow page of its own), rank unchanged ----
+export CULL_DB=$T/old.db
+mkdir -p "$T/old"
+for i in 1 2 3; do make_photo "$T/old/keep$i.jpg" "$((i + 40))" 120x90; make_screenshot "$T/old/del$i.png" "$((i + 40))" 120x90; done
+"$CULL" label --quiet --encoder lite keep "$T"/old/keep*.jpg
+"$CULL" label --quiet --encoder lite delete "$T"/old/del*.png
+"$CULL" rank --all --encoder lite >"$T/rank-before" 2>/dev/null
+sql "SELECT encoder, image_id, hex(vector) FROM embeddings ORDER BY encoder, image_id" >"$T/vectors-before"
+sql "DROP INDEX embeddings_key; ALTER TABLE embeddings RENAME TO embeddings_new;
+     CREATE TABLE embeddings (image_id INTEGER NOT NULL REFERENCES images(id), encoder TEXT NOT NULL,
+       vector BLOB NOT NULL, PRIMARY KEY (encoder, image_id)) WITHOUT ROWID;
+     INSERT INTO embeddings SELECT image_id, encoder, vector FROM embeddings_new; DROP TABLE embeddings_new;
+     PRAGMA user_version = 5;"
+check "the library now has schema 5's embeddings table" sh -c "sqlite3 '$CULL_DB' 'SELECT sql FROM sqlite_master WHERE name = \"embeddings\"' | grep -q 'WITHOUT ROWID'"
+run_cull status
+expect_rc "a command on a schema-5 library: exit 0" 0
+check "... upgraded it to schema 6" test "$(sql 'PRAGMA user_version')" = 6
+check "... its embeddings are a rowid table with a unique (encoder, image_id) index" \
+    sh -c "! sqlite3 '$CULL_DB' 'SELECT sql FROM sqlite_master WHERE name = \"embeddings\"' | grep -q 'WITHOUT ROWID' &&
+           sqlite3 '$CULL_DB' 'SELECT sql FROM sqlite_master WHERE name = \"embeddings_key\"' | grep -q 'UNIQUE INDEX'"
+sql "SELECT encoder, image_id, hex(vector) FROM embeddings ORDER BY encoder, image_id" >"$T/vectors-after"
+check "... every vector kept byte for byte ($(wc -l <"$T/vectors-after") of them)" cmp -s "$T/vectors-before" "$T/vectors-after"
+"$CULL" rank --all --encoder lite >"$T/rank-after" 2>/dev/null
+check "... and rank lists the same images with the same scores" cmp -s "$T/rank-before" "$T/rank-after"
+check "... and an image still has one vector per encoder (a second one is refused)" \
+    sh -c "! sqlite3 '$CULL_DB' 'INSERT INTO embeddings (image_id, encoder, vector) SELECT image_id, encoder, vector FROM embeddings LIMIT 1' 2>/dev/null"
