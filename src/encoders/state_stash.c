@@ -78,7 +78,12 @@ int net_encoder_start(net_encoder *h, void *self, const char *dir, size_t state_
 void net_encoder_name(net_encoder *h, const char *name, const char *kind, const char *hex)
 {
     h->base.name = name ? name : h->dir;
-    snprintf(h->base.id, sizeof h->base.id, "%s-%.12s", name ? name : kind, hex);
+    net_encoder_id(h->base.id, sizeof h->base.id, name, kind, hex);
+}
+
+void net_encoder_id(char *out, size_t cap, const char *name, const char *kind, const char *hex)
+{
+    snprintf(out, cap, "%s-%.12s", name ? name : kind, hex);
 }
 
 void net_encoder_stop(net_encoder *h)

@@ -54,8 +54,10 @@ typedef struct {
    0, or −1 with the reason in err (out of memory). */
 int net_encoder_start(net_encoder *h, void *self, const char *dir, size_t state_size, void (*release)(void *state),
                       void (*close)(encoder *), char *err, size_t errlen);
-/* Names the encoder: name (NULL: the folder), and the id "NAME-HASH12" ("KIND-HASH12" unnamed)
-   from the hex SHA-256 of the model's files. */
+/* The id "NAME-HASH12" ("KIND-HASH12" unnamed: name NULL) from the hex SHA-256 of the model's
+   files: what the library records embeddings under. */
+void net_encoder_id(char *out, size_t cap, const char *name, const char *kind, const char *hex);
+/* Names the encoder: name (NULL: the folder), and its id (net_encoder_id). */
 void net_encoder_name(net_encoder *h, const char *name, const char *kind, const char *hex);
 /* Frees what net_encoder_start made and the pool (stopped first); the caller then frees the pool
    threads' states. */

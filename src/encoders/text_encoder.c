@@ -10,6 +10,7 @@
 
 #include "encoders/clip_text.h"
 #include "encoders/encoder.h"
+#include "encoders/state_stash.h"
 #include "encoders/weights_sum.h"
 #include "nn/gemm.h"
 #include "nn/parallel.h"
@@ -71,7 +72,7 @@ text_encoder *text_encoder_open(const char *name, char *err, size_t errlen)
     }
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     if (weights_sha256(path, hex, err, errlen)) goto fail;
-    snprintf(t->image_id, sizeof t->image_id, "%s-%.12s", strchr(name, '/') ? "vit" : name, hex);
+    net_encoder_id(t->image_id, sizeof t->image_id, strchr(name, '/') ? NULL : name, "vit", hex); /* vit_encoder.c's */
     t->pool = nn_pool_create(nn_cpu_count());
     if (!t->pool || vit_state_reserve(&t->state, &t->model.cfg.blocks, 1, nn_pool_threads(t->pool))) {
         snprintf(err, errlen, "%s: out of memory or threads", dir);
