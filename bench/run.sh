@@ -8,7 +8,8 @@
 #                that the fixed start-up, ~0.1 s, weighs little), fresh library each time, and the
 #                unchanged re-scan
 #   3. train   — 25,000 labelled rows through what `cull train` runs, lite-sized and 1792-d rows,
-#                with the OpenBLAS kernels cull picks, then 1792-d again on other kernel sets
+#                512-d rows with 8 prompt columns (and the comparison without them), with the
+#                OpenBLAS kernels cull picks, then 1792-d again on other kernel sets
 #   4. scale   — a synthetic library of SCALE_N (default 100,000) small images in folders of 100
 #                (bench/gensmall.c): first index, unchanged re-scan, label, train, rank, status, dupes;
 #                time, peak memory and library bytes per image (targets: DESIGN §5); then the
@@ -135,7 +136,7 @@ index_bench() {
 }
 
 train_bench() {
-    "$B/train" "$TRAIN_ROWS" lite "$MOBILENET_DIM" || return
+    "$B/train" "$TRAIN_ROWS" lite "$MOBILENET_DIM" 512p8 || return
     # The larger training again on other OpenBLAS kernel sets, for comparison: the one OpenBLAS
     # detects by itself (a generic fallback on CPUs it does not recognise, which util/blas_setup
     # replaces), and the AVX2 set when the CPU has AVX2.

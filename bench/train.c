@@ -3,7 +3,9 @@
  *
  *   train ROWS EMBED_DIM...
  *
- * (an EMBED_DIM of "lite" means the lite encoder's length). For each embedding length, makes ROWS
+ * (an EMBED_DIM of "lite" means the lite encoder's length; "512p8" means 512 floats and 8 prompt
+ * columns, as a CLIP encoder with 8 prompts gives, with the comparison without them that `cull
+ * train` then runs: one prompt points the way the deletes differ, the others are random). For each embedding length, makes ROWS
  * synthetic labelled images (an embedding, metadata and a file name each), builds their feature
  * rows with features_build, then times what `cull train` (the default, --model auto) does with
  * them: select_fit (learn/select.h) — near-duplicate groups, the logistic regression for every λ
@@ -64,7 +66,7 @@ static double gauss(void)
 }
 
 typedef struct {
-    int n, embed_dim, dim;
+    int n, embed_dim, n_prompts, dim;
     float *X;
     int8_t *y;
     uint64_t *group;
@@ -80,7 +82,24 @@ static void *xmalloc(size_t n)
     return p;
 }
 
-static void make_dataset(dataset *d, int n, int embed_dim)
+/* n_prompts unit vectors of embed_dim floats: the first along the deletes' shift, the rest random
+   (from a stream of their own, so that the rows are those of the run without prompts). */
+static float *make_prompts(int embed_dim, int n_prompts)
+{
+    uint64_t rows_state = rng_state;
+    rng_state = 0x70726f6d70747300ULL;
+    float *u = xmalloc(sizeof(float) * (size_t)embed_dim * (size_t)(n_prompts + 1));
+    for (int k = 0; k < n_prompts; k++) {
+        float *v = u + (size_t)k * embed_dim;
+        double ss = 0;
+        for (int j = 0; j < embed_dim; j++) v[j] = (float)(k == 0 ? (j % 16 == 0) : gauss()), ss += v[j] * v[j];
+        for (int j = 0; j < embed_dim; j++) v[j] = (float)(v[j] / sqrt(ss));
+    }
+    rng_state = rows_state;
+    return u;
+}
+
+static void make_dataset(dataset *d, int n, int embed_dim, int n_prompts)
 {
     static const char *const makes[][2] = {
         {"Apple", "iPhone 12"}, {"samsung", "SM-G991B"}, {"Canon", "Canon EOS 80D"}, {"NIKON CORPORATION", "NIKON D750"},
@@ -89,7 +108,9 @@ static void make_dataset(dataset *d, int n, int embed_dim)
     rng_state = 0x5eed0000ULL + (uint64_t)embed_dim;
     d->n = n;
     d->embed_dim = embed_dim;
-    d->dim = features_dim(embed_dim);
+    d->n_prompts = n_prompts;
+    d->dim = features_dim(embed_dim, n_prompts);
+    float *prompts = make_prompts(embed_dim, n_prompts);
     d->X = xmalloc((size_t)n * d->dim * sizeof *d->X);
     d->y = xmalloc((size_t)n);
     d->group = xmalloc((size_t)n * sizeof *d->group);
@@ -141,11 +162,12 @@ static void make_dataset(dataset *d, int n, int embed_dim)
             meta.bytes = (int64_t)(2e5 * exp(0.4 * gauss()));
             snprintf(name, sizeof name, "IMG-2023%04d-WA%04d.jpg", (int)(rnd() % 10000), (int)(rnd() % 10000));
         }
-        features_build(emb, embed_dim, &meta, name, d->X + (size_t)i * d->dim);
+        features_build(emb, embed_dim, prompts, n_prompts, &meta, name, d->X + (size_t)i * d->dim);
         d->y[i] = (int8_t)del;
         d->group[i] = rnd();
     }
     free(emb);
+    free(prompts);
 }
 
 static void dataset_free(dataset *d)
@@ -156,17 +178,17 @@ static void dataset_free(dataset *d)
 }
 
 /* What trainer_train does between gathering the rows and storing the model. */
-static int bench_dim(int n, int embed_dim)
+static int bench_dim(int n, int embed_dim, int n_prompts)
 {
     dataset d;
     double t0 = now_monotonic();
-    make_dataset(&d, n, embed_dim);
+    make_dataset(&d, n, embed_dim, n_prompts);
     double t_make = now_monotonic() - t0;
     int n_delete = 0;
     for (int i = 0; i < n; i++) n_delete += d.y[i];
     select_data sd = {.X = d.X, .y = d.y, .group = d.group, .n = n, .dim = d.dim, .embed_dim = embed_dim,
-                      .dupes_threshold = dupes_default_threshold(embed_dim < 100 ? "lite-1" : "")};
-    select_options so = {.kind = SELECT_AUTO, .compare_grouping = 1};
+                      .n_prompts = n_prompts, .dupes_threshold = dupes_default_threshold(embed_dim < 100 ? "lite-1" : "")};
+    select_options so = {.kind = SELECT_AUTO, .compare_grouping = 1, .compare_prompts = 1};
     select_result r;
     char err[256];
     double t1 = now_monotonic();
@@ -175,9 +197,9 @@ static int bench_dim(int n, int embed_dim)
         return 1;
     }
     double total = now_monotonic() - t1;
-    double logreg_only = r.seconds_dupes + r.seconds_logreg + r.seconds_exact;
+    double logreg_only = r.seconds_dupes + r.seconds_logreg + r.seconds_exact + r.seconds_prompts;
     int target = embed_dim == TARGET_DIM && n == TARGET_ROWS;
-    printf("  %d rows × %d features (embedding %d), %d deletes\n", n, d.dim, embed_dim, n_delete);
+    printf("  %d rows × %d features (embedding %d, %d prompts), %d deletes\n", n, d.dim, embed_dim, n_prompts, n_delete);
     printf("    train total (auto)   %7.2f s", total);
     if (target)
         printf("   — target ≤ %.0f s: %s", TARGET_AUTO_SECONDS, total <= TARGET_AUTO_SECONDS ? "met" : "NOT MET");
@@ -188,6 +210,9 @@ static int bench_dim(int n, int embed_dim)
            r.seconds_logreg, SELECT_N_LAMBDAS, r.folds, r.lambda, r.auc_logreg);
     printf("      ungrouped compare  %7.2f s   (ROC-AUC %.3f with exact-content groups only)\n", r.seconds_exact,
            r.auc_exact_groups);
+    if (n_prompts)
+        printf("      without prompts    %7.2f s   (logistic regression again without the prompt columns: ROC-AUC %.3f)\n",
+               r.seconds_prompts, r.auc_without_prompts);
     printf("      MLP                %7.2f s   (%d folds + final fit; ROC-AUC %.3f)\n", r.seconds_mlp, r.folds,
            r.auc_mlp);
     printf("      kept: %s (ROC-AUC %.3f, AP %.3f)\n", r.kind == MODEL_MLP ? "MLP" : "logistic regression", r.cv.auc,
@@ -204,7 +229,7 @@ static int bench_dim(int n, int embed_dim)
 int main(int argc, char **argv)
 {
     if (argc < 3 || atoi(argv[1]) < 10) {
-        fprintf(stderr, "usage: train ROWS EMBED_DIM...\n");
+        fprintf(stderr, "usage: train ROWS EMBED_DIM[pPROMPTS]...\n");
         return 2;
     }
     blas_setup(argv);
@@ -212,7 +237,9 @@ int main(int argc, char **argv)
     printf("train: as `cull train` (select_fit, %d folds, auto), OpenBLAS %s kernels, %d threads\n", TRAIN_FOLDS,
            openblas_get_corename(), openblas_get_num_threads());
     for (int i = 2; i < argc; i++) {
-        int e = atoi(argv[i]);
+        int e = atoi(argv[i]), p = 0;
+        const char *at_p = strchr(argv[i], 'p');
+        if (at_p) p = atoi(at_p + 1);
         if (strcmp(argv[i], "lite") == 0) {
             char err[256];
             encoder *enc = encoder_open("lite", err, sizeof err);
@@ -223,11 +250,11 @@ int main(int argc, char **argv)
             e = enc->dim;
             encoder_close(enc);
         }
-        if (e < 1) {
+        if (e < 1 || p < 0) {
             fprintf(stderr, "train: bad EMBED_DIM '%s'\n", argv[i]);
             return 2;
         }
-        if (bench_dim(n, e)) return 1;
+        if (bench_dim(n, e, p)) return 1;
     }
     return 0;
 }

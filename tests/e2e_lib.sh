@@ -30,6 +30,9 @@ run_cull() {
     ERR=$(cat "$T/err")
 }
 
+# jqe FILTER [ARGS...]: jq -e, quietly (for check: true when the filter yields true).
+jqe() { jq -e "$@" >/dev/null; }
+
 # expect_rc NAME WANT: the last run_cull exited WANT.
 expect_rc() {
     if [ "$RC" -eq "$2" ]; then pass "$1"; else fail "$1" "exit $RC, wanted $2" "stderr: $ERR"; fi

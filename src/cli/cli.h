@@ -114,7 +114,8 @@ int cli_model_use(const cli_globals *g, const char *name);
    when the labels changed since (or, with need_out_of_fold, when it predates stored out-of-fold
    scores), saying so on stderr; *retrained (may be NULL) tells whether it was. 0, or -1 with the
    error printed. */
-int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained);
+int cli_current_model(library *lib, const char *named, const char *encoder_id, int need_out_of_fold, cull_model *out,
+                      int *retrained);
 
 /* The same for rank and review (prompts 1): while there are too few labels to train, the zero-shot
    model of the library's prompts (cli/text_match.h) through the text tower of the encoder named

@@ -400,11 +400,13 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     if (isnan(threshold)) threshold = dupes_default_threshold(id);
 
     cull_model model;
-    int retrained, have_model = trainer_current_model(lib, id, &model, &retrained, err, sizeof err) == 0;
+    char encoder_name[256];
+    int retrained, have_model = cli_encoder_name(lib, name, encoder_name, sizeof encoder_name, NULL) == 0 &&
+                                trainer_current_model(lib, encoder_name, id, &model, &retrained, err, sizeof err) == 0;
     if (!have_model) fprintf(stderr, "cull: no model (%s): P_DELETE is left out\n", err);
-    else if (retrained) fprintf(stderr, "cull: the model was older than the labels: retrained%s\n", cli_not_saved(lib));
+    else if (retrained) fprintf(stderr, "cull: the labels or prompts changed since the model was trained: retrained%s\n", cli_not_saved(lib));
     gather_run r = {.model = have_model ? &model : NULL};
-    if (have_model) r.scratch = malloc(sizeof(float) * (size_t)features_dim(model.embed_dim));
+    if (have_model) r.scratch = malloc(sizeof(float) * (size_t)cull_model_dim(&model));
     int rc = EXIT_SOME_FAILED;
     dupes_pair *pairs = NULL;
     member *members = NULL;

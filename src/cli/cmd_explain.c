@@ -27,8 +27,9 @@ const cli_command cmd_explain = {
     "    their labels and paths (a path is missing when no copy is left);\n"
     "  - what moved the score, in log-odds (+ towards delete, − towards keep): the embedding as\n"
     "    one term (what the picture looks like), each metadata feature (file size, pixels, aspect\n"
-    "    ratio, format, camera EXIF present, EXIF date present, camera make and model) and each\n"
-    "    token of the file name.\n"
+    "    ratio, format, camera EXIF present, EXIF date present, camera make and model), each\n"
+    "    prompt the model was trained with (how much the picture looks like its words: cull\n"
+    "    prompt) and each token of the file name.\n"
     "For a logistic regression the terms are exact: with the intercept they add up to the\n"
     "log-odds. For an MLP they are by occlusion: how much the log-odds falls when the term is taken\n"
     "away (its features set to their training average; a token removed from the name); they need\n"
@@ -93,6 +94,10 @@ static void print_text(const explainer *ex, const query *q, const explanation *e
         switch (t->kind) {
         case EXPLAIN_EMBEDDING: printf("the embedding (what the picture looks like)"); break;
         case EXPLAIN_META: printf("%s", t->name); break;
+        case EXPLAIN_PROMPT:
+            printf("looks like prompt %lld (%s): ", (long long)t->prompt_id, explainer_label_name(t->prompt_label));
+            quote_path(stdout, t->text);
+            break;
         case EXPLAIN_TOKEN:
             /* learn/features.h: "#N" stands for a run of N digits, ".EXT" for the extension. */
             if (t->name[0] == '#') printf("a %s-digit number in the name", t->name + 1);
@@ -167,7 +172,7 @@ static int run_explain(int argc, char **argv, const cli_globals *g)
     char id[96], err[512];
     cull_model model;
     if ((!no_index && index_cli_new_under(lib, name, argv + optind, n)) ||
-        cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, id, 0, &model, NULL)) {
+        cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, name, id, 0, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }

@@ -233,7 +233,7 @@ static int run_export(int argc, char **argv, const cli_globals *g)
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     if ((!no_index && optind < argc && index_cli_new_under(lib, name, argv + optind, argc - optind)) ||
-        cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) || cli_current_model(lib, id, 0, &model, NULL)) {
+        cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id) || cli_current_model(lib, name, id, 0, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }

@@ -78,7 +78,7 @@ static int run_report(int argc, char **argv, const cli_globals *g)
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
     int retrained;
-    if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, id, 1, &model, &retrained)) {
+    if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, name, id, 1, &model, &retrained)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }

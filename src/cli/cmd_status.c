@@ -21,8 +21,8 @@ const cli_command cmd_status = {
     "Shows where the library is, how many images, files, labels and prompts it holds, the encoder its\n"
     "commands use (and why), how many labelled images each installed encoder has embedded and what\n"
     "a switch (cull model use) would embed, labelled images whose bytes are gone everywhere, the\n"
-    "embeddings per encoder, and for each trained model its age, whether labels changed since, and\n"
-    "its cross-validated metrics.\n"
+    "embeddings per encoder, and for each trained model its age, the prompts among its features,\n"
+    "whether labels or prompts changed since, and its cross-validated metrics.\n"
     "\n"
     "options:\n"
     "  --format text|json  text (default), or one JSON object: library, bytes, read_only, images,\n"
@@ -32,7 +32,7 @@ const cli_command cmd_status = {
     "                      labelled, to_embed, minutes}], gone [paths], gone_unknown (why the\n"
     "                      encoder in use cannot be opened, when it cannot), embeddings [{encoder,\n"
     "                      count, model}] where model is null or {trained_at, keep, delete,\n"
-    "                      stale, kind, roc_auc, average_precision, balanced_accuracy}\n"
+    "                      prompts, stale, kind, roc_auc, average_precision, balanced_accuracy}\n"
     "\n"
     "exit status: 0 done, 1 no library or the library failed, 2 usage error\n",
     run_status,
@@ -87,8 +87,9 @@ static void show_encoder(const char *encoder_id, int64_t n, void *ctx)
         printf("  model trained %s cannot be read: %s\n", age, err);
         return;
     }
-    printf("  model trained %s on %d keep + %d delete%s\n", age, m.n_keep, m.n_delete,
-           stale ? " (labels changed since; rank will retrain)" : "");
+    printf("  model trained %s on %d keep + %d delete", age, m.n_keep, m.n_delete);
+    if (m.prompts.n) printf(" with %d prompt%s", m.prompts.n, m.prompts.n == 1 ? "" : "s");
+    printf("%s\n", stale ? " (labels or prompts changed since; rank will retrain)" : "");
     printf("  %s; cross-validated ROC-AUC %.3f, average precision %.3f, balanced accuracy %.3f\n",
            cull_model_kind_name(m.kind), m.cv.auc, m.cv.ap, m.cv.bacc);
     char effort[256];
@@ -114,9 +115,10 @@ static void encoder_json(const char *encoder_id, int64_t n, void *ctx)
     char err[256];
     int found = latest_model(s, encoder_id, &m, &trained_at, &stale, err, sizeof err);
     if (found > 0) {
-        model = json_pack("{s:I, s:i, s:i, s:b, s:s, s:f, s:f, s:f}", "trained_at", (json_int_t)trained_at, "keep",
-                          m.n_keep, "delete", m.n_delete, "stale", stale, "kind", cull_model_kind_name(m.kind), "roc_auc",
-                          m.cv.auc, "average_precision", m.cv.ap, "balanced_accuracy", m.cv.bacc);
+        model = json_pack("{s:I, s:i, s:i, s:i, s:b, s:s, s:f, s:f, s:f}", "trained_at", (json_int_t)trained_at, "keep",
+                          m.n_keep, "delete", m.n_delete, "prompts", m.prompts.n, "stale", stale, "kind",
+                          cull_model_kind_name(m.kind), "roc_auc", m.cv.auc, "average_precision", m.cv.ap,
+                          "balanced_accuracy", m.cv.bacc);
         cull_model_free(&m);
     } else if (found < 0) {
         model = json_pack("{s:I, s:s}", "trained_at", (json_int_t)trained_at, "unreadable", err);

@@ -123,7 +123,7 @@ static int run_suspects(int argc, char **argv, const cli_globals *g)
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     cull_model model;
-    if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, id, 1, &model, NULL)) {
+    if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) || cli_current_model(lib, name, id, 1, &model, NULL)) {
         library_close(lib);
         return EXIT_SOME_FAILED;
     }

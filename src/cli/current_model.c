@@ -8,17 +8,19 @@
 #include "cli/text_match.h"
 #include "pipeline/trainer.h"
 
-int cli_current_model(library *lib, const char *encoder_id, int need_out_of_fold, cull_model *out, int *retrained)
+int cli_current_model(library *lib, const char *named, const char *encoder_id, int need_out_of_fold, cull_model *out,
+                      int *retrained)
 {
-    return cli_model_or_prompts(lib, NULL, encoder_id, need_out_of_fold, 0, out, retrained);
+    return cli_model_or_prompts(lib, named, encoder_id, need_out_of_fold, 0, out, retrained);
 }
 
 int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id, int need_out_of_fold, int prompts,
                          cull_model *out, int *retrained)
 {
-    char err[1024];
+    char err[1024], name[256];
     int stale = 0, redone = 0;
-    int rc = trainer_current_model(lib, encoder_id, out, &stale, err, sizeof err);
+    if (cli_encoder_name(lib, named, name, sizeof name, NULL)) return -1;
+    int rc = trainer_current_model(lib, name, encoder_id, out, &stale, err, sizeof err);
     if (rc == 1 && prompts) { /* too few labels to train */
         if (retrained) *retrained = 0;
         int z = text_zero_shot(lib, named, encoder_id, out);
@@ -31,7 +33,7 @@ int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id
     if (rc == 0 && need_out_of_fold && out->n_oof == 0) { /* from before out-of-fold scores were kept */
         fprintf(stderr, "cull: the stored model has no out-of-fold scores: retraining\n");
         cull_model_free(out);
-        rc = trainer_train(lib, encoder_id, out, err, sizeof err);
+        rc = trainer_train(lib, name, encoder_id, out, err, sizeof err);
         redone = 1;
     }
     if (retrained) *retrained = stale || redone;
@@ -40,7 +42,7 @@ int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id
         return -1;
     }
     if (stale)
-        fprintf(stderr, "cull: the model was older than the labels: retrained on %d labels (ROC-AUC %.3f)%s\n",
+        fprintf(stderr, "cull: the labels or prompts changed since the model was trained: retrained on %d labels (ROC-AUC %.3f)%s\n",
                 out->n_keep + out->n_delete, out->cv.auc, cli_not_saved(lib));
     return 0;
 }

@@ -42,7 +42,7 @@ static int add_row(const library_row *row, void *ctx)
 int scored_images_read(library *lib, const char *encoder_id, const cull_model *model, char *const *paths, int n_paths,
                        int all, scored_image **items, size_t *n)
 {
-    reading r = {model, malloc((size_t)features_dim(model->embed_dim) * sizeof(float)), cli_roots_new(paths, n_paths),
+    reading r = {model, malloc((size_t)cull_model_dim(model) * sizeof(float)), cli_roots_new(paths, n_paths),
                  n_paths, all, NULL, 0, 0};
     int rc = r.roots ? 0 : -1;
     if (rc == 0 && (!r.scratch || library_each_row(lib, encoder_id, 1, add_row, &r))) {

@@ -62,7 +62,7 @@ static double log_odds(const cull_model *m, const float *x)
 static void exact_values(const cull_model *m, const float *x, term_list *l)
 {
     const logreg_model *lr = &m->lr;
-    int E = m->embed_dim, tok0 = features_token_start(E);
+    int E = m->embed_dim, tok0 = features_token_start(E, m->prompts.n), p0 = features_prompt_start(E);
     for (int i = 0; i < l->n; i++) {
         explain_term *t = &l->terms[i];
         switch (t->kind) {
@@ -76,6 +76,7 @@ static void exact_values(const cull_model *m, const float *x, term_list *l)
             t->count = 0;
             break;
         }
+        case EXPLAIN_PROMPT: t->value = logreg_term(lr, x, p0 + t->count), t->count = 0; break;
         case EXPLAIN_TOKEN: {
             int col = tok0 + features_token_bucket(t->name, (int)strlen(t->name));
             t->value = logreg_term(lr, x, col) * t->count / x[col];
@@ -93,7 +94,7 @@ static void exact_values(const cull_model *m, const float *x, term_list *l)
 static void occlusion_values(const cull_model *m, float *x, term_list *l)
 {
     const mlp_model *net = &m->mlp;
-    int E = m->embed_dim, tok0 = features_token_start(E);
+    int E = m->embed_dim, tok0 = features_token_start(E, m->prompts.n), p0 = features_prompt_start(E);
     double base = mlp_log_odds(net, x);
     for (int i = 0; i < l->n; i++) {
         explain_term *t = &l->terms[i];
@@ -102,6 +103,9 @@ static void occlusion_values(const cull_model *m, float *x, term_list *l)
         else if (t->kind == EXPLAIN_META) {
             const feature_group *g = &feature_meta_groups[t->count];
             j0 = E + g->start, j1 = j0 + g->count;
+            t->count = 0;
+        } else if (t->kind == EXPLAIN_PROMPT) {
+            j0 = p0 + t->count, j1 = j0 + 1;
             t->count = 0;
         }
         if (t->kind == EXPLAIN_TOKEN) {
@@ -128,6 +132,7 @@ static int by_influence(const void *a, const void *b)
     double ax = fabs(x->value), ay = fabs(y->value);
     if (ax != ay) return ax < ay ? 1 : -1;
     if (x->kind != y->kind) return (int)x->kind - (int)y->kind;
+    if (x->prompt_id != y->prompt_id) return x->prompt_id < y->prompt_id ? -1 : 1;
     return strcmp(x->name, y->name);
 }
 
@@ -135,17 +140,24 @@ int explain_score(const cull_model *m, const float *embedding, const image_meta 
                   explanation *out)
 {
     memset(out, 0, sizeof *out);
-    int dim = features_dim(m->embed_dim);
-    float *x = malloc(sizeof(float) * (size_t)dim);
+    float *x = malloc(sizeof(float) * (size_t)cull_model_dim(m));
     term_list l = {0};
     if (!x) return -1;
-    features_build(embedding, m->embed_dim, meta, basename ? basename : "", x);
+    features_build(embedding, m->embed_dim, m->prompts.u, m->prompts.n, meta, basename ? basename : "", x);
     int exact = m->kind != MODEL_MLP;
     int ok = (!exact || add_term(&l, EXPLAIN_INTERCEPT, "", 0)) && add_term(&l, EXPLAIN_EMBEDDING, "", 0);
     for (int g = 0; ok && g < FEATURE_META_GROUPS; g++) {
         explain_term *t = add_term(&l, EXPLAIN_META, feature_meta_groups[g].name,
                                    (int)strlen(feature_meta_groups[g].name));
         if (t) t->count = g; /* the group, until its value is known */
+        ok = t != NULL;
+    }
+    for (int k = 0; ok && k < m->prompts.n; k++) {
+        explain_term *t = add_term(&l, EXPLAIN_PROMPT, "", 0);
+        if (t) {
+            t->count = k; /* the column, until its value is known */
+            t->prompt_id = m->prompts.id[k], t->prompt_label = m->prompts.label[k], t->text = m->prompts.text[k];
+        }
         ok = t != NULL;
     }
     token_ctx tc = {&l, 0};
@@ -176,6 +188,7 @@ const char *explain_kind_name(explain_kind k)
     case EXPLAIN_INTERCEPT: return "intercept";
     case EXPLAIN_EMBEDDING: return "embedding";
     case EXPLAIN_META: return "metadata";
+    case EXPLAIN_PROMPT: return "prompt";
     case EXPLAIN_TOKEN: return "token";
     case EXPLAIN_OTHER_TOKENS: return "other tokens";
     }

@@ -55,14 +55,19 @@ static uint64_t fnv1a(uint64_t h, const char *s, size_t len)
     return h;
 }
 
-int features_dim(int embed_dim)
+int features_dim(int embed_dim, int n_prompts)
 {
-    return embed_dim + FEATURE_META_DIM + FEATURE_TOKEN_BUCKETS;
+    return features_token_start(embed_dim, n_prompts) + FEATURE_TOKEN_BUCKETS;
 }
 
-int features_token_start(int embed_dim)
+int features_prompt_start(int embed_dim)
 {
     return embed_dim + FEATURE_META_DIM;
+}
+
+int features_token_start(int embed_dim, int n_prompts)
+{
+    return features_prompt_start(embed_dim) + n_prompts;
 }
 
 /* ---- basename tokens ---- */
@@ -190,11 +195,18 @@ static void put_meta(const image_meta *m, float *out)
     }
 }
 
-void features_build(const float *embedding, int embed_dim, const image_meta *meta,
-                    const char *basename, float *out)
+void features_build(const float *embedding, int embed_dim, const float *prompt_u, int n_prompts,
+                    const image_meta *meta, const char *basename, float *out)
 {
-    memset(out, 0, sizeof(float) * (size_t)features_dim(embed_dim));
+    memset(out, 0, sizeof(float) * (size_t)features_dim(embed_dim, n_prompts));
     features_unit_vector(embedding, embed_dim, out);
     put_meta(meta, out + embed_dim);
-    features_tokens(basename, count_token, out + features_token_start(embed_dim));
+    float *cosines = out + features_prompt_start(embed_dim);
+    for (int k = 0; k < n_prompts; k++) {
+        const float *u = prompt_u + (size_t)k * (size_t)embed_dim;
+        double c = 0;
+        for (int i = 0; i < embed_dim; i++) c += (double)out[i] * u[i];
+        cosines[k] = (float)c;
+    }
+    features_tokens(basename, count_token, out + features_token_start(embed_dim, n_prompts));
 }

@@ -5,7 +5,10 @@
  *   [0, E)            the embedding, L2-normalised (E = encoder dim)
  *   [E, E+META)       metadata: log1p(bytes), log1p(pixels), log(aspect w/h), format one-hot,
  *                     has-camera-EXIF, has-EXIF-datetime, hashed camera make/model buckets
- *   [E+META, end)     hashed tokens of the file's basename (never its directories: people label
+ *   [E+META, +P)      one column per prompt (library/prompts.h) the model was trained with: the
+ *                     cosine of the image embedding with the prompt's text vector (P may be 0;
+ *                     a model stores its prompts' unit vectors, so scoring needs no text tower)
+ *   [E+META+P, end)   hashed tokens of the file's basename (never its directories: people label
  *                     by folder, so folder names would leak the label)
  *
  * Basename tokens: the name without its extension, lowercased, split at every non-alphanumeric
@@ -28,22 +31,26 @@
 #define FEATURE_META_DIM (3 + FEATURE_FORMATS + 2 + FEATURE_CAMERA_BUCKETS)
 #define FEATURE_TOKEN_MAX 64    /* bytes kept of one token, "." of an extension included */
 
-/* Total row length for an embedding of embed_dim floats. */
-int features_dim(int embed_dim);
+/* Total row length for an embedding of embed_dim floats and n_prompts prompts. */
+int features_dim(int embed_dim, int n_prompts);
 
 /* Index of the first column that is a token bucket (columns before it get standardised). */
-int features_token_start(int embed_dim);
+int features_token_start(int embed_dim, int n_prompts);
 
-/* Writes features_dim(embed_dim) floats to out. basename may contain any bytes. */
-void features_build(const float *embedding, int embed_dim, const image_meta *meta,
-                    const char *basename, float *out);
+/* Index of the first prompt column. */
+int features_prompt_start(int embed_dim);
+
+/* Writes features_dim(embed_dim, n_prompts) floats to out. prompt_u: n_prompts unit vectors of
+   embed_dim floats (NULL when n_prompts is 0). basename may contain any bytes. */
+void features_build(const float *embedding, int embed_dim, const float *prompt_u, int n_prompts,
+                    const image_meta *meta, const char *basename, float *out);
 
 /* e / ‖e‖ into out (a zero vector stays zero): the row's first block, and the unit vectors that
    cosine searches compare (out may be e). */
 void features_unit_vector(const float *e, int dim, float *out);
 
 /* The metadata columns by feature, for explanations: columns [start, start + count) of the
-   metadata block (add features_token_start(E) − FEATURE_META_DIM, i.e. E, for the row). */
+   metadata block (add E for the row). */
 typedef struct {
     const char *name;     /* "file size", "pixels", "aspect ratio", "format", ... */
     int start, count;

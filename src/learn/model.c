@@ -8,22 +8,30 @@
 
 #include "learn/features.h"
 
+/* Longer than any encoder's vector; keeps a damaged model's row length far from overflow. */
+#define MODEL_MAX_EMBED_DIM (1 << 20)
+
+int cull_model_dim(const cull_model *m)
+{
+    return features_dim(m->embed_dim, m->prompts.n);
+}
+
 double cull_model_score(const cull_model *m, const float *embedding, const image_meta *meta,
                         const char *basename, float *scratch)
 {
     if (m->kind == MODEL_PROMPTS) {
         features_unit_vector(embedding, m->embed_dim, scratch);
         double best[2] = {-2, -2};
-        for (int k = 0; k < m->n_prompts; k++) {
-            const float *u = m->prompt_u + (size_t)k * (size_t)m->embed_dim;
+        for (int k = 0; k < m->prompts.n; k++) {
+            const float *u = m->prompts.u + (size_t)k * (size_t)m->embed_dim;
             double c = 0;
             for (int i = 0; i < m->embed_dim; i++) c += (double)scratch[i] * u[i];
-            int side = m->prompt_label[k] != 0;
+            int side = m->prompts.label[k] != 0;
             if (c > best[side]) best[side] = c;
         }
         return 1 / (1 + exp(m->logit_scale * (best[0] - best[1])));
     }
-    features_build(embedding, m->embed_dim, meta, basename ? basename : "", scratch);
+    features_build(embedding, m->embed_dim, m->prompts.u, m->prompts.n, meta, basename ? basename : "", scratch);
     return m->kind == MODEL_MLP ? mlp_predict(&m->mlp, scratch) : logreg_predict(&m->lr, scratch);
 }
 
@@ -43,27 +51,57 @@ const char *cull_model_kind_name(model_kind k)
     return k == MODEL_MLP ? "MLP" : k == MODEL_PROMPTS ? "zero-shot prompts" : "logistic regression";
 }
 
-int cull_model_zero_shot(cull_model *m, const char *encoder_id, int embed_dim, const float *u, const int *labels,
-                         int n, float logit_scale)
+void cull_model_zero_shot(cull_model *m, const char *encoder_id, model_prompts *p, float logit_scale)
 {
     memset(m, 0, sizeof *m);
     m->kind = MODEL_PROMPTS;
-    m->embed_dim = embed_dim;
+    m->embed_dim = p->dim;
     snprintf(m->encoder_id, sizeof m->encoder_id, "%s", encoder_id);
-    m->prompt_u = malloc(sizeof(float) * (size_t)n * (size_t)embed_dim + 1);
-    m->prompt_label = malloc(sizeof(int) * (size_t)n + 1);
-    if (!m->prompt_u || !m->prompt_label) {
-        cull_model_free(m);
-        return -1;
-    }
-    memcpy(m->prompt_u, u, sizeof(float) * (size_t)n * (size_t)embed_dim);
-    memcpy(m->prompt_label, labels, sizeof(int) * (size_t)n);
-    m->n_prompts = n;
+    m->prompts = *p;
+    memset(p, 0, sizeof *p);
     m->logit_scale = logit_scale;
     m->cv.auc = m->cv.ap = m->cv.bacc = NAN;
-    m->auc_logreg = m->auc_mlp = m->lambda = m->weight_decay = m->auc_exact_groups = NAN;
+    m->auc_logreg = m->auc_mlp = m->lambda = m->weight_decay = m->auc_exact_groups = m->auc_without_prompts = NAN;
     snprintf(m->requested, sizeof m->requested, "prompts");
+}
+
+int model_prompts_add(model_prompts *p, int64_t id, int label, const char *text, const float *u)
+{
+    int dim = p->dim;
+    size_t n = (size_t)p->n + 1;
+    int64_t *ids = realloc(p->id, n * sizeof *ids);
+    if (ids) p->id = ids;
+    int *labels = realloc(p->label, n * sizeof *labels);
+    if (labels) p->label = labels;
+    char **texts = realloc(p->text, n * sizeof *texts);
+    if (texts) p->text = texts;
+    float *us = realloc(p->u, n * (size_t)dim * sizeof *us);
+    if (us) p->u = us;
+    char *copy = strdup(text);
+    if (!ids || !labels || !texts || !us || !copy) {
+        free(copy);
+        return -1;
+    }
+    p->id[p->n] = id;
+    p->label[p->n] = label;
+    p->text[p->n] = copy;
+    memcpy(p->u + (size_t)p->n * (size_t)dim, u, (size_t)dim * sizeof *us);
+    p->n++;
     return 0;
+}
+
+int model_prompts_find(const model_prompts *p, int64_t id, const char *text)
+{
+    for (int k = 0; k < p->n; k++)
+        if (p->id[k] == id && strcmp(p->text[k], text) == 0) return k;
+    return -1;
+}
+
+void model_prompts_free(model_prompts *p)
+{
+    for (int k = 0; k < p->n; k++) free(p->text[k]);
+    free(p->id), free(p->label), free(p->text), free(p->u);
+    memset(p, 0, sizeof *p);
 }
 
 /* ---- writing ---- */
@@ -104,6 +142,17 @@ static json_t *classifier_json(const cull_model *m)
                      double_array(m->lr.w, m->lr.dim));
 }
 
+/* [{"id", "label": "keep"|"delete", "text", "vector"}] in column order. */
+static json_t *prompts_json(const cull_model *m)
+{
+    json_t *a = json_array();
+    for (int k = 0; k < m->prompts.n; k++)
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)m->prompts.id[k], "label",
+                                           m->prompts.label[k] == 1 ? "delete" : "keep", "text", m->prompts.text[k],
+                                           "vector", float_array(m->prompts.u + (size_t)k * m->embed_dim, m->embed_dim)));
+    return a;
+}
+
 char *cull_model_to_json(const cull_model *m)
 {
     int dim = m->kind == MODEL_MLP ? m->mlp.dim : m->lr.dim;
@@ -128,6 +177,10 @@ char *cull_model_to_json(const cull_model *m)
                           "n_delete", m->n_delete, "label_version", (json_int_t)m->label_version, "selection",
                           selection, "oof", "image_ids", ids, "p_delete", ps);
     if (!o) return NULL;
+    if (m->prompts.n > 0) {
+        json_object_set_new(o, "prompts", prompts_json(m));
+        json_object_set_new(selection, "auc_without_prompts", number_or_null(m->auc_without_prompts));
+    }
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
     json_decref(o);
     return s;
@@ -170,7 +223,7 @@ static int read_metrics(json_t *cv, metrics *out)
 static void no_selection(cull_model *m)
 {
     snprintf(m->requested, sizeof m->requested, "logreg");
-    m->auc_logreg = m->auc_mlp = m->weight_decay = m->auc_exact_groups = NAN;
+    m->auc_logreg = m->auc_mlp = m->weight_decay = m->auc_exact_groups = m->auc_without_prompts = NAN;
     m->lambda = m->lr.lambda;
 }
 
@@ -189,7 +242,7 @@ static int from_v1(json_t *o, cull_model *m, char *err, size_t errlen)
         snprintf(err, errlen, "stored model is incomplete: %s", je.text);
         return -1;
     }
-    if (m->embed_dim <= 0 || m->lr.dim != features_dim(m->embed_dim)) {
+    if (m->embed_dim <= 0 || m->embed_dim > MODEL_MAX_EMBED_DIM || m->lr.dim != features_dim(m->embed_dim, 0)) {
         snprintf(err, errlen, "stored model has an unknown layout; retrain with cull train");
         return -1;
     }
@@ -269,6 +322,29 @@ static int read_oof(json_t *oof, cull_model *m)
     return 0;
 }
 
+/* The optional "prompts" array (absent: none). -1 when damaged. */
+static int read_prompts(json_t *a, cull_model *m)
+{
+    if (!a) return 0;
+    if (!json_is_array(a)) return -1;
+    float *u = malloc(sizeof(float) * (size_t)m->embed_dim);
+    int rc = u ? 0 : -1;
+    m->prompts.dim = m->embed_dim;
+    for (size_t k = 0; rc == 0 && k < json_array_size(a); k++) {
+        json_int_t id;
+        const char *label, *text;
+        json_t *vector;
+        rc = json_unpack(json_array_get(a, k), "{s:I, s:s, s:s, s:o}", "id", &id, "label", &label, "text", &text,
+                         "vector", &vector) ||
+                     (strcmp(label, "keep") && strcmp(label, "delete")) || read_array(vector, m->embed_dim, u, NULL) ||
+                     model_prompts_add(&m->prompts, id, strcmp(label, "delete") == 0, text, u)
+                 ? -1
+                 : 0;
+    }
+    free(u);
+    return rc;
+}
+
 static int from_v2(json_t *o, cull_model *m, char *err, size_t errlen)
 {
     json_error_t je;
@@ -284,8 +360,16 @@ static int from_v2(json_t *o, cull_model *m, char *err, size_t errlen)
         snprintf(err, errlen, "stored model is incomplete: %s", je.text);
         return -1;
     }
-    if (m->embed_dim <= 0 || dim != features_dim(m->embed_dim) || (strcmp(kind, "mlp") && strcmp(kind, "logreg"))) {
+    if (m->embed_dim <= 0 || m->embed_dim > MODEL_MAX_EMBED_DIM || (strcmp(kind, "mlp") && strcmp(kind, "logreg"))) {
         snprintf(err, errlen, "stored model has an unknown kind or layout; retrain with cull train");
+        return -1;
+    }
+    if (read_prompts(json_object_get(o, "prompts"), m)) {
+        snprintf(err, errlen, "stored model has damaged prompts; retrain with cull train");
+        return -1;
+    }
+    if (dim != cull_model_dim(m)) {
+        snprintf(err, errlen, "stored model has an unknown layout; retrain with cull train");
         return -1;
     }
     snprintf(m->encoder_id, sizeof m->encoder_id, "%s", enc);
@@ -300,6 +384,7 @@ static int from_v2(json_t *o, cull_model *m, char *err, size_t errlen)
     m->lambda = number_or_nan(sel, "lambda");
     m->weight_decay = number_or_nan(sel, "weight_decay");
     m->auc_exact_groups = number_or_nan(sel, "auc_exact_groups");
+    m->auc_without_prompts = number_or_nan(sel, "auc_without_prompts");
     m->dupes_threshold = (float)number_or_nan(sel, "dupes_threshold");
     json_t *g = json_object_get(sel, "near_duplicate_groups"), *r = json_object_get(sel, "near_duplicate_rows");
     m->near_groups = json_is_integer(g) ? (int)json_integer_value(g) : 0;
@@ -339,7 +424,5 @@ void cull_model_free(cull_model *m)
     free(m->oof_id), free(m->oof_p);
     m->oof_id = NULL, m->oof_p = NULL;
     m->n_oof = 0;
-    free(m->prompt_u), free(m->prompt_label);
-    m->prompt_u = NULL, m->prompt_label = NULL;
-    m->n_prompts = 0;
+    model_prompts_free(&m->prompts);
 }

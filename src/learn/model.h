@@ -26,11 +26,29 @@
    best keep prompt's cosine), CLIP's zero-shot classification with one class per side. */
 typedef enum { MODEL_LOGREG, MODEL_MLP, MODEL_PROMPTS } model_kind;
 
+/* The prompts a model holds (library/prompts.h), in the order of its prompt columns
+   (features.h). A trained model stores them, vectors included, so that it scores without a text
+   tower and a retrain can reuse the vectors of prompts it already has. */
+typedef struct {
+    int n;
+    int dim;            /* floats per vector: the image embeddings' length */
+    int64_t *id;        /* the prompt's number in the library */
+    int *label;         /* LABEL_KEEP or LABEL_DELETE (library.h's values) */
+    char **text;
+    float *u;           /* n × dim: each prompt's unit text vector */
+} model_prompts;
+
+/* Appends a copy of one prompt (u: p->dim floats). 0, or -1 when out of memory. */
+int model_prompts_add(model_prompts *p, int64_t id, int label, const char *text, const float *u);
+/* The index of the prompt numbered id with this text, or -1. */
+int model_prompts_find(const model_prompts *p, int64_t id, const char *text);
+void model_prompts_free(model_prompts *p);
+
 typedef struct {
     char encoder_id[96];
     int embed_dim;             /* the encoder's vector length */
     model_kind kind;
-    logreg_model lr;           /* kind MODEL_LOGREG: over features_dim(embed_dim) columns */
+    logreg_model lr;           /* kind MODEL_LOGREG: over cull_model_dim columns */
     mlp_model mlp;             /* kind MODEL_MLP: likewise */
     int folds;                 /* cross-validation folds behind cv */
     metrics cv;                /* out-of-fold metrics of the kept kind */
@@ -43,6 +61,7 @@ typedef struct {
     double lambda;             /* logreg λ chosen by grouped CV */
     double weight_decay;       /* MLP weight decay chosen on its validation rows */
     double auc_exact_groups;   /* logreg at that λ, folds grouped by exact content only */
+    double auc_without_prompts;   /* logreg (best λ) on the same folds without the prompt columns */
     float dupes_threshold;     /* near-duplicate cosine that grouped the folds */
     int near_groups, near_rows;   /* near-duplicate groups among the labelled images, rows in them */
     int near_dropped;          /* 1: too few labels to keep them within folds (exact groups used) */
@@ -52,24 +71,24 @@ typedef struct {
     int64_t *oof_id;
     float *oof_p;
 
-    /* kind MODEL_PROMPTS: each prompt's unit text vector (embed_dim floats) and side */
-    int n_prompts;
-    float *prompt_u;
-    int *prompt_label;          /* LABEL_KEEP or LABEL_DELETE (library.h's values) */
-    float logit_scale;
+    /* Kind MODEL_PROMPTS: the prompts it scores by. A trained kind: those whose cosines are
+       feature columns (none for a model trained without prompts, or before they existed). */
+    model_prompts prompts;
+    float logit_scale;         /* kind MODEL_PROMPTS */
 } cull_model;
 
-/* P(delete) of one image; scratch must hold features_dim(embed_dim) floats. */
+/* Floats in one feature row of m (features_dim with m's prompts). */
+int cull_model_dim(const cull_model *m);
+
+/* P(delete) of one image; scratch must hold cull_model_dim(m) floats. */
 double cull_model_score(const cull_model *m, const float *embedding, const image_meta *meta,
                         const char *basename, float *scratch);
 
 /* The out-of-fold P(delete) of image_id, or −1 when it has none. */
 double cull_model_oof(const cull_model *m, int64_t image_id);
 
-/* A MODEL_PROMPTS model over n prompts (unit vectors u, n × embed_dim, copied; labels 0 keep, 1
-   delete; at least one of each). 0, or -1 when out of memory. */
-int cull_model_zero_shot(cull_model *m, const char *encoder_id, int embed_dim, const float *u, const int *labels,
-                         int n, float logit_scale);
+/* A MODEL_PROMPTS model scoring by p (at least one prompt of each side), which it takes over. */
+void cull_model_zero_shot(cull_model *m, const char *encoder_id, model_prompts *p, float logit_scale);
 
 /* "logistic regression", "MLP" or "zero-shot prompts". */
 const char *cull_model_kind_name(model_kind k);

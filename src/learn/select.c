@@ -120,7 +120,7 @@ static int mlp_on(const select_data *d, const uint64_t *group, const int *rows, 
     const double wd[] = SELECT_WEIGHT_DECAYS;
     mlp_options opt;
     mlp_default_options(&opt);
-    return mlp_fit(d->X, d->y, d->dim, features_token_start(d->embed_dim), tr, n_tr, va, n_va, wd,
+    return mlp_fit(d->X, d->y, d->dim, features_token_start(d->embed_dim, d->n_prompts), tr, n_tr, va, n_va, wd,
                    SELECT_N_WEIGHT_DECAYS, &opt, out, NULL);
 }
 
@@ -152,10 +152,39 @@ done:
     return rc;
 }
 
+/* Step 6: the best λ's out-of-fold ROC-AUC with the prompt columns left out (a copy of the rows
+   without them). NAN when out of memory. */
+static double auc_without_prompts(const select_data *d, const int *fold, int k)
+{
+    int P = d->n_prompts, before = features_prompt_start(d->embed_dim), dim = d->dim - P;
+    int after = dim - before;
+    float *X = malloc(sizeof(float) * (size_t)d->n * (size_t)dim);
+    double *oof = malloc(sizeof(double) * (size_t)d->n * SELECT_N_LAMBDAS);
+    if (!X || !oof) {
+        free(X), free(oof);
+        return NAN;
+    }
+    for (int i = 0; i < d->n; i++) {
+        const float *row = d->X + (size_t)i * d->dim;
+        memcpy(X + (size_t)i * dim, row, sizeof(float) * (size_t)before);
+        memcpy(X + (size_t)i * dim + before, row + before + P, sizeof(float) * (size_t)after);
+    }
+    const double lambdas[] = SELECT_LAMBDAS;
+    double best = NAN;
+    if (logreg_cv(X, d->y, fold, d->n, dim, k, features_token_start(d->embed_dim, 0), lambdas, SELECT_N_LAMBDAS,
+                  SELECT_CV_TOL, oof, NULL) == 0)
+        for (int l = 0; l < SELECT_N_LAMBDAS; l++) {
+            double a = auc_of(oof + (size_t)l * d->n, d->y, d->n);
+            if (l == 0 || a >= best) best = a;
+        }
+    free(X), free(oof);
+    return best;
+}
+
 int select_fit(const select_data *d, const select_options *o, select_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    r->auc_logreg = r->auc_mlp = r->auc_exact_groups = r->lambda = r->weight_decay = NAN;
+    r->auc_logreg = r->auc_mlp = r->auc_exact_groups = r->auc_without_prompts = r->lambda = r->weight_decay = NAN;
     int n = d->n, n_del = 0;
     for (int i = 0; i < n; i++) n_del += d->y[i] == 1;
     int k = SELECT_FOLDS;
@@ -167,7 +196,7 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
     }
     r->folds = k;
     const double lambdas[] = SELECT_LAMBDAS;
-    const int L = SELECT_N_LAMBDAS, start = features_token_start(d->embed_dim);
+    const int L = SELECT_N_LAMBDAS, start = features_token_start(d->embed_dim, d->n_prompts);
     logreg_model fin[SELECT_N_LAMBDAS];
     uint64_t *near = malloc(sizeof(uint64_t) * (size_t)n);
     int *fold = malloc(sizeof(int) * (size_t)n);
@@ -222,6 +251,9 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
     }
     double t3 = now_monotonic();
     r->seconds_exact = t3 - t2;
+    if (o->compare_prompts && d->n_prompts > 0) r->auc_without_prompts = auc_without_prompts(d, fold, k);
+    r->seconds_prompts = now_monotonic() - t3;
+    t3 = now_monotonic();
 
     int use_mlp = 0;
     if (o->kind != SELECT_LOGREG) {

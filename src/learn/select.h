@@ -17,6 +17,8 @@
  *     simpler model).
  *  5. Optionally, the logistic regression at the chosen λ once more with folds grouped by exact
  *     content only, to show what near-duplicate grouping changed.
+ *  6. Optionally, when the rows have prompt columns, the logistic regression for every λ on the
+ *     same folds without them (the best λ's ROC-AUC), to show what the prompts changed.
  */
 #ifndef CULL_LEARN_SELECT_H
 #define CULL_LEARN_SELECT_H
@@ -41,12 +43,14 @@ typedef struct {
     const int8_t *y;           /* 1 delete, 0 keep */
     const uint64_t *group;     /* exact-content group of each row */
     int n, dim, embed_dim;
+    int n_prompts;             /* prompt columns (features.h) */
     float dupes_threshold;     /* near-duplicate cosine; above 1 disables near-duplicate grouping */
 } select_data;
 
 typedef struct {
     select_kind kind;
     int compare_grouping;      /* step 5 */
+    int compare_prompts;       /* step 6 */
 } select_options;
 
 typedef struct {
@@ -58,11 +62,11 @@ typedef struct {
     double *oof;               /* n: out-of-fold P(delete) of the kept kind */
     metrics cv;                /* its metrics */
     double lambda, weight_decay;
-    double auc_logreg, auc_mlp, auc_exact_groups;   /* NAN where not measured */
+    double auc_logreg, auc_mlp, auc_exact_groups, auc_without_prompts;   /* NAN where not measured */
     int near_groups, near_rows;
     int near_dropped;          /* 1: grouping them left a fold's training rows without a class, so the
                                   folds were grouped by exact content only */
-    double seconds_dupes, seconds_logreg, seconds_mlp, seconds_exact;
+    double seconds_dupes, seconds_logreg, seconds_mlp, seconds_exact, seconds_prompts;
 } select_result;
 
 /* Returns 0; 1 when there are too few labels for the cross-validation asked for (reason in err);

@@ -18,6 +18,8 @@ struct library {
 /* Each records sqlite's message in lib->err on failure and returns -1 (or NULL). */
 int library_fail(library *lib, const char *what);
 int library_exec(library *lib, const char *sql);
+/* library_label_version moves on: labels or prompts changed, so models trained before are stale. */
+int library_bump_label_version(library *lib);
 sqlite3_stmt *library_prepare(library *lib, const char *sql);
 /* Steps a statement that returns no rows (or ignores them), then finalizes it. */
 int library_step_done(library *lib, sqlite3_stmt *st, const char *what);

@@ -526,7 +526,7 @@ int library_put_embedding(library *lib, int64_t image_id, const char *encoder_id
 
 /* --- labels ------------------------------------------------------------------------------ */
 
-static int bump_label_version(library *lib)
+int library_bump_label_version(library *lib)
 {
     return library_exec(lib, "UPDATE meta SET value = value + 1 WHERE key = 'label_version'");
 }
@@ -550,7 +550,7 @@ int library_set_label(library *lib, int64_t image_id, int label, const char *sou
         sqlite3_bind_int64(st, 4, library_now());
     }
     if (library_step_done(lib, st, "store label")) return -1;
-    return sqlite3_changes(lib->db) > 0 ? bump_label_version(lib) : 0;
+    return sqlite3_changes(lib->db) > 0 ? library_bump_label_version(lib) : 0;
 }
 
 int library_each_label_source(library *lib, library_source_fn fn, void *ctx)

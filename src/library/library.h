@@ -114,7 +114,8 @@ int library_each_present_path(library *lib, library_present_fn fn, void *ctx);
 
 /* label: LABEL_KEEP, LABEL_DELETE or LABEL_NONE (clear). source: "cli", "folder", "review". */
 int library_set_label(library *lib, int64_t image_id, int label, const char *source);
-/* Moves on every label change; a model trained at an older version is stale. */
+/* Moves on every change of a label or a prompt (library/prompts.h: they are feature columns); a
+   model trained at an older version is stale. */
 int64_t library_label_version(library *lib);
 /* Every label, by image id. */
 typedef void (*library_label_fn)(int64_t image_id, int label, void *ctx);

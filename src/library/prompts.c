@@ -14,7 +14,7 @@ int library_add_prompt(library *lib, int label, const char *text, int64_t *id)
     sqlite3_bind_int64(st, 3, library_now());
     if (library_step_done(lib, st, "add the prompt")) return -1;
     if (id) *id = sqlite3_last_insert_rowid(lib->db);
-    return 0;
+    return library_bump_label_version(lib);
 }
 
 int library_remove_prompt(library *lib, int64_t id)
@@ -23,7 +23,8 @@ int library_remove_prompt(library *lib, int64_t id)
     if (!st) return -1;
     sqlite3_bind_int64(st, 1, id);
     if (library_step_done(lib, st, "remove the prompt")) return -1;
-    return sqlite3_changes(lib->db) > 0;
+    if (sqlite3_changes(lib->db) == 0) return 0;
+    return library_bump_label_version(lib) ? -1 : 1;
 }
 
 int library_each_prompt(library *lib, void (*fn)(const library_prompt *p, void *ctx), void *ctx)

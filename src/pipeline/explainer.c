@@ -129,6 +129,11 @@ json_t *explanation_json(const explanation *e)
         const explain_term *t = &e->terms[i];
         json_t *o = json_pack("{s:s, s:f}", "kind", explain_kind_name(t->kind), "value", t->value);
         if (t->kind == EXPLAIN_META) json_object_set_new(o, "feature", json_string(t->name));
+        if (t->kind == EXPLAIN_PROMPT) {
+            json_object_set_new(o, "prompt", json_integer(t->prompt_id));
+            json_object_set_new(o, "side", json_string(explainer_label_name(t->prompt_label)));
+            json_object_set_new(o, "text", json_string(t->text));
+        }
         if (t->kind == EXPLAIN_TOKEN) {
             json_object_set_new(o, "token", quote_json_path(t->name));
             json_object_set_new(o, "count", json_integer(t->count));

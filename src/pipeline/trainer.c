@@ -12,11 +12,13 @@
 #include "learn/dupes.h"
 #include "learn/features.h"
 #include "library/coverage.h"
+#include "pipeline/prompt_vectors.h"
 #include "util/fsutil.h"
 #include "util/progress.h"
 
 typedef struct {
     int embed_dim, dim;
+    const model_prompts *prompts;   /* their cosines are columns */
     float *X;
     int8_t *y;
     uint64_t *group;
@@ -31,9 +33,9 @@ static int add_labelled(const library_row *r, void *ctx)
     if (r->label == LABEL_NONE) return 0;
     if (s->embed_dim == 0) {
         s->embed_dim = r->dim;
-        s->dim = features_dim(r->dim);
+        s->dim = features_dim(r->dim, s->prompts->n);
     }
-    if (r->dim != s->embed_dim) {
+    if (r->dim != s->embed_dim || (s->prompts->n && r->dim != s->prompts->dim)) {
         s->bad_dim = 1;
         return 1;
     }
@@ -50,7 +52,7 @@ static int add_labelled(const library_row *r, void *ctx)
         if (!X || !y || !g || !id) return 1;
         s->cap = cap;
     }
-    features_build(r->embedding, r->dim, &r->meta, r->path ? fs_basename(r->path) : "",
+    features_build(r->embedding, r->dim, s->prompts->u, s->prompts->n, &r->meta, r->path ? fs_basename(r->path) : "",
                    s->X + (size_t)s->n * s->dim);
     s->y[s->n] = (int8_t)(r->label == LABEL_DELETE);
     memcpy(&s->group[s->n], r->sha256, sizeof s->group[s->n]);
@@ -69,21 +71,22 @@ static void row_set_free(row_set *s)
 
 static const char *const KIND_NAMES[] = {"auto", "logreg", "mlp"};
 
-/* What the stored model of encoder_id was asked for; auto when there is none. */
-static select_kind previous_kind(library *lib, const char *encoder_id)
+/* The stored model of encoder_id, if it reads: what it was asked for, and the prompts it knows. */
+static int previous_model(library *lib, const char *encoder_id, cull_model *m)
 {
     library_model stored;
-    select_kind k = SELECT_AUTO;
-    if (library_latest_model(lib, encoder_id, &stored) != 1) return k;
-    cull_model m;
+    if (library_latest_model(lib, encoder_id, &stored) != 1) return -1;
     char err[256];
-    if (cull_model_from_json(stored.json, &m, err, sizeof err) == 0) {
-        for (int i = 0; i < 3; i++)
-            if (strcmp(m.requested, KIND_NAMES[i]) == 0) k = (select_kind)i;
-        cull_model_free(&m);
-    }
+    int rc = cull_model_from_json(stored.json, m, err, sizeof err);
     library_model_free(&stored);
-    return k;
+    return rc;
+}
+
+static select_kind kind_asked(const cull_model *m)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(m->requested, KIND_NAMES[i]) == 0) return (select_kind)i;
+    return SELECT_AUTO;
 }
 
 /* Fills the model from the selection: classifier, metrics, out-of-fold predictions by image. */
@@ -102,6 +105,7 @@ static int take_result(cull_model *out, select_result *r, const row_set *s, sele
     out->lambda = r->lambda;
     out->weight_decay = r->weight_decay;
     out->auc_exact_groups = r->auc_exact_groups;
+    out->auc_without_prompts = r->auc_without_prompts;
     out->near_groups = r->near_groups;
     out->near_rows = r->near_rows;
     out->near_dropped = r->near_dropped;
@@ -123,22 +127,36 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
 {
     double t0 = now_monotonic();
     memset(out, 0, sizeof *out);
-    train_options defaults = {.kind = SELECT_AUTO};
-    if (!opt) {
-        defaults.kind = previous_kind(lib, encoder_id);
-        opt = &defaults;
+    train_report report = {0};
+    cull_model previous;
+    int have_previous = previous_model(lib, encoder_id, &previous) == 0;
+    train_options chosen = *opt;
+    if (opt->same_kind) chosen.kind = have_previous ? kind_asked(&previous) : SELECT_AUTO;
+    opt = &chosen;
+    model_prompts prompts;
+    char why[1024];
+    int rc = prompt_vectors_for(lib, opt->encoder_name, encoder_id, have_previous ? &previous.prompts : NULL,
+                                &prompts, why, sizeof why);
+    if (have_previous) cull_model_free(&previous);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
     }
-    row_set s = {0};
+    if (rc == 1) snprintf(report.prompts_unused, sizeof report.prompts_unused, "%s", why);
+    row_set s = {.prompts = &prompts};
     int64_t version = library_label_version(lib);
+    rc = -1;
     if (library_each_row(lib, encoder_id, 0, add_labelled, &s)) {
         snprintf(err, errlen, "library: %s", library_error(lib));
-        row_set_free(&s);
-        return -1;
+        goto done;
     }
     if (s.bad_dim) {
-        snprintf(err, errlen, "embeddings of %s have different lengths; re-index", encoder_id);
-        row_set_free(&s);
-        return -1;
+        if (prompts.n && s.embed_dim != prompts.dim)
+            snprintf(err, errlen, "the prompts' text vectors have %d floats, the images' embeddings of %s %d", prompts.dim,
+                     encoder_id, s.embed_dim);
+        else
+            snprintf(err, errlen, "embeddings of %s have different lengths; re-index", encoder_id);
+        goto done;
     }
     int n_delete = 0;
     for (int i = 0; i < s.n; i++) n_delete += s.y[i];
@@ -156,24 +174,23 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
                      "too few labels to learn from: %d keep and %d delete with %s embeddings (need at least %d of"
                      " each; label some with cull label keep|delete PATH)",
                      n_keep, n_delete, encoder_id, TRAIN_MIN_PER_CLASS);
-        row_set_free(&s);
-        return 1;
+        rc = 1;
+        goto done;
     }
     select_data d = {.X = s.X, .y = s.y, .group = s.group, .n = s.n, .dim = s.dim, .embed_dim = s.embed_dim,
-                     .dupes_threshold = dupes_default_threshold(encoder_id)};
-    select_options so = {.kind = opt->kind, .compare_grouping = opt->compare_grouping};
+                     .n_prompts = prompts.n, .dupes_threshold = dupes_default_threshold(encoder_id)};
+    select_options so = {.kind = opt->kind, .compare_grouping = opt->compare_grouping,
+                         .compare_prompts = opt->compare_prompts};
     select_result r;
-    int rc = select_fit(&d, &so, &r, err, errlen);
-    if (rc != 0) {
-        row_set_free(&s);
-        return rc;
-    }
+    if ((rc = select_fit(&d, &so, &r, err, errlen)) != 0) goto done;
     snprintf(out->encoder_id, sizeof out->encoder_id, "%s", encoder_id);
     out->embed_dim = s.embed_dim;
     out->n_keep = n_keep;
     out->n_delete = n_delete;
     out->label_version = version;
     out->dupes_threshold = d.dupes_threshold;
+    out->prompts = prompts;
+    memset(&prompts, 0, sizeof prompts);
     rc = -1;
     char *json = NULL;
     if (take_result(out, &r, &s, opt->kind) || !(json = cull_model_to_json(out))) {
@@ -185,20 +202,27 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
     }
     free(json);
     if (rc) cull_model_free(out);
-    if (rep)
-        *rep = (train_report){now_monotonic() - t0, r.seconds_dupes, r.seconds_logreg, r.seconds_exact, r.seconds_mlp};
+    report.seconds = now_monotonic() - t0;
+    report.seconds_dupes = r.seconds_dupes, report.seconds_logreg = r.seconds_logreg;
+    report.seconds_exact = r.seconds_exact, report.seconds_mlp = r.seconds_mlp;
+    report.seconds_prompts = r.seconds_prompts;
     select_result_free(&r);
+done:
+    if (rep) *rep = report;
+    model_prompts_free(&prompts);
     row_set_free(&s);
     return rc;
 }
 
-int trainer_train(library *lib, const char *encoder_id, cull_model *out, char *err, size_t errlen)
+int trainer_train(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out, char *err,
+                  size_t errlen)
 {
-    return trainer_train_with(lib, encoder_id, NULL, out, NULL, err, errlen);
+    train_options opt = {.same_kind = 1, .encoder_name = encoder_name};
+    return trainer_train_with(lib, encoder_id, &opt, out, NULL, err, errlen);
 }
 
-int trainer_current_model(library *lib, const char *encoder_id, cull_model *out, int *retrained, char *err,
-                          size_t errlen)
+int trainer_current_model(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out,
+                          int *retrained, char *err, size_t errlen)
 {
     *retrained = 0;
     library_model stored;
@@ -215,7 +239,7 @@ int trainer_current_model(library *lib, const char *encoder_id, cull_model *out,
         library_model_free(&stored);
     }
     *retrained = 1;
-    return trainer_train(lib, encoder_id, out, err, errlen);
+    return trainer_train(lib, encoder_name, encoder_id, out, err, errlen);
 }
 
 void trainer_effort_text(const cull_model *m, char *out, size_t cap)
@@ -224,6 +248,23 @@ void trainer_effort_text(const cull_model *m, char *out, size_t cap)
     snprintf(out, cap, "deletes found in the first 10%% / 30%% / 50%% of the ranking: %.0f%% / %.0f%% / %.0f%% "
              "(best possible %.0f%% / %.0f%% / %.0f%%)", 100 * x->found[0], 100 * x->found[1], 100 * x->found[2],
              100 * metrics_found_best(x, 0), 100 * metrics_found_best(x, 1), 100 * metrics_found_best(x, 2));
+}
+
+/* What the prompts are to the model, and what they changed; or why they are not in it. */
+static void print_prompts(FILE *f, const cull_model *m, const train_report *rep)
+{
+    if (m->prompts.n == 0) {
+        if (rep && rep->prompts_unused[0]) fprintf(f, "prompts: not used: %s\n", rep->prompts_unused);
+        return;
+    }
+    int n_delete = 0;
+    for (int k = 0; k < m->prompts.n; k++) n_delete += m->prompts.label[k] == LABEL_DELETE;
+    fprintf(f, "prompts: %d (%d keep, %d delete) are features: each image's cosine with each prompt's words",
+            m->prompts.n, m->prompts.n - n_delete, n_delete);
+    if (isfinite(m->auc_without_prompts) && isfinite(m->auc_logreg))
+        fprintf(f, ";\n  prompts changed logistic regression's ROC-AUC from %.3f to %.3f", m->auc_without_prompts,
+                m->auc_logreg);
+    fprintf(f, "\n");
 }
 
 void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep)
@@ -266,9 +307,13 @@ void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep
     } else {
         fprintf(f, "near-duplicates: none among the labelled images (cosine ≥ %.3f)\n", m->dupes_threshold);
     }
-    if (rep)
-        fprintf(f, "took %.1f s (near-duplicates %.1f s, logistic regression %.1f s, MLP %.1f s, ungrouped comparison %.1f s)\n",
+    print_prompts(f, m, rep);
+    if (rep) {
+        fprintf(f, "took %.1f s (near-duplicates %.1f s, logistic regression %.1f s, MLP %.1f s, ungrouped comparison %.1f s",
                 rep->seconds, rep->seconds_dupes, rep->seconds_logreg, rep->seconds_mlp, rep->seconds_exact);
+        if (m->prompts.n) fprintf(f, ", comparison without prompts %.1f s", rep->seconds_prompts);
+        fprintf(f, ")\n");
+    }
     if (m->n_keep < TRAIN_FEW_PER_CLASS || m->n_delete < TRAIN_FEW_PER_CLASS)
         fprintf(f, "warning: with fewer than %d labels of a kind these figures are rough; label more\n",
                 TRAIN_FEW_PER_CLASS);

@@ -21,27 +21,37 @@
 
 typedef struct {
     select_kind kind;          /* logreg, mlp, or auto (the better by out-of-fold ROC-AUC) */
+    int same_kind;             /* 1: instead of kind, what the previous model of the encoder was asked
+                                  for (auto when there is none) */
     int compare_grouping;      /* also cross-validate with exact-content groups only, for the report */
+    int compare_prompts;       /* also cross-validate without the prompt columns, for the report */
+    const char *encoder_name;  /* the encoder's name as the user gave it (a registry name or a model
+                                  folder; NULL: the registry's name of the id): its text tower encodes
+                                  the prompts the previous model does not hold */
 } train_options;
 
 typedef struct {
-    double seconds, seconds_dupes, seconds_logreg, seconds_exact, seconds_mlp;
+    double seconds, seconds_dupes, seconds_logreg, seconds_exact, seconds_mlp, seconds_prompts;
+    char prompts_unused[1024]; /* why the library's prompts are not in the model; "" when they are (or
+                                  there are none) */
 } train_report;
 
-/* Trains on encoder_id's embeddings and stores the model (only in out when lib is read-only). opt NULL: the kind the previous model
-   of this encoder was asked for (auto when there is none), no grouping comparison. rep may be
-   NULL. Returns 0; 1 when there are too few labels (reason in err); -1 on failure (reason in
-   err). */
+/* Trains on encoder_id's embeddings, with a column for each of the library's prompts (when their
+   vectors can be had: the previous model's, or the text tower's), and stores the model (only in
+   out when lib is read-only). rep may be NULL. Returns 0; 1 when there are too few labels (reason
+   in err); -1 on failure (reason in err). */
 int trainer_train_with(library *lib, const char *encoder_id, const train_options *opt, cull_model *out,
                        train_report *rep, char *err, size_t errlen);
 
-/* trainer_train_with(lib, encoder_id, NULL, out, NULL, err, errlen). */
-int trainer_train(library *lib, const char *encoder_id, cull_model *out, char *err, size_t errlen);
+/* trainer_train_with: the same kind as before, no comparisons, no report. */
+int trainer_train(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out, char *err,
+                  size_t errlen);
 
-/* The stored model for encoder_id, retrained first when it is missing, older than the labels or
-   unreadable (*retrained says so). Same returns as trainer_train. */
-int trainer_current_model(library *lib, const char *encoder_id, cull_model *out, int *retrained,
-                          char *err, size_t errlen);
+/* The stored model for encoder_id, retrained first (trainer_train) when it is missing, older than
+   the labels and prompts (library_label_version) or unreadable (*retrained says so). Same returns
+   as trainer_train. */
+int trainer_current_model(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out,
+                          int *retrained, char *err, size_t errlen);
 
 /* "deletes found in the first 10% / 30% / 50% of the ranking: …% (best possible …%)". */
 void trainer_effort_text(const cull_model *m, char *out, size_t cap);

@@ -38,7 +38,7 @@ static void run_round(learner *l, int retrain)
     char note[512] = "", err[512];
     int trained = 0, have = 0, too_few = 0;
     if (retrain) {
-        int rc = trainer_train(l->lib, s->encoder_id, &m, note, sizeof note);
+        int rc = trainer_train(l->lib, s->encoder_name[0] ? s->encoder_name : NULL, s->encoder_id, &m, note, sizeof note);
         trained = have = rc == 0;
         too_few = rc == 1;
         if (rc < 0) fprintf(stderr, "cull review: training failed: %s\n", note);

@@ -89,7 +89,7 @@ int scorer_build(library *lib, const char *encoder_id, const cull_model *model, 
 {
     memset(out, 0, sizeof *out);
     build_ctx b = {model, roots, n_roots, NULL, out, 0, 0};
-    if (model && !(b.scratch = malloc((size_t)features_dim(model->embed_dim) * sizeof *b.scratch))) {
+    if (model && !(b.scratch = malloc((size_t)cull_model_dim(model) * sizeof *b.scratch))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }

@@ -47,6 +47,7 @@ int session_open(review_session *s, const char *db_path, const char *encoder_nam
     pthread_mutex_init(&s->explain_lock, NULL);
     s->db_path = db_path;
     snprintf(s->encoder_id, sizeof s->encoder_id, "%s", encoder_id);
+    snprintf(s->encoder_name, sizeof s->encoder_name, "%s", encoder_name ? encoder_name : "");
     s->roots = roots;
     s->n_roots = n_roots;
     s->retrain_every = retrain_every;

@@ -50,6 +50,7 @@ typedef struct review_session {
     /* fixed for the run */
     const char *db_path;
     char encoder_id[96];
+    char encoder_name[4096];   /* as cull review was given it: its text tower encodes new prompts */
     char **roots;               /* absolute, normalised; owned */
     int n_roots;
     int retrain_every;

@@ -115,7 +115,7 @@ copy_db "$T/label_ref.db" "$T/train_base.db"
 CULL_DB="$T/train_base.db" "$CULL" label --quiet clear "$T/pics/k4"
 CULL_DB="$T/train_base.db" "$CULL" train --model logreg >/dev/null
 CULL_DB="$T/train_base.db" "$CULL" label --quiet keep "$T/pics/k4"
-old_line="model trained .* on 90 keep \+ 150 delete \(labels changed since"
+old_line="model trained .* on 90 keep \+ 150 delete \(labels or prompts changed since"
 new_line="model trained .* on 120 keep \+ 150 delete$"
 CULL_DB="$T/train_base.db" run_cull status
 expect_match "the old model is in the library" "$OUT" "$old_line"

@@ -2,7 +2,6 @@
 # then on the demo split (the images `make demo` uses, fetched by `make check` from Debian
 # packages; skipped when they are not there).
 . "$(dirname "$0")/../e2e_lib.sh"
-jqe() { jq -e "$@" >/dev/null; }
 
 mkdir -p "$T/kept" "$T/rejected" "$T/incoming"
 for i in $(seq 1 12); do make_photo "$T/kept/IMG_$((1000 + i)).jpg" "$i" 320x240; done

@@ -2,7 +2,6 @@
 # ExifTool, in each tool's convention), embedded or in sidecars; from a Lightroom Classic catalog;
 # and hostile XMP and catalogs, each a clear error naming the file while the batch goes on.
 . "$(dirname "$0")/../e2e_lib.sh"
-jqe() { jq -e "$@" >/dev/null; }
 
 P="$T/photos"
 mkdir -p "$P/dt" "$P/dk" "$P/lr" "$P/emb" "$P/bad"

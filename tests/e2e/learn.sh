@@ -62,7 +62,7 @@ expect_rc "--links refuses a folder that is not empty" 2
 
 run_cull label delete "$T/incoming/Screenshot_2024-02-11.png"
 run_cull rank
-expect_match "rank retrains when the labels changed, and says so" "$ERR" "older than the labels: retrained"
+expect_match "rank retrains when the labels changed, and says so" "$ERR" "labels or prompts changed since the model was trained: retrained"
 check "the newly labelled image left the ranking" test "$(printf '%s\n' "$OUT" | wc -l)" = 11
 
 run_cull label clear "$T/incoming/Screenshot_2024-02-11.png"
@@ -71,4 +71,4 @@ expect_match "clear forgets a label" "$ERR" "cleared the label of 1 file \(1 had
 run_cull status
 expect_match "status counts labels" "$OUT" "labels: 14 keep, 14 delete"
 expect_match "status shows the model's metrics" "$OUT" "cross-validated ROC-AUC"
-expect_match "status notices stale models" "$OUT" "labels changed since"
+expect_match "status notices stale models" "$OUT" "labels or prompts changed since"

@@ -129,6 +129,71 @@ run_cull rank --encoder "$M"
 expect_rc "rank with enough labels: exit 0" 0
 check "... scores by the model trained on them, not the prompts" sh -c '! grep -q "zero-shot" "$1"' - "$T/err"
 
+# ---- with labels, each prompt's cosine is a feature, and train says what the prompts changed ----
+model_json() { sqlite3 "$CULL_DB" "select model from models order by id desc limit 1"; }
+run_cull train --encoder "$M" --model logreg
+expect_rc "train with labels and prompts: exit 0" 0
+expect_match "train says the prompts joined the features" "$OUT" "^prompts: 2 \(1 keep, 1 delete\) are features: each image's cosine with each prompt's words"
+expect_match "... and what they changed in cross-validation" "$OUT" "prompts changed logistic regression's ROC-AUC from [0-9.]+ to [0-9.]+"
+run_cull status
+expect_match "status: the model's prompts" "$OUT" "model trained .* on 3 keep \+ 3 delete with 2 prompts$"
+run_cull status --format json
+check "... and in its JSON" jqe '[.embeddings[].model | select(. != null) | .prompts] | index(2) != null' <<<"$OUT"
+model_json >"$T/model.json"
+check "the stored model holds the prompts (number, side, words) in the library's order" \
+    test "$(jq -c '[.prompts[] | [.id, .label, .text]]' "$T/model.json")" = \
+    "$("$CULL" prompt list --format json | jq -c '[.[] | [.id, .label, .text]]')"
+check "... and the cosine-free figure beside the one with them" \
+    jqe '(.selection.auc_without_prompts | type) == "number"' "$T/model.json"
+"$CULL" prompt list --format json | jq -c '.[] | .text' >"$T/prompts2.jsonl"
+"$PY" "$REF_DIR/clip_text_reference.py" expect "$M" "$T/prompts2.jsonl" >"$T/text2.jsonl"
+"$PY" - "$T/model.json" "$T/text2.jsonl" <<'EOF' >"$T/cmp2" 2>&1
+import json, sys, numpy as np
+m = json.load(open(sys.argv[1]))
+want = [np.array(json.loads(l)["vector"]) for l in open(sys.argv[2])]
+got = [np.array(p["vector"]) for p in m["prompts"]]
+assert len(got) == len(want) == 2, (len(got), len(want))
+worst = max(float(np.abs(g - w / np.linalg.norm(w)).max()) for g, w in zip(got, want))
+assert worst < 1e-4, f"prompt vectors off by {worst:.1e}"
+assert m["dim"] == m["embed_dim"] + 29 + 2 + 256, m["dim"]
+print(f"its prompt vectors are the reference's unit text vectors within {worst:.1e}")
+EOF
+check "... $(cat "$T/cmp2")" grep -q "within" "$T/cmp2"
+run_cull explain --encoder "$M" --format json "$7"
+OUT=$(printf '%s' "$OUT" | jq -c '.[0]')
+check "explain: a term per prompt, with its number, side and words" \
+    test "$(printf '%s' "$OUT" | jq -c '[.contributions[] | select(.kind == "prompt") | [.prompt, .side, .text]] | sort')" = \
+    "$("$CULL" prompt list --format json | jq -c '[.[] | [.id, .label, .text]] | sort')"
+check "... and with them the terms still add up to the log-odds" \
+    jqe '(([.contributions[].value] | add) - .log_odds | fabs) < 1e-6' <<<"$OUT"
+run_cull explain --encoder "$M" "$7"
+expect_match "explain's text names the prompt" "$OUT" "looks like prompt [0-9]+ \(delete\): a screenshot of a chat"
+
+"$CULL" prompt add delete "a photo of a receipt" >/dev/null
+run_cull rank --encoder "$M"
+expect_match "a prompt added: the model is stale, rank retrains and says why" "$ERR" \
+    "labels or prompts changed since the model was trained: retrained"
+check "... and the new model has the new prompt" test "$(model_json | jq '.prompts | length')" = 3
+
+# The prompts the model holds need no text tower to retrain; a new one does, and train says so.
+model_json | jq -c '[.prompts[].vector]' >"$T/vectors"
+mv "$M/vocab.json" "$M/vocab.away"
+"$CULL" label keep "$7" >/dev/null 2>&1
+run_cull rank --encoder "$M"
+expect_rc "labels changed, the text tower unreadable: rank retrains all the same" 0
+check "... keeping the prompts' vectors from the model before" \
+    test "$(model_json | jq -c '[.prompts[].vector]')" = "$(cat "$T/vectors")"
+"$CULL" prompt add keep "a landscape" >/dev/null
+run_cull train --encoder "$M"
+expect_rc "a prompt the model has not met, no text tower: train still trains" 0
+expect_match "... and says why the prompts are left out" "$OUT" "^prompts: not used: .*vocab"
+check "... and the model has none" test "$(model_json | jq '.prompts // [] | length')" = 0
+mv "$M/vocab.away" "$M/vocab.json"
+run_cull train --encoder lite
+expect_match "an image-only encoder: the prompts are not used, and train says why" "$OUT" \
+    "^prompts: not used: lite: an image-only encoder"
+"$CULL" prompt remove $("$CULL" prompt list --format json | jq -r '.[] | select(.text == "a photo of a receipt" or .text == "a landscape") | .id') >/dev/null
+
 # ---- the review page's words ----
 get() { curl -s -H "X-Cull-Token: $TOKEN" "$BASE$1"; }
 "$CULL" label clear "$T/img" >/dev/null 2>&1

@@ -57,7 +57,8 @@ vg "export xmp --embedded (XMP into an image, the original to the Trash)" export
 vg "undo of the export" undo
 
 # Words: a tiny joint CLIP model from the PyTorch reference (skipped without torch): the tokenizer,
-# the text tower, search, prompts and zero-shot rank, on a library of their own.
+# the text tower, search, prompts, zero-shot rank, and a model trained with the prompts as features,
+# on a library of their own.
 REF=$(cd "$(dirname "$0")/../reference" && pwd)/vit_reference.py
 if /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
     /usr/bin/python3 "$REF" model "$T/clip" --hidden 32 --heads 2 --inter 64 --layers 1 --patch 32 --proj 16 --joint --nested \
@@ -69,6 +70,10 @@ if /usr/bin/python3 -c 'import torch, numpy' 2>/dev/null; then
     "$CULL" prompt add keep "a photo of my family" >/dev/null
     vg "rank by prompts (zero-shot)" rank --encoder "$T/clip"
     vg "search" search --encoder "$T/clip" --format json "a photo of a cat"
+    "$CULL" label keep "$T/k" >/dev/null 2>&1
+    "$CULL" label delete "$T/d" >/dev/null 2>&1
+    vg "train with the prompts as features" train --encoder "$T/clip" --model logreg
+    vg "explain with prompt terms" explain --encoder "$T/clip" "$T/new/IMG_9.jpg"
 else
     pass "# SKIP words under valgrind: /usr/bin/python3 has no torch (the model writer)"
 fi

@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     if (cull_model_from_json(text, &m, err, sizeof err) == 0) {
         /* A model that loads must also score without reading out of bounds. */
-        float *row = calloc((size_t)features_dim(m.embed_dim), sizeof *row), *emb = calloc((size_t)m.embed_dim, sizeof *emb);
+        float *row = calloc((size_t)cull_model_dim(&m), sizeof *row), *emb = calloc((size_t)m.embed_dim, sizeof *emb);
         image_meta meta = {0};
         if (row && emb) cull_model_score(&m, emb, &meta, "IMG_0001.jpg", row);
         free(row);

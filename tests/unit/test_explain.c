@@ -100,12 +100,30 @@ static void colliding_tokens(char a[8], char b[8])
     }
 }
 
-static cull_model random_logreg(int E, rng *r)
+/* n_prompts random unit prompt vectors, numbered 1, 2, ... (odd numbers delete). */
+static void random_prompts(cull_model *m, int n_prompts, rng *r)
+{
+    int E = m->embed_dim;
+    float *u = malloc(sizeof(float) * (size_t)E);
+    m->prompts.dim = E;
+    for (int k = 0; k < n_prompts; k++) {
+        double ss = 0;
+        for (int j = 0; j < E; j++) u[j] = (float)rng_normal(r), ss += u[j] * u[j];
+        for (int j = 0; j < E; j++) u[j] = (float)(u[j] / sqrt(ss));
+        char text[32];
+        snprintf(text, sizeof text, "prompt number %d", k + 1);
+        assert_int_equal(model_prompts_add(&m->prompts, k + 1, (k + 1) % 2, text, u), 0);
+    }
+    free(u);
+}
+
+static cull_model random_logreg(int E, int n_prompts, rng *r)
 {
     cull_model m = {0};
     m.kind = MODEL_LOGREG;
     m.embed_dim = E;
-    int D = features_dim(E), t0 = features_token_start(E);
+    random_prompts(&m, n_prompts, r);
+    int D = cull_model_dim(&m), t0 = features_token_start(E, n_prompts);
     m.lr.dim = D;
     m.lr.mean = malloc(sizeof(float) * D), m.lr.scale = malloc(sizeof(float) * D), m.lr.w = malloc(sizeof(double) * D);
     for (int j = 0; j < D; j++) {
@@ -122,7 +140,7 @@ static void test_logreg_terms_add_up(void **state)
     (void)state;
     rng r = {11};
     const int E = 16;
-    cull_model m = random_logreg(E, &r);
+    cull_model m = random_logreg(E, 0, &r);
     float emb[16];
     for (int j = 0; j < E; j++) emb[j] = (float)rng_normal(&r);
     image_meta meta = {.bytes = 123456, .width = 800, .height = 600};
@@ -132,8 +150,8 @@ static void test_logreg_terms_add_up(void **state)
     snprintf(name, sizeof name, "%s_%s_%s_2024.png", a, b, a);
     explanation e;
     assert_int_equal(explain_score(&m, emb, &meta, name, &e), 0);
-    float *x = malloc(sizeof(float) * features_dim(E));
-    features_build(emb, E, &meta, name, x);
+    float *x = malloc(sizeof(float) * features_dim(E, 0));
+    features_build(emb, E, NULL, 0, &meta, name, x);
     assert_true(fabs(e.log_odds - logreg_log_odds(&m.lr, x)) < 1e-12);
     double sum = 0, va = NAN, vb = NAN;
     int tokens = 0;
@@ -148,7 +166,7 @@ static void test_logreg_terms_add_up(void **state)
     assert_true(fabs(sum - e.log_odds) < 1e-9);
     assert_int_equal(tokens, 4);   /* a (twice: one term), b, #4, .png */
     /* a (twice) and b share a bucket counting 3: a gets 2/3 of its term, b 1/3. */
-    int col = features_token_start(E) + features_token_bucket(a, (int)strlen(a));
+    int col = features_token_start(E, 0) + features_token_bucket(a, (int)strlen(a));
     assert_true(fabs(va - logreg_term(&m.lr, x, col) * 2 / 3) < 1e-12);
     assert_true(fabs(vb - logreg_term(&m.lr, x, col) / 3) < 1e-12);
     assert_true(fabs(e.p_delete - 1 / (1 + exp(-e.log_odds))) < 1e-12);
@@ -157,23 +175,87 @@ static void test_logreg_terms_add_up(void **state)
     logreg_free(&m.lr);
 }
 
+/* Makes m (embed_dim and prompts set) an MLP of H hidden units with random weights; every column's
+   scale is scale. */
+static void random_mlp(cull_model *m, int H, float scale, rng *r)
+{
+    int D = cull_model_dim(m);
+    mlp_model *net = &m->mlp;
+    m->kind = MODEL_MLP;
+    *net = (mlp_model){.dim = D, .hidden = H, .b2 = 0.1f};
+    net->mean = malloc(sizeof(float) * D), net->scale = malloc(sizeof(float) * D);
+    net->w1 = malloc(sizeof(float) * D * H), net->b1 = malloc(sizeof(float) * H), net->w2 = malloc(sizeof(float) * H);
+    for (int j = 0; j < D; j++) net->mean[j] = (float)(0.2 * rng_normal(r)), net->scale[j] = scale;
+    for (int j = 0; j < D * H; j++) net->w1[j] = (float)rng_normal(r);
+    for (int u = 0; u < H; u++) net->b1[u] = (float)rng_normal(r), net->w2[u] = (float)rng_normal(r);
+}
+
+/* A model trained with prompts: a term per prompt, its column's share of the log-odds (exact), or
+   what taking its column away costs (MLP). */
+static void test_prompt_terms(void **state)
+{
+    (void)state;
+    rng r = {17};
+    const int E = 12, P = 3;
+    cull_model m = random_logreg(E, P, &r);
+    float emb[12];
+    for (int j = 0; j < E; j++) emb[j] = (float)rng_normal(&r);
+    image_meta meta = {.bytes = 999, .width = 30, .height = 40};
+    strcpy(meta.format, "png");
+    explanation e;
+    assert_int_equal(explain_score(&m, emb, &meta, "chat.png", &e), 0);
+    float *x = malloc(sizeof(float) * cull_model_dim(&m));
+    features_build(emb, E, m.prompts.u, P, &meta, "chat.png", x);
+    double sum = 0;
+    int seen = 0;
+    for (int i = 0; i < e.n_terms; i++) {
+        const explain_term *t = &e.terms[i];
+        sum += t->value;
+        if (t->kind != EXPLAIN_PROMPT) continue;
+        int k = (int)t->prompt_id - 1;
+        assert_true(k >= 0 && k < P);
+        assert_true(fabs(t->value - logreg_term(&m.lr, x, features_prompt_start(E) + k)) < 1e-12);
+        assert_int_equal(t->prompt_label, (k + 1) % 2);
+        assert_string_equal(t->text, m.prompts.text[k]);
+        seen |= 1 << k;
+    }
+    assert_int_equal(seen, 7);
+    assert_true(fabs(sum - e.log_odds) < 1e-9);
+    assert_true(fabs(e.log_odds - logreg_log_odds(&m.lr, x)) < 1e-12);
+    explanation_free(&e);
+    logreg_free(&m.lr);
+
+    /* The same prompts under an MLP: occlusion sets the prompt's column to its training mean. */
+    random_mlp(&m, 4, 0.5f, &r);
+    const mlp_model *net = &m.mlp;
+    assert_int_equal(explain_score(&m, emb, &meta, "chat.png", &e), 0);
+    double base = mlp_log_odds(net, x);
+    seen = 0;
+    for (int i = 0; i < e.n_terms; i++) {
+        const explain_term *t = &e.terms[i];
+        if (t->kind != EXPLAIN_PROMPT) continue;
+        int col = features_prompt_start(E) + (int)t->prompt_id - 1;
+        float kept = x[col];
+        x[col] = net->mean[col];
+        assert_true(fabs(t->value - (base - mlp_log_odds(net, x))) < 1e-9);
+        x[col] = kept;
+        seen++;
+    }
+    assert_int_equal(seen, P);
+    explanation_free(&e);
+    free(x);
+    cull_model_free(&m);
+}
+
 static void test_mlp_occlusion(void **state)
 {
     (void)state;
     rng r = {13};
     const int E = 8, H = 5;
-    cull_model m = {0};
-    m.kind = MODEL_MLP;
-    m.embed_dim = E;
-    int D = features_dim(E);
+    cull_model m = {.embed_dim = E};
+    random_mlp(&m, H, 1, &r);
+    int D = cull_model_dim(&m);
     mlp_model *net = &m.mlp;
-    net->dim = D, net->hidden = H;
-    net->mean = malloc(sizeof(float) * D), net->scale = malloc(sizeof(float) * D);
-    net->w1 = malloc(sizeof(float) * D * H), net->b1 = malloc(sizeof(float) * H), net->w2 = malloc(sizeof(float) * H);
-    for (int j = 0; j < D; j++) net->mean[j] = (float)(0.2 * rng_normal(&r)), net->scale[j] = 1;
-    for (int j = 0; j < D * H; j++) net->w1[j] = (float)rng_normal(&r);
-    for (int u = 0; u < H; u++) net->b1[u] = (float)rng_normal(&r), net->w2[u] = (float)rng_normal(&r);
-    net->b2 = 0.1f;
     float emb[8];
     for (int j = 0; j < E; j++) emb[j] = (float)rng_normal(&r);
     image_meta meta = {.bytes = 5000, .width = 10, .height = 20};
@@ -182,13 +264,13 @@ static void test_mlp_occlusion(void **state)
     assert_int_equal(explain_score(&m, emb, &meta, "cat.jpg", &e), 0);
     assert_int_equal(e.exact, 0);
     float *x = malloc(sizeof(float) * D);
-    features_build(emb, E, &meta, "cat.jpg", x);
+    features_build(emb, E, NULL, 0, &meta, "cat.jpg", x);
     double base = mlp_log_odds(net, x);
     assert_true(fabs(e.log_odds - base) < 1e-12);
     for (int j = 0; j < E; j++) x[j] = net->mean[j];
     double no_embedding = mlp_log_odds(net, x);
-    features_build(emb, E, &meta, "cat.jpg", x);
-    x[features_token_start(E) + features_token_bucket("cat", 3)] -= 1;
+    features_build(emb, E, NULL, 0, &meta, "cat.jpg", x);
+    x[features_token_start(E, 0) + features_token_bucket("cat", 3)] -= 1;
     double no_cat = mlp_log_odds(net, x);
     int seen = 0;
     for (int i = 0; i < e.n_terms; i++) {
@@ -256,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_neighbours_ties_and_few_rows),
         cmocka_unit_test(test_logreg_terms_add_up),
         cmocka_unit_test(test_mlp_occlusion),
+        cmocka_unit_test(test_prompt_terms),
         cmocka_unit_test(test_review_cost),
         cmocka_unit_test(test_thousands),
     };

@@ -134,16 +134,16 @@ static image_meta sample_meta(void)
 static void test_features_dims(void **state)
 {
     assert_int_equal(FEATURE_META_DIM, 29);
-    assert_int_equal(features_dim(512), 512 + 29 + 256);
-    assert_int_equal(features_token_start(512), 512 + 29);
-    assert_int_equal(features_dim(0), 29 + 256);
+    assert_int_equal(features_dim(512, 0), 512 + 29 + 256);
+    assert_int_equal(features_token_start(512, 0), 512 + 29);
+    assert_int_equal(features_dim(0, 0), 29 + 256);
 }
 
 static void test_features_embedding(void **state)
 {
     float emb[E] = {3, 4, 0, 0, 0, 0, 0, 0}, out[E + FEATURE_META_DIM + FEATURE_TOKEN_BUCKETS];
     image_meta m = sample_meta();
-    features_build(emb, E, &m, "a.png", out);
+    features_build(emb, E, NULL, 0, &m, "a.png", out);
     assert_near(out[0], 0.6, 1e-6);
     assert_near(out[1], 0.8, 1e-6);
     double ss = 0;
@@ -152,7 +152,7 @@ static void test_features_embedding(void **state)
     assert_near(ss, 1.0, 1e-6);
 
     float zero[E] = {0};
-    features_build(zero, E, &m, "a.png", out);
+    features_build(zero, E, NULL, 0, &m, "a.png", out);
     for (int i = 0; i < E; i++)
         assert_true(out[i] == 0.0f);
 }
@@ -161,7 +161,7 @@ static void test_features_meta(void **state)
 {
     float emb[E] = {1}, out[E + FEATURE_META_DIM + FEATURE_TOKEN_BUCKETS];
     image_meta m = sample_meta();
-    features_build(emb, E, &m, "a.png", out);
+    features_build(emb, E, NULL, 0, &m, "a.png", out);
     const float *meta = out + E;
     assert_near(meta[0], log1p(2500000.0), 1e-5);
     assert_near(meta[1], log1p(12e6), 1e-5);
@@ -176,14 +176,14 @@ static void test_features_meta(void **state)
 
     image_meta bare = {0};
     strcpy(bare.format, "bmp");
-    features_build(emb, E, &bare, "a.bmp", out);
+    features_build(emb, E, NULL, 0, &bare, "a.bmp", out);
     for (int i = 0; i < FEATURE_META_DIM; i++)
         assert_true(meta[i] == (i == 3 + FEATURE_FORMATS - 1 ? 1.0f : 0.0f));   /* only "other" */
 
     image_meta model_only = {.width = 10, .height = 0};
     strcpy(model_only.format, "JPEG");
     strcpy(model_only.model, "Pixel 7");
-    features_build(emb, E, &model_only, "a.jpg", out);
+    features_build(emb, E, NULL, 0, &model_only, "a.jpg", out);
     assert_true(meta[1] == 0.0f && meta[2] == 0.0f);                 /* zero height guarded */
     assert_true(meta[3] == 1.0f);                                    /* jpeg, any case */
     assert_true(meta[11] == 1.0f && meta[12] == 0.0f);
@@ -194,12 +194,12 @@ static void test_features_token_buckets(void **state)
 {
     float emb[E] = {1}, out[E + FEATURE_META_DIM + FEATURE_TOKEN_BUCKETS];
     image_meta m = sample_meta();
-    features_build(emb, E, &m, "IMG_2023_0101_x.JPG", out);
+    features_build(emb, E, NULL, 0, &m, "IMG_2023_0101_x.JPG", out);
     float expect[FEATURE_TOKEN_BUCKETS] = {0};
     const char *const toks[] = {"img", "#4", "#4", "x", ".jpg"};   /* "#4" twice → count 2 */
     for (int i = 0; i < 5; i++)
         expect[fnv1a64(toks[i]) % FEATURE_TOKEN_BUCKETS] += 1;
-    const float *tokens = out + features_token_start(E);
+    const float *tokens = out + features_token_start(E, 0);
     float total = 0;
     for (int b = 0; b < FEATURE_TOKEN_BUCKETS; b++) {
         assert_true(tokens[b] == expect[b]);
@@ -207,6 +207,35 @@ static void test_features_token_buckets(void **state)
     }
     assert_true(total == 5.0f);
     assert_true(tokens[fnv1a64("#4") % FEATURE_TOKEN_BUCKETS] >= 2.0f);
+}
+
+static void test_features_prompt_columns(void **state)
+{
+    enum { P = 3 };
+    float emb[E] = {1, -2, 0.5f, 3, 0, 0.25f, -1, 2};
+    float u[P * E], with[E + FEATURE_META_DIM + P + FEATURE_TOKEN_BUCKETS], without[E + FEATURE_META_DIM + FEATURE_TOKEN_BUCKETS];
+    for (int k = 0; k < P; k++) {   /* unit vectors, as the text tower gives them */
+        double ss = 0;
+        for (int i = 0; i < E; i++) u[k * E + i] = (float)sin(1.0 + 3.0 * k + 0.7 * i), ss += u[k * E + i] * u[k * E + i];
+        for (int i = 0; i < E; i++) u[k * E + i] = (float)(u[k * E + i] / sqrt(ss));
+    }
+    assert_int_equal(features_dim(E, P), E + FEATURE_META_DIM + P + FEATURE_TOKEN_BUCKETS);
+    assert_int_equal(features_prompt_start(E), E + FEATURE_META_DIM);
+    assert_int_equal(features_token_start(E, P), E + FEATURE_META_DIM + P);
+    image_meta m = sample_meta();
+    features_build(emb, E, u, P, &m, "IMG_2023_0101_x.JPG", with);
+    features_build(emb, E, NULL, 0, &m, "IMG_2023_0101_x.JPG", without);
+    double norm = 0;
+    for (int i = 0; i < E; i++) norm += (double)emb[i] * emb[i];
+    for (int k = 0; k < P; k++) {   /* the cosine of the image with the prompt, against doubles */
+        double c = 0;
+        for (int i = 0; i < E; i++) c += emb[i] * (double)u[k * E + i];
+        assert_near(with[E + FEATURE_META_DIM + k], c / sqrt(norm), 1e-6);
+    }
+    /* Everything else is where it was, the tokens moved up by P. */
+    assert_memory_equal(with, without, sizeof(float) * (E + FEATURE_META_DIM));
+    assert_memory_equal(with + E + FEATURE_META_DIM + P, without + E + FEATURE_META_DIM,
+                        sizeof(float) * FEATURE_TOKEN_BUCKETS);
 }
 
 /* ---- logistic regression ---- */
@@ -635,6 +664,7 @@ int main(void)
         cmocka_unit_test(test_tokens_high_bytes),
         cmocka_unit_test(test_tokens_edges),
         cmocka_unit_test(test_features_dims),
+        cmocka_unit_test(test_features_prompt_columns),
         cmocka_unit_test(test_features_embedding),
         cmocka_unit_test(test_features_meta),
         cmocka_unit_test(test_features_token_buckets),

@@ -22,6 +22,8 @@
 #include "learn/skinny.h"
 #include "unit/rng.h"
 
+#include <jansson.h>
+
 /* ---- skinny products ---- */
 
 static void check_skinny(int n, int k, int m, int lda)
@@ -143,7 +145,7 @@ static void fill_common(cull_model *m, int embed_dim)
 static void test_model_roundtrip(void **state)
 {
     enum { E = 4 };
-    int dim = features_dim(E);
+    int dim = features_dim(E, 0);
     float *x = malloc(sizeof(float) * dim), *scratch = malloc(sizeof(float) * dim);
     const float emb[E] = {0.1f, 0.5f, -0.2f, 0.3f};
     image_meta meta = {.width = 640, .height = 480, .bytes = 12345};
@@ -189,7 +191,7 @@ static void test_model_roundtrip(void **state)
 static void test_model_v1_still_loads(void **state)
 {
     enum { E = 2 };
-    int dim = features_dim(E);
+    int dim = features_dim(E, 0);
     size_t cap = 64 * (size_t)dim + 1024;
     char *json = malloc(cap), *p = json;
     p += sprintf(p, "{\"format\":\"cull-logreg-1\",\"encoder\":\"lite-1\",\"embed_dim\":%d,\"dim\":%d,\"lambda\":0.001,"
@@ -216,7 +218,7 @@ static void test_model_damage(void **state)
     cull_model m, back;
     char err[256];
     fill_common(&m, 2);
-    int dim = features_dim(2);
+    int dim = features_dim(2, 0);
     m.kind = MODEL_LOGREG;
     m.lr = (logreg_model){.dim = dim, .lambda = 0.01};
     m.lr.mean = calloc((size_t)dim, sizeof(float)), m.lr.scale = malloc(sizeof(float) * dim);
@@ -238,6 +240,83 @@ static void test_model_damage(void **state)
     cull_model_free(&m);
 }
 
+static void fill_logreg(cull_model *m, rng *r)
+{
+    int dim = cull_model_dim(m);
+    m->kind = MODEL_LOGREG;
+    m->lr = (logreg_model){.dim = dim, .lambda = 0.01, .b = -0.3};
+    m->lr.mean = malloc(sizeof(float) * dim), m->lr.scale = malloc(sizeof(float) * dim);
+    m->lr.w = malloc(sizeof(double) * dim);
+    for (int j = 0; j < dim; j++) m->lr.mean[j] = (float)rng_normal(r), m->lr.scale[j] = 1.5f, m->lr.w[j] = rng_normal(r);
+}
+
+/* A model trained with prompts keeps them, vectors and all, and scores the same after a round trip;
+   a model whose prompts are lost or damaged is refused. */
+static void test_model_prompts_roundtrip(void **state)
+{
+    enum { E = 4, P = 2 };
+    cull_model m, back;
+    char err[256];
+    fill_common(&m, E);
+    m.prompts.dim = E;
+    const float u0[E] = {1, 0, 0, 0}, u1[E] = {0, 0.6f, 0.8f, 0};
+    const char *family = "a photo of my \"family\"\n\twith \xc3\xa9";
+    assert_int_equal(model_prompts_add(&m.prompts, 3, 1, "a screenshot of a chat", u0), 0);
+    assert_int_equal(model_prompts_add(&m.prompts, 7, 0, family, u1), 0);
+    assert_int_equal(cull_model_dim(&m), features_dim(E, P));
+    rng r = {9};
+    fill_logreg(&m, &r);
+    for (int j = 0; j < m.lr.dim; j++) m.lr.w[j] *= 0.01;   /* far from saturating the sigmoid */
+    m.lr.w[features_prompt_start(E)] = 2;
+    m.auc_without_prompts = 0.75;
+    char *json = cull_model_to_json(&m);
+    assert_int_equal(cull_model_from_json(json, &back, err, sizeof err), 0);
+    free(json);
+    assert_int_equal(back.prompts.n, P);
+    assert_int_equal(back.prompts.dim, E);
+    assert_true(back.prompts.id[0] == 3 && back.prompts.id[1] == 7);
+    assert_true(back.prompts.label[0] == 1 && back.prompts.label[1] == 0);
+    assert_string_equal(back.prompts.text[1], family);
+    assert_memory_equal(back.prompts.u, m.prompts.u, sizeof(float) * E * P);
+    assert_true(fabs(back.auc_without_prompts - 0.75) < 1e-9);
+    assert_int_equal(model_prompts_find(&back.prompts, 7, family), 1);
+    assert_int_equal(model_prompts_find(&back.prompts, 7, "a screenshot of a chat"), -1);   /* the text counts too */
+    float x[512], y[512];
+    image_meta meta = {.width = 640, .height = 480, .bytes = 12345};
+    const float emb[2][E] = {{0.1f, 0.5f, 0.7f, 0.3f}, {0.9f, -0.1f, 0, 0.2f}};
+    for (int i = 0; i < 2; i++)
+        assert_true(fabs(cull_model_score(&back, emb[i], &meta, "a.jpg", x) - cull_model_score(&m, emb[i], &meta, "a.jpg", y)) <
+                    1e-9);
+    /* The prompt columns count: with the first prompt's vector zeroed the score moves. */
+    double before = cull_model_score(&back, emb[1], &meta, "a.jpg", x);
+    memset(back.prompts.u, 0, sizeof(float) * E);
+    assert_true(fabs(cull_model_score(&back, emb[1], &meta, "a.jpg", x) - before) > 1e-3);
+    cull_model_free(&back);
+
+    m.prompts.n = 0;   /* the row still has P prompt columns: the layout no longer adds up */
+    json = cull_model_to_json(&m);
+    m.prompts.n = P;
+    assert_int_equal(cull_model_from_json(json, &back, err, sizeof err), -1);
+    assert_non_null(strstr(err, "layout"));
+    free(json);
+
+    json = cull_model_to_json(&m);
+    json_t *o = json_loads(json, 0, NULL), *v = json_object_get(json_array_get(json_object_get(o, "prompts"), 0), "vector");
+    json_array_append_new(v, json_real(0.5));   /* one float too many */
+    free(json);
+    json = json_dumps(o, JSON_COMPACT);
+    assert_int_equal(cull_model_from_json(json, &back, err, sizeof err), -1);
+    assert_non_null(strstr(err, "damaged prompts"));
+    free(json);
+    json_array_remove(v, json_array_size(v) - 1);
+    json_object_set_new(json_array_get(json_object_get(o, "prompts"), 1), "label", json_string("maybe"));
+    json = json_dumps(o, JSON_COMPACT);
+    assert_int_equal(cull_model_from_json(json, &back, err, sizeof err), -1);
+    free(json);
+    json_decref(o);
+    cull_model_free(&m);
+}
+
 /* ---- select_fit ---- */
 
 enum { SE = 6 };
@@ -245,11 +324,54 @@ enum { SE = 6 };
 /* Feature rows of n images whose embeddings are e (n × SE). */
 static float *feature_rows(const float *e, int n)
 {
-    int dim = features_dim(SE);
+    int dim = features_dim(SE, 0);
     float *X = malloc(sizeof(float) * (size_t)n * dim);
     image_meta meta = {.width = 100, .height = 100, .bytes = 1000};
-    for (int i = 0; i < n; i++) features_build(e + i * SE, SE, &meta, "", X + (size_t)i * dim);
+    for (int i = 0; i < n; i++) features_build(e + i * SE, SE, NULL, 0, &meta, "", X + (size_t)i * dim);
     return X;
+}
+
+/* Step 6: the comparison without prompts is exactly the logistic regression on the rows without
+   the prompt columns, on the same folds. */
+static void test_select_prompt_comparison(void **state)
+{
+    enum { N = 300 };
+    float e[N * SE], u[SE];
+    int8_t y[N];
+    uint64_t group[N];
+    rng r = {33};
+    double ss = 0;
+    for (int j = 0; j < SE; j++) u[j] = (float)rng_normal(&r), ss += u[j] * u[j];
+    for (int j = 0; j < SE; j++) u[j] = (float)(u[j] / sqrt(ss));
+    for (int i = 0; i < N; i++) {
+        double c = 0;
+        for (int j = 0; j < SE; j++) e[i * SE + j] = (float)rng_normal(&r), c += e[i * SE + j] * u[j];
+        y[i] = c + rng_normal(&r) > 0.3;   /* deletes look like the prompt, with noise */
+        group[i] = rng_next(&r);
+    }
+    int dim = features_dim(SE, 1), dim0 = features_dim(SE, 0);
+    float *X = malloc(sizeof(float) * (size_t)N * dim), *X0 = feature_rows(e, N);
+    image_meta meta = {.width = 100, .height = 100, .bytes = 1000};
+    for (int i = 0; i < N; i++) features_build(e + i * SE, SE, u, 1, &meta, "", X + (size_t)i * dim);
+    select_data d = {.X = X, .y = y, .group = group, .n = N, .dim = dim, .embed_dim = SE, .n_prompts = 1,
+                     .dupes_threshold = 2};
+    select_data d0 = {.X = X0, .y = y, .group = group, .n = N, .dim = dim0, .embed_dim = SE, .dupes_threshold = 2};
+    select_options o = {.kind = SELECT_LOGREG, .compare_prompts = 1};
+    select_result with, without;
+    char err[256];
+    assert_int_equal(select_fit(&d, &o, &with, err, sizeof err), 0);
+    assert_int_equal(select_fit(&d0, &o, &without, err, sizeof err), 0);
+    assert_true(isfinite(with.auc_without_prompts));
+    assert_true(fabs(with.auc_without_prompts - without.auc_logreg) < 1e-9);
+    assert_true(isnan(without.auc_without_prompts));   /* no prompt columns: nothing to compare */
+    assert_int_equal(with.lr.dim, dim);
+    select_result_free(&with);
+    o.compare_prompts = 0;
+    assert_int_equal(select_fit(&d, &o, &with, err, sizeof err), 0);
+    assert_true(isnan(with.auc_without_prompts));
+    select_result_free(&with);
+    select_result_free(&without);
+    free(X), free(X0);
 }
 
 static void test_select_groups_and_choice(void **state)
@@ -270,7 +392,7 @@ static void test_select_groups_and_choice(void **state)
         y[i] = e[i * SE] * e[i * SE + 1] > 0;   /* XOR: only the MLP can rank it */
     }
     float *X = feature_rows(e, N);
-    select_data d = {.X = X, .y = y, .group = group, .n = N, .dim = features_dim(SE), .embed_dim = SE,
+    select_data d = {.X = X, .y = y, .group = group, .n = N, .dim = features_dim(SE, 0), .embed_dim = SE,
                      .dupes_threshold = 0.9999f};
     select_options o = {.kind = SELECT_AUTO, .compare_grouping = 1};
     select_result res;
@@ -318,7 +440,9 @@ int main(void)
         cmocka_unit_test(test_model_roundtrip),
         cmocka_unit_test(test_model_v1_still_loads),
         cmocka_unit_test(test_model_damage),
+        cmocka_unit_test(test_model_prompts_roundtrip),
         cmocka_unit_test(test_select_groups_and_choice),
+        cmocka_unit_test(test_select_prompt_comparison),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
