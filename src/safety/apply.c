@@ -106,6 +106,11 @@ static int reconcile_one(const library_action *a, void *ctx)
        file's only if the .trashinfo there records its path. */
     int at_origin = trash_exists(a->path),
         in_trash = trash_exists(a->trash_path) && (!planned || trash_owns(&slot, a->path));
+    /* A copy across filesystems cut short lives under its partial name (trash.h): never the only
+       copy, so it goes. */
+    char partial[FS_PATH_MAX], why[256];
+    if (trash_partial_path(planned ? a->trash_path : a->path, a->sha256, partial, sizeof partial) == 0)
+        unlink(partial);
     int rc = 0;
     if (in_trash && !at_origin) {
         rc = settle(r->lib, a, "moved", 0, "settled after an interrupted run");
@@ -119,6 +124,12 @@ static int reconcile_one(const library_action *a, void *ctx)
             unlink(slot.files);
             trash_release(&slot, a->path);
             rc = settle(r->lib, a, "aborted", 1, "removed a partial Trash copy after an interrupted run");
+        } else if (trash_content_is(a->path, a->sha256, why, sizeof why)) {
+            /* A restore across filesystems renames only a verified copy into place: it was killed
+               before removing the Trash copy, which is now the spare one. */
+            unlink(slot.files);
+            unlink(slot.info);
+            rc = settle(r->lib, a, "restored", 1, "settled after an interrupted run");
         } else {
             rc = settle(r->lib, a, "moved", 0, "interrupted restore: the file stays in the Trash");
             report(a->path, "an interrupted undo left a file here and in the Trash; the Trash copy is kept");

@@ -303,7 +303,7 @@ int trash_exists(const char *path)
 
 /* ---- moving --------------------------------------------------------------------------------- */
 
-static int content_is(const char *path, const uint8_t sha[32], char *err, size_t errlen)
+int trash_content_is(const char *path, const uint8_t sha[32], char *err, size_t errlen)
 {
     file_buffer fb;
     char why[256];
@@ -351,7 +351,27 @@ done:
     return rc;
 }
 
-/* rename, or across filesystems: copy + fsync + verify + remove the source. */
+static void sync_folder_of(const char *path)
+{
+    char dir[FS_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+    fs_sync(dir);
+}
+
+int trash_partial_path(const char *to, const uint8_t sha[32], char *out, size_t cap)
+{
+    const char *slash = strrchr(to, '/');
+    int dir_len = slash ? (int)(slash - to) : 1;
+    int n = snprintf(out, cap, "%.*s/.cull-partial-%02x%02x%02x%02x%02x%02x%02x%02x", dir_len, slash ? to : ".",
+                     sha[0], sha[1], sha[2], sha[3], sha[4], sha[5], sha[6], sha[7]);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* rename, or across filesystems: copy to the partial name beside `to` (trash_partial_path),
+   fsync, verify, rename into place (never over anything), then remove the source. A kill
+   leaves a whole file at one of the two places, and at most a partial copy under the partial
+   name, never at `to`. */
 static int move_verified(const char *from, const char *to, const uint8_t sha[32], char *err, size_t errlen)
 {
     if (fs_rename_noreplace(from, to) == 0) return 0;
@@ -359,11 +379,23 @@ static int move_verified(const char *from, const char *to, const uint8_t sha[32]
         snprintf(err, errlen, "cannot move: %s", strerror(errno));
         return -1;
     }
-    if (copy_file(from, to, err, errlen)) return -1;
-    if (!content_is(to, sha, err, errlen)) {
-        unlink(to);
+    char partial[FS_PATH_MAX];
+    if (trash_partial_path(to, sha, partial, sizeof partial)) {
+        snprintf(err, errlen, "path too long");
         return -1;
     }
+    unlink(partial);   /* a run killed while copying this very file */
+    if (copy_file(from, partial, err, errlen)) return -1;
+    if (!trash_content_is(partial, sha, err, errlen)) {
+        unlink(partial);
+        return -1;
+    }
+    if (fs_rename_noreplace(partial, to) != 0) {
+        snprintf(err, errlen, "cannot move the verified copy into place: %s", strerror(errno));
+        unlink(partial);
+        return -1;
+    }
+    sync_folder_of(to);   /* the new name is on disk before the only other copy goes */
     if (unlink(from) != 0) {
         snprintf(err, errlen, "copied, but cannot remove the original: %s", strerror(errno));
         unlink(to);
@@ -374,7 +406,7 @@ static int move_verified(const char *from, const char *to, const uint8_t sha[32]
 
 int trash_move(const char *path, const trash_slot *slot, const uint8_t sha[32], char *err, size_t errlen)
 {
-    if (!content_is(path, sha, err, errlen) || move_verified(path, slot->files, sha, err, errlen)) {
+    if (!trash_content_is(path, sha, err, errlen) || move_verified(path, slot->files, sha, err, errlen)) {
         trash_release(slot, path);
         return -1;
     }
@@ -388,7 +420,7 @@ int trash_restore(const char *path, const trash_slot *slot, const uint8_t sha[32
                  slot->files);
         return -1;
     }
-    if (!content_is(slot->files, sha, err, errlen)) return -1;
+    if (!trash_content_is(slot->files, sha, err, errlen)) return -1;
     if (fs_make_parent_dirs(path) != 0) {
         snprintf(err, errlen, "cannot recreate its folder: %s", strerror(errno));
         return -1;

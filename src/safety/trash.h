@@ -5,9 +5,11 @@
  * lives on the same filesystem, else $topdir/.Trash/$uid (when the administrator made a sticky
  * .Trash there) or $topdir/.Trash-$uid. Each trashed file gets a .trashinfo (original path and
  * deletion date) so desktop file managers can restore it too. When no Trash can be used on the
- * file's filesystem, the home Trash is used across devices: copy, fsync, verify the copy's
- * SHA-256, and only then remove the original. Nothing here ever unlinks a file whose content has
- * not been verified somewhere else first.
+ * file's filesystem, the home Trash is used across devices: copy under a hidden partial name
+ * beside the destination, fsync, verify the copy's SHA-256, rename it into place, and only then
+ * remove the original (undo comes back the same way). Nothing here ever unlinks a file whose
+ * content has not been verified somewhere else first, and a kill never leaves part of a file
+ * under a name a person would take for the picture.
  */
 #ifndef CULL_SAFETY_TRASH_H
 #define CULL_SAFETY_TRASH_H
@@ -51,6 +53,15 @@ int trash_owns(const trash_slot *slot, const char *path);
 /* Releases a claim whose move never happened: removes the .trashinfo, and only when it records
    path (after a crash the slot may never have been claimed, and the name may now be another's). */
 void trash_release(const trash_slot *slot, const char *path);
+
+/* Where a copy across filesystems to `to` is written until it is verified and renamed into place:
+   .cull-partial-<the first 16 hex digits of the content's SHA-256> in to's folder. After a kill it
+   may hold a partial copy, which is never the only one (apply_reconcile removes it). 0, or -1 when
+   it would not fit in cap. */
+int trash_partial_path(const char *to, const uint8_t sha256[32], char *out, size_t cap);
+
+/* 1 when path's bytes hash to sha256 (err says why not otherwise). */
+int trash_content_is(const char *path, const uint8_t sha256[32], char *err, size_t errlen);
 
 /* 1 if path exists (as anything, even a dangling link). */
 int trash_exists(const char *path);

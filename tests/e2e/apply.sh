@@ -148,6 +148,64 @@ if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$T")" ] && mk
     check "cross-device: the original is removed only after that" test ! -e "$shm/x.png"
     run_cull undo
     check "cross-device undo copies it back" cmp -s "$shm/x.png" "$T/x.orig"
+    # A kill at each step of a move across filesystems (every rename and unlink: the copy under
+    # its partial name, the verified copy renamed into place, the source removed), then the same
+    # command again: the file ends whole in one place, no partial copy is left anywhere, and a
+    # half-copied file never sits under the picture's name.
+    partial_left() { find "$shm" "$TRASH/files" -name '.cull-partial-*' | grep -q .; }
+    in_trash_whole() { # the home Trash holds the file, whole, and nothing else; it is gone from $shm
+        local f
+        f=$(find "$TRASH/files" -type f)
+        [ "$(printf '%s\n' "$f" | grep -c .)" = 1 ] && cmp -s "$f" "$T/x.orig" && [ ! -e "$shm/x.png" ] && ! partial_left
+    }
+    back_whole() { cmp -s "$shm/x.png" "$T/x.orig" && [ -z "$(find "$TRASH/files" -type f)" ] && ! partial_left; }
+    torn_partials() { # a kill in the middle of a copy leaves its partial copy short: made so here
+        find "$shm" "$TRASH/files" -name '.cull-partial-*' -exec truncate -s 1000 {} +
+    }
+    killed_at() { # step command...: runs cull under the stop shim, kills it at the step
+        stopped_at "$1" calls=renameat2,unlink "${@:2}"
+        kill -9 "$STOPPED" 2>/dev/null
+        wait "$STOPPED" 2>/dev/null
+    }
+    n=$(STOP_SHIM_CALLS=renameat2,unlink steps_of apply --yes "$shm")
+    m=$(STOP_SHIM_CALLS=renameat2,unlink steps_of undo)
+    check "across filesystems: apply and undo take steps to kill at ($n, $m)" test "$n" -ge 3 -a "$m" -ge 3
+    for d in $(seq 1 "$n"); do
+        killed_at "$d" apply --yes "$shm"
+        torn_partials
+        run_cull apply --yes "$shm"
+        check "apply across filesystems killed at step $d of $n: the re-run exits 0" sh -c '[ "$1" = 0 ]' _ "$RC"
+        check "apply across filesystems killed at step $d of $n: the file is in the Trash, whole, with no partial copy left" \
+            in_trash_whole
+        "$CULL" undo >/dev/null 2>&1
+    done
+    # The partial copy a kill left goes at the next run even when that run moves nothing (the file
+    # was labelled keep meanwhile), not only when the same move is tried again.
+    for d in $(seq 1 "$n"); do
+        killed_at "$d" apply --yes "$shm"
+        if ! partial_left; then
+            "$CULL" apply --yes "$shm" >/dev/null 2>&1
+            "$CULL" undo >/dev/null 2>&1
+            continue
+        fi
+        "$CULL" label --quiet keep "$shm/x.png"
+        run_cull apply --yes "$shm"
+        check "apply across filesystems killed at step $d, the file then labelled keep: the next apply removes the partial copy" \
+            back_whole
+        "$CULL" label --quiet delete "$shm/x.png"
+    done
+    for d in $(seq 1 "$m"); do
+        "$CULL" apply --yes "$shm" >/dev/null 2>&1
+        killed_at "$d" undo
+        torn_partials
+        cmp -s "$shm/x.png" "$T/x.orig" || [ ! -e "$shm/x.png" ] || cp "$shm/x.png" "$T/torn.png"
+        run_cull undo
+        check "undo across filesystems killed at step $d of $m: the re-run exits 0" sh -c '[ "$1" = 0 ]' _ "$RC"
+        check "undo across filesystems killed at step $d of $m: what the kill left at the picture's name was never a torn copy" \
+            test ! -e "$T/torn.png"
+        check "undo across filesystems killed at step $d of $m: the file is back whole, the Trash empty, no partial copy left" \
+            back_whole
+    done
     rm -f "/dev/shm/.Trash-$(id -u)"
     rm -rf "$shm"
 else

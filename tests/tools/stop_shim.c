@@ -11,7 +11,9 @@
  *   STOP_SHIM_AT=N      at the entry of step N the process stops itself (SIGSTOP): steps 1..N-1
  *                       are done, N is not. The test reads what is committed, then sends SIGKILL.
  *   STOP_SHIM_CALLS=L   count only the calls named in the comma-separated list L (e.g.
- *                       "rename,renameat2": moves alone); all four when unset.
+ *                       "rename,renameat2": moves alone); all four when unset. unlink is counted
+ *                       only when L names it (the removal of a verified original or Trash copy;
+ *                       SQLite's own files and cull's scratch files unlink too).
  *   STOP_SHIM_COUNT=F   at exit, the number of steps taken is written to F (an uninterrupted
  *                       run's total, to choose points in).
  */
@@ -30,7 +32,7 @@ static atomic_long steps;
 static int counted(const char *call)
 {
     const char *list = getenv("STOP_SHIM_CALLS");
-    if (!list) return 1;
+    if (!list) return strcmp(call, "unlink") != 0;
     size_t len = strlen(call);
     for (const char *p = list; (p = strstr(p, call)); p += len)
         if ((p == list || p[-1] == ',') && (p[len] == ',' || p[len] == 0)) return 1;
@@ -74,6 +76,13 @@ int linkat(int fromdir, const char *from, int todir, const char *to, int flags)
     NEXT(linkat);
     step("linkat");
     return next(fromdir, from, todir, to, flags);
+}
+
+int unlink(const char *path)
+{
+    NEXT(unlink);
+    step("unlink");
+    return next(path);
 }
 
 __attribute__((destructor)) static void report(void)
