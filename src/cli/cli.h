@@ -111,8 +111,10 @@ int cli_each_gone(library *lib, void (*fn)(const char *last_path, void *ctx), vo
 int cli_model_use(const cli_globals *g, const char *name);
 
 /* The model rank, suspects and report score with: the stored one for encoder_id, retrained first
-   when the labels changed since (or, with need_out_of_fold, when it predates stored out-of-fold
-   scores), saying so on stderr; *retrained (may be NULL) tells whether it was. 0, or -1 with the
+   when the labels or prompts changed since (or, with need_out_of_fold, when it predates stored
+   out-of-fold scores), saying so on stderr, and naming prompts the retrained model had to leave
+   out; *retrained (may be NULL) tells whether it was. named: the --encoder given (NULL: the
+   library's), whose text tower encodes prompts the stored model has not met. 0, or -1 with the
    error printed. */
 int cli_current_model(library *lib, const char *named, const char *encoder_id, int need_out_of_fold, cull_model *out,
                       int *retrained);

@@ -390,7 +390,7 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     if (!format) format = "tsv";
     if (optind < argc) return cli_usage_error(&cmd_dupes, "unexpected argument '%s' (PATH goes with --trash-copies)", argv[optind]);
     if (nul && strcmp(format, "json") == 0) return cli_usage_error(&cmd_dupes, "-z goes with the tsv format");
-    char id[96], err[512];
+    char id[96], err[1024] = "";
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     if (cli_prepare_encoder(lib, name, 1, no_index, id, sizeof id)) {
@@ -400,11 +400,13 @@ static int run_dupes(int argc, char **argv, const cli_globals *g)
     if (isnan(threshold)) threshold = dupes_default_threshold(id);
 
     cull_model model;
-    char encoder_name[256];
+    char encoder_name[FS_PATH_MAX];
+    train_report rep = {0};
     int retrained, have_model = cli_encoder_name(lib, name, encoder_name, sizeof encoder_name, NULL) == 0 &&
-                                trainer_current_model(lib, encoder_name, id, &model, &retrained, err, sizeof err) == 0;
+                                trainer_current_model(lib, encoder_name, id, &model, &retrained, &rep, err, sizeof err) == 0;
     if (!have_model) fprintf(stderr, "cull: no model (%s): P_DELETE is left out\n", err);
     else if (retrained) fprintf(stderr, "cull: the labels or prompts changed since the model was trained: retrained%s\n", cli_not_saved(lib));
+    if (have_model && rep.prompts_unused[0]) fprintf(stderr, "cull: prompts left out of the model: %s\n", rep.prompts_unused);
     gather_run r = {.model = have_model ? &model : NULL};
     if (have_model) r.scratch = malloc(sizeof(float) * (size_t)cull_model_dim(&model));
     int rc = EXIT_SOME_FAILED;

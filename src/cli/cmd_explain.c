@@ -22,7 +22,7 @@ const cli_command cmd_explain = {
     "usage: cull explain [OPTIONS] FILE...\n"
     "\n"
     "For each FILE (indexed first when it is new), its P(delete) under the stored model (retrained\n"
-    "first when the labels changed) and why, in the model's own terms:\n"
+    "first when the labels or prompts changed) and why, in the model's own terms:\n"
     "  - the labelled images it looks most like: cosine similarity of the encoder's embeddings,\n"
     "    their labels and paths (a path is missing when no copy is left);\n"
     "  - what moved the score, in log-odds (+ towards delete, − towards keep): the embedding as\n"
@@ -40,7 +40,8 @@ const cli_command cmd_explain = {
     "                       {\"path\", \"image_id\", \"label\", \"p_delete\", \"log_odds\", \"model\",\n"
     "                       \"method\": \"exact\"|\"occlusion\", \"neighbours\": [{\"image_id\", \"label\",\n"
     "                       \"similarity\", \"path\"}], \"contributions\": [{\"kind\": \"intercept\"|\n"
-    "                       \"embedding\"|\"metadata\"|\"token\", \"feature\"|\"token\", \"count\", \"value\"}]}\n"
+    "                       \"embedding\"|\"metadata\"|\"prompt\"|\"token\", \"feature\" (metadata),\n"
+    "                       \"prompt\", \"side\", \"text\" (prompt), \"token\", \"count\" (token), \"value\"}]}\n"
     "  -k N                 labelled neighbours to show (default 5)\n"
     "  --encoder NAME       whose model to use (default: the library's, see cull status)\n"
     "  --no-index           index and embed nothing: fail, saying what is missing, instead\n"
@@ -95,7 +96,7 @@ static void print_text(const explainer *ex, const query *q, const explanation *e
         case EXPLAIN_EMBEDDING: printf("the embedding (what the picture looks like)"); break;
         case EXPLAIN_META: printf("%s", t->name); break;
         case EXPLAIN_PROMPT:
-            printf("looks like prompt %lld (%s): ", (long long)t->prompt_id, explainer_label_name(t->prompt_label));
+            printf("likeness to prompt %lld (%s): ", (long long)t->prompt_id, explainer_label_name(t->prompt_label));
             quote_path(stdout, t->text);
             break;
         case EXPLAIN_TOKEN:

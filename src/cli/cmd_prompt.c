@@ -131,7 +131,10 @@ static int remove_prompts(const cli_globals *g, char **numbers, int n)
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
     int failed = !lib;
     for (int i = 0; i < n && lib; i++) {
-        int r = library_remove_prompt(lib, ids[i]);
+        /* One transaction each: the prompt goes together with the label version's move. */
+        int r = library_begin(lib) ? -1 : library_remove_prompt(lib, ids[i]);
+        if (r >= 0 && library_commit(lib)) r = -1;
+        if (r < 0) library_rollback(lib);
         if (r == 1) continue;
         failed = 1;
         if (r == 0) cli_error("there is no prompt %lld (cull prompt list shows them)", (long long)ids[i]);

@@ -26,7 +26,7 @@ const cli_command cmd_report = {
     "  - keep and delete labels set per day (per week over long spans);\n"
     "  - thumbnails of the 24 labels the model doubts most (as cull suspects).\n"
     "Every score is out-of-fold: each image is judged by the cross-validation model that did not\n"
-    "train on it. The model is retrained first, and said so, when labels changed.\n"
+    "train on it. The model is retrained first, and said so, when labels or prompts changed.\n"
     "\n"
     "options:\n"
     "  -o, --output FILE  where to write (default ./cull-report.html); its path is printed\n"

@@ -42,6 +42,7 @@ const cli_command cmd_status = {
 typedef struct {
     library *lib;
     int64_t label_version;
+    int prompts;       /* the library's */
     json_t *json;      /* --format json: the embeddings array */
 } status_ctx;
 
@@ -89,7 +90,10 @@ static void show_encoder(const char *encoder_id, int64_t n, void *ctx)
     }
     printf("  model trained %s on %d keep + %d delete", age, m.n_keep, m.n_delete);
     if (m.prompts.n) printf(" with %d prompt%s", m.prompts.n, m.prompts.n == 1 ? "" : "s");
-    printf("%s\n", stale ? " (labels or prompts changed since; rank will retrain)" : "");
+    if (stale) printf(" (labels or prompts changed since; rank will retrain)");
+    else if (m.prompts.n < s->prompts)
+        printf(" (%d of the library's prompts left out: cull train says why)", s->prompts - m.prompts.n);
+    putchar('\n');
     printf("  %s; cross-validated ROC-AUC %.3f, average precision %.3f, balanced accuracy %.3f\n",
            cull_model_kind_name(m.kind), m.cv.auc, m.cv.ap, m.cv.bacc);
     char effort[256];
@@ -147,7 +151,7 @@ static int print_json(library *lib, const char *path, long long bytes, const lib
                           (json_int_t)k->paths_missing, "labels", "keep", (json_int_t)k->keep, "delete", (json_int_t)k->del,
                           "unlabelled_on_disk", (json_int_t)k->unlabeled_present, "gone", "embeddings");
     char err[1024];
-    status_ctx s = {lib, library_label_version(lib), json_object_get(o, "embeddings")};
+    status_ctx s = {lib, library_label_version(lib), 0, json_object_get(o, "embeddings")};
     int gone = -1;
     json_t *by_source = json_object();
     json_object_set_new(json_object_get(o, "labels"), "by_source", by_source);
@@ -214,9 +218,9 @@ static int run_status(int argc, char **argv, const cli_globals *g)
     if ((k.keep || k.del) && library_each_label_source(lib, print_source, &first) == 0) putchar('\n');
     int sides[2];
     char err[512];
-    if (zero_shot_sides(lib, sides, err, sizeof err) == 0 && sides[0] + sides[1])
-        printf("prompts: %d keep, %d delete (cull prompt list)\n", sides[0], sides[1]);
-    status_ctx s = {lib, library_label_version(lib), NULL};
+    int have_sides = zero_shot_sides(lib, sides, err, sizeof err) == 0;
+    if (have_sides && sides[0] + sides[1]) printf("prompts: %d keep, %d delete (cull prompt list)\n", sides[0], sides[1]);
+    status_ctx s = {lib, library_label_version(lib), have_sides ? sides[0] + sides[1] : 0, NULL};
     int rc = cli_print_encoders(lib, stdout) || cli_print_gone(lib) || library_each_encoder(lib, show_encoder, &s);
     library_close(lib);
     return rc ? EXIT_SOME_FAILED : EXIT_OK;

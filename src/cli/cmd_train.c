@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "pipeline/trainer.h"
+#include "util/fsutil.h"
 
 static int run_train(int argc, char **argv, const cli_globals *g);
 
@@ -32,7 +33,8 @@ const cli_command cmd_train = {
     "  auto     (default) both; keeps the one with the better cross-validated ROC-AUC and says by\n"
     "           how much\n"
     "The model is stored in the library with the out-of-fold P(delete) of every labelled image (for\n"
-    "cull suspects); `cull rank` uses it and retrains, with the same --model, when labels changed.\n"
+    "cull suspects); `cull rank` uses it and retrains, with the same --model, when labels or prompts\n"
+    "changed.\n"
     "\n"
     "options:\n"
     "  --model KIND       logreg, mlp or auto (default: auto)\n"
@@ -63,7 +65,7 @@ static int run_train(int argc, char **argv, const cli_globals *g)
     if (parsed != CLI_PARSED) return parsed;
     opt.kind = !strcmp(kind, "logreg") ? SELECT_LOGREG : !strcmp(kind, "mlp") ? SELECT_MLP : SELECT_AUTO;
     if (optind < argc) return cli_usage_error(&cmd_train, "unexpected argument '%s'", argv[optind]);
-    char id[96], err[1024], encoder_name[256];
+    char id[96], err[1024], encoder_name[FS_PATH_MAX];
     library *lib = cli_open_library(g, LIBRARY_EXISTING);
     if (!lib) return EXIT_SOME_FAILED;
     if (cli_prepare_encoder(lib, name, 0, no_index, id, sizeof id) ||

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/text_match.h"
 #include "pipeline/trainer.h"
+#include "util/fsutil.h"
 
 int cli_current_model(library *lib, const char *named, const char *encoder_id, int need_out_of_fold, cull_model *out,
                       int *retrained)
@@ -17,10 +18,11 @@ int cli_current_model(library *lib, const char *named, const char *encoder_id, i
 int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id, int need_out_of_fold, int prompts,
                          cull_model *out, int *retrained)
 {
-    char err[1024], name[256];
+    char err[1024], name[FS_PATH_MAX];
     int stale = 0, redone = 0;
+    train_report rep = {0};
     if (cli_encoder_name(lib, named, name, sizeof name, NULL)) return -1;
-    int rc = trainer_current_model(lib, name, encoder_id, out, &stale, err, sizeof err);
+    int rc = trainer_current_model(lib, name, encoder_id, out, &stale, &rep, err, sizeof err);
     if (rc == 1 && prompts) { /* too few labels to train */
         if (retrained) *retrained = 0;
         int z = text_zero_shot(lib, named, encoder_id, out);
@@ -33,7 +35,7 @@ int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id
     if (rc == 0 && need_out_of_fold && out->n_oof == 0) { /* from before out-of-fold scores were kept */
         fprintf(stderr, "cull: the stored model has no out-of-fold scores: retraining\n");
         cull_model_free(out);
-        rc = trainer_train(lib, name, encoder_id, out, err, sizeof err);
+        rc = trainer_train(lib, name, encoder_id, out, &rep, err, sizeof err);
         redone = 1;
     }
     if (retrained) *retrained = stale || redone;
@@ -44,5 +46,6 @@ int cli_model_or_prompts(library *lib, const char *named, const char *encoder_id
     if (stale)
         fprintf(stderr, "cull: the labels or prompts changed since the model was trained: retrained on %d labels (ROC-AUC %.3f)%s\n",
                 out->n_keep + out->n_delete, out->cv.auc, cli_not_saved(lib));
+    if (rep.prompts_unused[0]) fprintf(stderr, "cull: prompts left out of the model: %s\n", rep.prompts_unused);
     return 0;
 }

@@ -19,7 +19,7 @@
 
 typedef struct {
     text_encoder *enc;
-    char name[256];     /* the encoder's name, as cli_encoder_name gives it */
+    char name[4096];    /* the encoder's name, as cli_encoder_name gives it (a folder path at most) */
     char image_id[96];  /* the image embeddings the texts compare with */
     int dim;
     float *vectors;     /* n × dim, each of unit length */

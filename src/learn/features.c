@@ -195,18 +195,31 @@ static void put_meta(const image_meta *m, float *out)
     }
 }
 
+/* The prompt columns: the unit embedding's dot product with each prompt's unit vector. */
+static void put_cosines(const float *unit, int embed_dim, const float *prompt_u, int n_prompts, float *out)
+{
+    for (int k = 0; k < n_prompts; k++) {
+        const float *u = prompt_u + (size_t)k * (size_t)embed_dim;
+        double c = 0;
+        for (int i = 0; i < embed_dim; i++) c += (double)unit[i] * u[i];
+        out[k] = (float)c;
+    }
+}
+
 void features_build(const float *embedding, int embed_dim, const float *prompt_u, int n_prompts,
                     const image_meta *meta, const char *basename, float *out)
 {
     memset(out, 0, sizeof(float) * (size_t)features_dim(embed_dim, n_prompts));
     features_unit_vector(embedding, embed_dim, out);
     put_meta(meta, out + embed_dim);
-    float *cosines = out + features_prompt_start(embed_dim);
-    for (int k = 0; k < n_prompts; k++) {
-        const float *u = prompt_u + (size_t)k * (size_t)embed_dim;
-        double c = 0;
-        for (int i = 0; i < embed_dim; i++) c += (double)out[i] * u[i];
-        cosines[k] = (float)c;
-    }
+    put_cosines(out, embed_dim, prompt_u, n_prompts, out + features_prompt_start(embed_dim));
     features_tokens(basename, count_token, out + features_token_start(embed_dim, n_prompts));
+}
+
+void features_add_prompts(const float *row, int embed_dim, const float *prompt_u, int n_prompts, float *out)
+{
+    int start = features_prompt_start(embed_dim);
+    memcpy(out, row, sizeof(float) * (size_t)start);
+    put_cosines(row, embed_dim, prompt_u, n_prompts, out + start);
+    memcpy(out + start + n_prompts, row + start, sizeof(float) * FEATURE_TOKEN_BUCKETS);
 }

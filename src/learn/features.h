@@ -45,6 +45,10 @@ int features_prompt_start(int embed_dim);
 void features_build(const float *embedding, int embed_dim, const float *prompt_u, int n_prompts,
                     const image_meta *meta, const char *basename, float *out);
 
+/* The row features_build would have made with the prompts, from one it made without them (row:
+   features_dim(embed_dim, 0) floats; out: features_dim(embed_dim, n_prompts), not row). */
+void features_add_prompts(const float *row, int embed_dim, const float *prompt_u, int n_prompts, float *out);
+
 /* e / ‖e‖ into out (a zero vector stays zero): the row's first block, and the unit vectors that
    cosine searches compare (out may be e). */
 void features_unit_vector(const float *e, int dim, float *out);

@@ -10,6 +10,8 @@
 
 /* Longer than any encoder's vector; keeps a damaged model's row length far from overflow. */
 #define MODEL_MAX_EMBED_DIM (1 << 20)
+/* More prompts than anyone writes; keeps a damaged model's row length far from overflow too. */
+#define MODEL_MAX_PROMPTS (1 << 16)
 
 int cull_model_dim(const cull_model *m)
 {
@@ -146,10 +148,15 @@ static json_t *classifier_json(const cull_model *m)
 static json_t *prompts_json(const cull_model *m)
 {
     json_t *a = json_array();
-    for (int k = 0; k < m->prompts.n; k++)
-        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)m->prompts.id[k], "label",
-                                           m->prompts.label[k] == 1 ? "delete" : "keep", "text", m->prompts.text[k],
-                                           "vector", float_array(m->prompts.u + (size_t)k * m->embed_dim, m->embed_dim)));
+    for (int k = 0; k < m->prompts.n; k++) {
+        json_t *p = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)m->prompts.id[k], "label",
+                              m->prompts.label[k] == 1 ? "delete" : "keep", "text", m->prompts.text[k], "vector",
+                              float_array(m->prompts.u + (size_t)k * m->embed_dim, m->embed_dim));
+        if (!p || json_array_append_new(a, p)) {   /* text not UTF-8 (a hand-edited library), or no memory */
+            json_decref(a);
+            return NULL;
+        }
+    }
     return a;
 }
 
@@ -177,8 +184,13 @@ char *cull_model_to_json(const cull_model *m)
                           "n_delete", m->n_delete, "label_version", (json_int_t)m->label_version, "selection",
                           selection, "oof", "image_ids", ids, "p_delete", ps);
     if (!o) return NULL;
-    if (m->prompts.n > 0) {
-        json_object_set_new(o, "prompts", prompts_json(m));
+    json_t *prompts = m->prompts.n > 0 ? prompts_json(m) : NULL;
+    if (m->prompts.n > 0 && !prompts) {
+        json_decref(o);
+        return NULL;
+    }
+    if (prompts) {
+        json_object_set_new(o, "prompts", prompts);
         json_object_set_new(selection, "auc_without_prompts", number_or_null(m->auc_without_prompts));
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(9));
@@ -326,7 +338,7 @@ static int read_oof(json_t *oof, cull_model *m)
 static int read_prompts(json_t *a, cull_model *m)
 {
     if (!a) return 0;
-    if (!json_is_array(a)) return -1;
+    if (!json_is_array(a) || json_array_size(a) > MODEL_MAX_PROMPTS) return -1;
     float *u = malloc(sizeof(float) * (size_t)m->embed_dim);
     int rc = u ? 0 : -1;
     m->prompts.dim = m->embed_dim;

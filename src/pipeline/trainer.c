@@ -18,8 +18,7 @@
 
 typedef struct {
     int embed_dim, dim;
-    const model_prompts *prompts;   /* their cosines are columns */
-    float *X;
+    float *X;                  /* features without prompt columns (with_prompts adds them) */
     int8_t *y;
     uint64_t *group;
     int64_t *id;
@@ -33,9 +32,9 @@ static int add_labelled(const library_row *r, void *ctx)
     if (r->label == LABEL_NONE) return 0;
     if (s->embed_dim == 0) {
         s->embed_dim = r->dim;
-        s->dim = features_dim(r->dim, s->prompts->n);
+        s->dim = features_dim(r->dim, 0);
     }
-    if (r->dim != s->embed_dim || (s->prompts->n && r->dim != s->prompts->dim)) {
+    if (r->dim != s->embed_dim) {
         s->bad_dim = 1;
         return 1;
     }
@@ -52,7 +51,7 @@ static int add_labelled(const library_row *r, void *ctx)
         if (!X || !y || !g || !id) return 1;
         s->cap = cap;
     }
-    features_build(r->embedding, r->dim, s->prompts->u, s->prompts->n, &r->meta, r->path ? fs_basename(r->path) : "",
+    features_build(r->embedding, r->dim, NULL, 0, &r->meta, r->path ? fs_basename(r->path) : "",
                    s->X + (size_t)s->n * s->dim);
     s->y[s->n] = (int8_t)(r->label == LABEL_DELETE);
     memcpy(&s->group[s->n], r->sha256, sizeof s->group[s->n]);
@@ -67,6 +66,20 @@ static void row_set_free(row_set *s)
     free(s->y);
     free(s->group);
     free(s->id);
+}
+
+/* The rows with a column per prompt (replacing s->X). 0, or -1 when out of memory. */
+static int with_prompts(row_set *s, const model_prompts *p)
+{
+    if (p->n == 0) return 0;
+    int dim = features_dim(s->embed_dim, p->n);
+    float *X = malloc(sizeof(float) * (size_t)s->n * (size_t)dim + 1);
+    if (!X) return -1;
+    for (int i = 0; i < s->n; i++)
+        features_add_prompts(s->X + (size_t)i * s->dim, s->embed_dim, p->u, p->n, X + (size_t)i * dim);
+    free(s->X);
+    s->X = X, s->dim = dim;
+    return 0;
 }
 
 static const char *const KIND_NAMES[] = {"auto", "logreg", "mlp"};
@@ -128,34 +141,22 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
     double t0 = now_monotonic();
     memset(out, 0, sizeof *out);
     train_report report = {0};
+    /* The version first: a label or prompt that changes while this runs leaves the model stale. */
+    int64_t version = library_label_version(lib);
+    row_set s = {0};
+    model_prompts prompts = {0};
     cull_model previous;
     int have_previous = previous_model(lib, encoder_id, &previous) == 0;
     train_options chosen = *opt;
     if (opt->same_kind) chosen.kind = have_previous ? kind_asked(&previous) : SELECT_AUTO;
     opt = &chosen;
-    model_prompts prompts;
-    char why[1024];
-    int rc = prompt_vectors_for(lib, opt->encoder_name, encoder_id, have_previous ? &previous.prompts : NULL,
-                                &prompts, why, sizeof why);
-    if (have_previous) cull_model_free(&previous);
-    if (rc < 0) {
-        snprintf(err, errlen, "%s", why);
-        return -1;
-    }
-    if (rc == 1) snprintf(report.prompts_unused, sizeof report.prompts_unused, "%s", why);
-    row_set s = {.prompts = &prompts};
-    int64_t version = library_label_version(lib);
-    rc = -1;
+    int rc = -1;
     if (library_each_row(lib, encoder_id, 0, add_labelled, &s)) {
         snprintf(err, errlen, "library: %s", library_error(lib));
         goto done;
     }
     if (s.bad_dim) {
-        if (prompts.n && s.embed_dim != prompts.dim)
-            snprintf(err, errlen, "the prompts' text vectors have %d floats, the images' embeddings of %s %d", prompts.dim,
-                     encoder_id, s.embed_dim);
-        else
-            snprintf(err, errlen, "embeddings of %s have different lengths; re-index", encoder_id);
+        snprintf(err, errlen, "embeddings of %s have different lengths; re-index", encoder_id);
         goto done;
     }
     int n_delete = 0;
@@ -175,6 +176,19 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
                      " each; label some with cull label keep|delete PATH)",
                      n_keep, n_delete, encoder_id, TRAIN_MIN_PER_CLASS);
         rc = 1;
+        goto done;
+    }
+    /* Only now, when a model will be trained: the prompts may need the text tower. */
+    int got = prompt_vectors_for(lib, opt->encoder_name, encoder_id, s.embed_dim,
+                                 have_previous ? &previous.prompts : NULL, &prompts, report.prompts_unused,
+                                 sizeof report.prompts_unused);
+    if (got < 0) {
+        snprintf(err, errlen, "%s", report.prompts_unused);
+        goto done;
+    }
+    if (got == 0) report.prompts_unused[0] = 0;
+    if (with_prompts(&s, &prompts)) {
+        snprintf(err, errlen, "out of memory");
         goto done;
     }
     select_data d = {.X = s.X, .y = s.y, .group = s.group, .n = s.n, .dim = s.dim, .embed_dim = s.embed_dim,
@@ -209,20 +223,21 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
     select_result_free(&r);
 done:
     if (rep) *rep = report;
+    if (have_previous) cull_model_free(&previous);
     model_prompts_free(&prompts);
     row_set_free(&s);
     return rc;
 }
 
-int trainer_train(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out, char *err,
-                  size_t errlen)
+int trainer_train(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out, train_report *rep,
+                  char *err, size_t errlen)
 {
     train_options opt = {.same_kind = 1, .encoder_name = encoder_name};
-    return trainer_train_with(lib, encoder_id, &opt, out, NULL, err, errlen);
+    return trainer_train_with(lib, encoder_id, &opt, out, rep, err, errlen);
 }
 
 int trainer_current_model(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out,
-                          int *retrained, char *err, size_t errlen)
+                          int *retrained, train_report *rep, char *err, size_t errlen)
 {
     *retrained = 0;
     library_model stored;
@@ -239,7 +254,7 @@ int trainer_current_model(library *lib, const char *encoder_name, const char *en
         library_model_free(&stored);
     }
     *retrained = 1;
-    return trainer_train(lib, encoder_name, encoder_id, out, err, errlen);
+    return trainer_train(lib, encoder_name, encoder_id, out, rep, err, errlen);
 }
 
 void trainer_effort_text(const cull_model *m, char *out, size_t cap)
@@ -250,21 +265,20 @@ void trainer_effort_text(const cull_model *m, char *out, size_t cap)
              100 * metrics_found_best(x, 0), 100 * metrics_found_best(x, 1), 100 * metrics_found_best(x, 2));
 }
 
-/* What the prompts are to the model, and what they changed; or why they are not in it. */
+/* What the prompts are to the model, and what they changed; and which were left out, and why. */
 static void print_prompts(FILE *f, const cull_model *m, const train_report *rep)
 {
-    if (m->prompts.n == 0) {
-        if (rep && rep->prompts_unused[0]) fprintf(f, "prompts: not used: %s\n", rep->prompts_unused);
-        return;
+    if (m->prompts.n) {
+        int n_delete = 0;
+        for (int k = 0; k < m->prompts.n; k++) n_delete += m->prompts.label[k] == LABEL_DELETE;
+        fprintf(f, "prompts: %d (%d keep, %d delete) are features: each image's cosine with each prompt's words",
+                m->prompts.n, m->prompts.n - n_delete, n_delete);
+        if (isfinite(m->auc_without_prompts) && isfinite(m->auc_logreg))
+            fprintf(f, ";\n  prompts changed logistic regression's ROC-AUC from %.3f to %.3f", m->auc_without_prompts,
+                    m->auc_logreg);
+        fprintf(f, "\n");
     }
-    int n_delete = 0;
-    for (int k = 0; k < m->prompts.n; k++) n_delete += m->prompts.label[k] == LABEL_DELETE;
-    fprintf(f, "prompts: %d (%d keep, %d delete) are features: each image's cosine with each prompt's words",
-            m->prompts.n, m->prompts.n - n_delete, n_delete);
-    if (isfinite(m->auc_without_prompts) && isfinite(m->auc_logreg))
-        fprintf(f, ";\n  prompts changed logistic regression's ROC-AUC from %.3f to %.3f", m->auc_without_prompts,
-                m->auc_logreg);
-    fprintf(f, "\n");
+    if (rep && rep->prompts_unused[0]) fprintf(f, "prompts left out of the model: %s\n", rep->prompts_unused);
 }
 
 void trainer_print_metrics(FILE *f, const cull_model *m, const train_report *rep)

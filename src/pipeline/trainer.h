@@ -32,26 +32,26 @@ typedef struct {
 
 typedef struct {
     double seconds, seconds_dupes, seconds_logreg, seconds_exact, seconds_mlp, seconds_prompts;
-    char prompts_unused[1024]; /* why the library's prompts are not in the model; "" when they are (or
-                                  there are none) */
+    char prompts_unused[1024]; /* the library's prompts left out of the model, and why; "" when none
+                                  is */
 } train_report;
 
-/* Trains on encoder_id's embeddings, with a column for each of the library's prompts (when their
-   vectors can be had: the previous model's, or the text tower's), and stores the model (only in
-   out when lib is read-only). rep may be NULL. Returns 0; 1 when there are too few labels (reason
+/* Trains on encoder_id's embeddings, with a column for each of the library's prompts whose vector
+   can be had (the previous model's, or the text tower's; rep names the others), and stores the
+   model (only in out when lib is read-only). rep may be NULL. Returns 0; 1 when there are too few labels (reason
    in err); -1 on failure (reason in err). */
 int trainer_train_with(library *lib, const char *encoder_id, const train_options *opt, cull_model *out,
                        train_report *rep, char *err, size_t errlen);
 
-/* trainer_train_with: the same kind as before, no comparisons, no report. */
-int trainer_train(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out, char *err,
-                  size_t errlen);
+/* trainer_train_with: the same kind as before, no comparisons; rep may be NULL. */
+int trainer_train(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out, train_report *rep,
+                  char *err, size_t errlen);
 
 /* The stored model for encoder_id, retrained first (trainer_train) when it is missing, older than
-   the labels and prompts (library_label_version) or unreadable (*retrained says so). Same returns
-   as trainer_train. */
+   the labels and prompts (library_label_version) or unreadable (*retrained says so; rep, which may
+   be NULL, then tells of the retraining). Same returns as trainer_train. */
 int trainer_current_model(library *lib, const char *encoder_name, const char *encoder_id, cull_model *out,
-                          int *retrained, char *err, size_t errlen);
+                          int *retrained, train_report *rep, char *err, size_t errlen);
 
 /* "deletes found in the first 10% / 30% / 50% of the ranking: …% (best possible …%)". */
 void trainer_effort_text(const cull_model *m, char *out, size_t cap);

@@ -34,7 +34,9 @@ int zero_shot_model(library *lib, text_encoder *t, const char *encoder_id, cull_
         return -1;
     }
     model_prompts p;
-    if (prompt_vectors_read(lib, t, NULL, &p, err, errlen)) return -1;
+    int left_out = prompt_vectors_read(lib, t, NULL, text_encoder_dim(t), &p, err, errlen);
+    if (left_out > 0) model_prompts_free(&p);
+    if (left_out) return -1;
     cull_model_zero_shot(out, encoder_id, &p, text_encoder_logit_scale(t));
     return 0;
 }

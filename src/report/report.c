@@ -74,7 +74,7 @@ static void section_summary(FILE *f, const report_page *p)
     fputs("</td></tr>\n<tr><th class=\"k\">model</th><td class=\"k\">", f);
     html_text(f, cull_model_kind_name(m->kind));
     fprintf(f, ", trained on %d keep and %d delete labels%s</td></tr>\n", m->n_keep, m->n_delete,
-            p->src.retrained ? " (retrained now: the labels had changed)" : "");
+            p->src.retrained ? " (retrained now: the labels or prompts had changed)" : "");
     fprintf(f, "<tr><th class=\"k\">cross-validated (%d folds)</th><td class=\"k\">ROC-AUC <b id=\"cv-auc\">%.3f</b>,"
                " average precision <b id=\"cv-ap\">%.3f</b>, balanced accuracy <b id=\"cv-bacc\">%.3f</b></td></tr>\n",
             m->folds, m->cv.auc, m->cv.ap, m->cv.bacc);

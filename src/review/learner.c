@@ -18,6 +18,7 @@ struct learner {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int want, want_retrain, busy, stop;
+    int told_prompts_left_out;   /* said once per review, not at every round */
 };
 
 /* The model to score with when not retraining: the newest stored one, if it reads. */
@@ -38,7 +39,11 @@ static void run_round(learner *l, int retrain)
     char note[512] = "", err[512];
     int trained = 0, have = 0, too_few = 0;
     if (retrain) {
-        int rc = trainer_train(l->lib, s->encoder_name[0] ? s->encoder_name : NULL, s->encoder_id, &m, note, sizeof note);
+        train_report rep;
+        int rc = trainer_train(l->lib, s->encoder_name[0] ? s->encoder_name : NULL, s->encoder_id, &m, &rep, note,
+                               sizeof note);
+        if (rc == 0 && rep.prompts_unused[0] && !l->told_prompts_left_out++)
+            fprintf(stderr, "cull review: prompts left out of the model: %s\n", rep.prompts_unused);
         trained = have = rc == 0;
         too_few = rc == 1;
         if (rc < 0) fprintf(stderr, "cull review: training failed: %s\n", note);

@@ -167,7 +167,7 @@ check "explain: a term per prompt, with its number, side and words" \
 check "... and with them the terms still add up to the log-odds" \
     jqe '(([.contributions[].value] | add) - .log_odds | fabs) < 1e-6' <<<"$OUT"
 run_cull explain --encoder "$M" "$7"
-expect_match "explain's text names the prompt" "$OUT" "looks like prompt [0-9]+ \(delete\): a screenshot of a chat"
+expect_match "explain's text names the prompt" "$OUT" "likeness to prompt [0-9]+ \(delete\): a screenshot of a chat"
 
 "$CULL" prompt add delete "a photo of a receipt" >/dev/null
 run_cull rank --encoder "$M"
@@ -184,14 +184,24 @@ expect_rc "labels changed, the text tower unreadable: rank retrains all the same
 check "... keeping the prompts' vectors from the model before" \
     test "$(model_json | jq -c '[.prompts[].vector]')" = "$(cat "$T/vectors")"
 "$CULL" prompt add keep "a landscape" >/dev/null
+landscape=$("$CULL" prompt list --format json | jq '.[] | select(.text == "a landscape") | .id')
 run_cull train --encoder "$M"
 expect_rc "a prompt the model has not met, no text tower: train still trains" 0
-expect_match "... and says why the prompts are left out" "$OUT" "^prompts: not used: .*vocab"
-check "... and the model has none" test "$(model_json | jq '.prompts // [] | length')" = 0
+expect_match "... with the prompts it has vectors for" "$OUT" "^prompts: 3 \(1 keep, 2 delete\) are features"
+expect_match "... and names the one left out, and why" "$OUT" \
+    "^prompts left out of the model: prompt $landscape \(no vector yet: .*vocab"
+check "... which the model lacks" test "$(model_json | jq -c '[.prompts[].text] | index("a landscape")')" = null
+run_cull status
+expect_match "status: the model leaves a prompt out" "$OUT" "with 3 prompts \(1 of the library's prompts left out: cull train says why\)"
+"$CULL" label delete "$8" >/dev/null 2>&1
+run_cull rank --encoder "$M"
+expect_match "a retrain by rank names the prompt left out too" "$ERR" "^cull: prompts left out of the model: prompt $landscape"
 mv "$M/vocab.away" "$M/vocab.json"
+run_cull train --encoder "$M"
+expect_match "the text tower back: train has every prompt again" "$OUT" "^prompts: 4 \(2 keep, 2 delete\) are features"
 run_cull train --encoder lite
-expect_match "an image-only encoder: the prompts are not used, and train says why" "$OUT" \
-    "^prompts: not used: lite: an image-only encoder"
+expect_match "an image-only encoder: the prompts are left out, and train says why" "$OUT" \
+    "^prompts left out of the model: prompt [0-9]+, prompt [0-9]+, prompt [0-9]+, prompt [0-9]+ \(no vector yet: lite: an image-only encoder"
 "$CULL" prompt remove $("$CULL" prompt list --format json | jq -r '.[] | select(.text == "a photo of a receipt" or .text == "a landscape") | .id') >/dev/null
 
 # ---- the review page's words ----

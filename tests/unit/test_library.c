@@ -15,6 +15,8 @@
 
 #include "library/actions.h"
 #include "library/library.h"
+#include "library/prompts.h"
+#include "pipeline/prompt_vectors.h"
 #include "util/fp16.h"
 #include "util/fsutil.h"
 
@@ -164,6 +166,43 @@ static void test_models_latest_wins(void **state)
     library_model_free(&m);
 }
 
+/* Prompts move the label version (a model trained before is stale); their vectors come from a
+   model that holds them (same number, same text, unit length in the images' space) or not at all
+   without a text tower, and the prompts without one are named. */
+static void test_prompts_and_known_vectors(void **state)
+{
+    library *lib = *state;
+    int64_t v0 = library_label_version(lib), a, b, c;
+    assert_int_equal(library_add_prompt(lib, LABEL_DELETE, "a screenshot of a chat", &a), 0);
+    assert_int_equal(library_add_prompt(lib, LABEL_KEEP, "a photo of my family", &b), 0);
+    assert_int_equal(library_add_prompt(lib, LABEL_KEEP, "a landscape", &c), 0);
+    assert_true(library_label_version(lib) == v0 + 3);
+    assert_int_equal(library_remove_prompt(lib, 999), 0);
+    assert_true(library_label_version(lib) == v0 + 3);   /* nothing removed, nothing stale */
+
+    model_prompts known = {.dim = 2};
+    const float unit[2] = {0.6f, 0.8f}, long_one[2] = {3, 4};
+    assert_int_equal(model_prompts_add(&known, a, LABEL_DELETE, "a screenshot of a chat", unit), 0);
+    assert_int_equal(model_prompts_add(&known, b, LABEL_KEEP, "a photo of my family", long_one), 0);   /* damaged */
+    model_prompts out;
+    char err[512];
+    assert_int_equal(prompt_vectors_read(lib, NULL, &known, 2, &out, err, sizeof err), 2);
+    assert_int_equal(out.n, 1);
+    assert_true(out.id[0] == a && out.label[0] == LABEL_DELETE && out.u[0] == 0.6f && out.u[1] == 0.8f);
+    char want[64];
+    snprintf(want, sizeof want, "prompt %lld, prompt %lld", (long long)b, (long long)c);
+    assert_string_equal(err, want);
+    model_prompts_free(&out);
+    /* Vectors of another length are another space: none of them is taken. */
+    assert_int_equal(prompt_vectors_read(lib, NULL, &known, 3, &out, err, sizeof err), 3);
+    assert_int_equal(out.n, 0);
+    model_prompts_free(&out);
+    model_prompts_free(&known);
+
+    assert_int_equal(library_remove_prompt(lib, b), 1);
+    assert_true(library_label_version(lib) == v0 + 4);
+}
+
 static void test_reopen_keeps_data(void **state)
 {
     library *lib = *state;
@@ -223,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_paths_labels_and_rows),
         cmocka_unit_test(test_embedding_round_trip),
         cmocka_unit_test(test_models_latest_wins),
+        cmocka_unit_test(test_prompts_and_known_vectors),
         cmocka_unit_test(test_reopen_keeps_data),
         cmocka_unit_test(test_fp16),
         cmocka_unit_test(test_paths),

@@ -245,7 +245,7 @@ const WHY_TERMS = 8;
 function termName(t) {
   if (t.kind === 'embedding') return 'the picture (embedding)';
   if (t.kind === 'metadata') return t.feature;
-  if (t.kind === 'prompt') return `looks like “${t.text}” (prompt ${t.prompt}, ${t.side})`;
+  if (t.kind === 'prompt') return `likeness to “${t.text}” (prompt ${t.prompt}, ${t.side})`;
   if (t.kind !== 'token') return t.kind;
   if (t.token.startsWith('#')) return `a ${t.token.slice(1)}-digit number in the name`;
   if (t.token.startsWith('.')) return `extension ${t.token}`;
