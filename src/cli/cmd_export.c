@@ -281,8 +281,8 @@ static int run_export(int argc, char **argv, const cli_globals *g)
                 fprintf(stderr, "nothing written\n");
             } else if (batch <= 0) {
                 if (apply_unfinished)
-                    cli_error("an interrupted cull apply is unfinished: run cull apply again (it finishes) or cull "
-                              "undo first; nothing written");
+                    cli_error("a move to the Trash was cut short (cull apply or cull dupes --trash-copies): run "
+                              "either again (it finishes the move) or cull undo first; nothing written");
                 else cli_error("library: %s", library_error(lib));
                 rc = EXIT_SOME_FAILED;
             } else {

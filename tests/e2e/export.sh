@@ -131,7 +131,8 @@ fi
 sql "INSERT OR REPLACE INTO meta VALUES ('unfinished_apply', 999)"
 run_cull export xmp --yes --mark pick --above 0 "$P"
 expect_rc "export after an unfinished apply: exit 1" 1
-expect_match "saying what to run" "$ERR" "an interrupted cull apply is unfinished: run cull apply again"
+expect_match "saying what to run" "$ERR" \
+    "a move to the Trash was cut short \(cull apply or cull dupes --trash-copies\): run either again .* or cull undo first"
 sql "DELETE FROM meta WHERE key = 'unfinished_apply'"
 
 # --- undo: newest export first, byte for byte ---
