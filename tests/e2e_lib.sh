@@ -83,11 +83,12 @@ make_screenshot() { # path seed [WxH]
 }
 
 # start_review ARGS...: starts a review server in the background (review.sh, prompts.sh; the
-# script stops it through $PID); sets $URL, $BASE, $TOKEN, $PORT.
+# script stops it through $PID); sets $URL, $BASE, $TOKEN, $PORT. Waits for the URL line or the
+# server's end, however slow the machine (the bound only stops a hung server holding the suite).
 start_review() {
     "$CULL" review "$@" >"$T/review.out" 2>"$T/review.err" &
     PID=$!
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 6000); do
         URL=$(head -1 "$T/review.out" 2>/dev/null)
         [ -n "$URL" ] && break
         kill -0 "$PID" 2>/dev/null || break

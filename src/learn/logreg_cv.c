@@ -262,9 +262,11 @@ static void solve(solver *S, column *cols, int n_cols)
 
 /* Xs and the folds' training rows, weights and standardisation (on Xs); fd[k] is "no fold": every
    row trains (the final fits). -1: out of memory or a training split without both classes. */
-static int prepare(const float *X, const int8_t *y, const int *fold, int n, int dim, int k, int std_end,
+static int prepare(const float *X, const int8_t *y, const int *fold, int n, int dim, int k, logreg_view view,
                    float *Xs, double *q, double *mean, double *sd, fold_data *fd)
 {
+    int std_end = view.standardise_end;
+#define IGNORED(j) ((j) >= view.ignore_start && (j) < view.ignore_end)
     memset(mean, 0, sizeof(double) * dim);
     memset(sd, 0, sizeof(double) * dim);
     double *s1 = calloc((size_t)(k + 1) * dim, sizeof(double)), *s2 = calloc((size_t)(k + 1) * dim, sizeof(double));
@@ -272,11 +274,12 @@ static int prepare(const float *X, const int8_t *y, const int *fold, int n, int 
     int rc = -1;
     if (!s1 || !s2 || !pos || !cnt) goto done;
     for (int i = 0; i < n; i++)
-        for (int j = 0; j < std_end; j++) mean[j] += X[(size_t)i * dim + j];
+        for (int j = 0; j < std_end; j++)
+            if (!IGNORED(j)) mean[j] += X[(size_t)i * dim + j];
     for (int j = 0; j < std_end; j++) mean[j] /= n;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < std_end; j++) {
-            double dx = X[(size_t)i * dim + j] - mean[j];
+            double dx = IGNORED(j) ? 0.0 : X[(size_t)i * dim + j] - mean[j];
             sd[j] += dx * dx;
         }
     for (int j = 0; j < dim; j++) {
@@ -289,7 +292,7 @@ static int prepare(const float *X, const int8_t *y, const int *fold, int n, int 
         float *o = Xs + (size_t)i * dim;
         double *a = s1 + (size_t)fold[i] * dim, *b = s2 + (size_t)fold[i] * dim;
         for (int j = 0; j < dim; j++) {
-            o[j] = j < std_end ? (float)((x[j] - mean[j]) / sd[j]) : x[j];
+            o[j] = IGNORED(j) ? 0.0f : j < std_end ? (float)((x[j] - mean[j]) / sd[j]) : x[j];
             if (j < std_end) a[j] += o[j], b[j] += (double)o[j] * o[j];
         }
         q[i] = y[i] == 1 ? -1.0 : 1.0;
@@ -326,6 +329,7 @@ static int prepare(const float *X, const int8_t *y, const int *fold, int n, int 
 done:
     free(s1), free(s2), free(pos), free(cnt);
     return rc;
+#undef IGNORED
 }
 
 static int column_init(column *c, int n, int dim)
@@ -372,10 +376,11 @@ static int final_model(const column *c, int dim, const double *mean, const doubl
     return 0;
 }
 
-int logreg_cv(const float *X, const int8_t *y, const int *fold, int n, int dim, int k, int standardise_end,
+int logreg_cv(const float *X, const int8_t *y, const int *fold, int n, int dim, int k, logreg_view view,
               const double *lambdas, int n_lambda, double grad_tol, double *oof, logreg_model *final)
 {
-    int std_end = standardise_end < 0 ? 0 : standardise_end > dim ? dim : standardise_end;
+    if (view.standardise_end < 0) view.standardise_end = 0;
+    if (view.standardise_end > dim) view.standardise_end = dim;
     int n_folds = final ? k + 1 : k, n_cols = n_folds * n_lambda, rc = -1;
     solver S = {.n = n, .dim = dim};
     float *Xs = malloc(sizeof(float) * (size_t)n * dim);
@@ -402,7 +407,7 @@ int logreg_cv(const float *X, const int8_t *y, const int *fold, int n, int dim, 
         fd[f].scale = malloc(sizeof(double) * (size_t)dim);
         if (!fd[f].rows || !fd[f].c || !fd[f].mean || !fd[f].scale) goto done;
     }
-    if (prepare(X, y, fold, n, dim, k, std_end, Xs, q, mean, sd, fd)) goto done;
+    if (prepare(X, y, fold, n, dim, k, view, Xs, q, mean, sd, fd)) goto done;
     int used = 0;
     for (int l = 0; l < n_lambda; l++) {
         for (int f = 0; f < n_folds; f++) {

@@ -18,14 +18,21 @@
 
 #include "learn/logreg.h"
 
+/* How the models see X's columns. */
+typedef struct {
+    int standardise_end;            /* columns before it are standardised on the training rows */
+    int ignore_start, ignore_end;   /* columns in [start, end) are read as zeros, so they take no
+                                       weight: the fit without them, with no copy of X */
+} logreg_view;
+
 /* oof[l·n + i]: out-of-fold P(delete) of row i with λ = lambdas[l], rows of fold f predicted by the
-   model fitted on the other folds (class-balanced, columns < standardise_end standardised on the
-   training rows). grad_tol: the folds' stopping test ‖∇‖∞ < grad_tol (logreg_fit uses 1e-6;
-   out-of-fold rankings settle long before); the folds also stop after 100 iterations. With final not NULL, the same batch also fits each λ
-   on every row, to logreg_fit's tolerance, into final[l] (free each with logreg_free): the model
-   to keep once λ is chosen, at almost no extra cost. Returns 0, or -1 when some training split
-   lacks a class or memory runs out. */
-int logreg_cv(const float *X, const int8_t *y, const int *fold, int n, int dim, int k, int standardise_end,
+   model fitted on the other folds (class-balanced, columns as view says). grad_tol: the folds'
+   stopping test ‖∇‖∞ < grad_tol (logreg_fit uses 1e-6; out-of-fold rankings settle long before);
+   the folds also stop after 100 iterations. With final not NULL, the same batch also fits each λ
+   on every row, to logreg_fit's tolerance, into final[l] (free each with logreg_free; ignored
+   columns get weight 0): the model to keep once λ is chosen, at almost no extra cost. Returns 0,
+   or -1 when some training split lacks a class or memory runs out. */
+int logreg_cv(const float *X, const int8_t *y, const int *fold, int n, int dim, int k, logreg_view view,
               const double *lambdas, int n_lambda, double grad_tol, double *oof, logreg_model *final);
 
 #endif

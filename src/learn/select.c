@@ -152,32 +152,22 @@ done:
     return rc;
 }
 
-/* Step 6: the best λ's out-of-fold ROC-AUC with the prompt columns left out (a copy of the rows
-   without them). NAN when out of memory. */
+/* Step 6: the best λ's out-of-fold ROC-AUC with the prompt columns read as zeros (no copy of the
+   rows). NAN when out of memory. */
 static double auc_without_prompts(const select_data *d, const int *fold, int k)
 {
-    int P = d->n_prompts, before = features_prompt_start(d->embed_dim), dim = d->dim - P;
-    int after = dim - before;
-    float *X = malloc(sizeof(float) * (size_t)d->n * (size_t)dim);
+    int prompts = features_prompt_start(d->embed_dim);
+    logreg_view view = {features_token_start(d->embed_dim, d->n_prompts), prompts, prompts + d->n_prompts};
     double *oof = malloc(sizeof(double) * (size_t)d->n * SELECT_N_LAMBDAS);
-    if (!X || !oof) {
-        free(X), free(oof);
-        return NAN;
-    }
-    for (int i = 0; i < d->n; i++) {
-        const float *row = d->X + (size_t)i * d->dim;
-        memcpy(X + (size_t)i * dim, row, sizeof(float) * (size_t)before);
-        memcpy(X + (size_t)i * dim + before, row + before + P, sizeof(float) * (size_t)after);
-    }
     const double lambdas[] = SELECT_LAMBDAS;
     double best = NAN;
-    if (logreg_cv(X, d->y, fold, d->n, dim, k, features_token_start(d->embed_dim, 0), lambdas, SELECT_N_LAMBDAS,
-                  SELECT_CV_TOL, oof, NULL) == 0)
+    if (oof && logreg_cv(d->X, d->y, fold, d->n, d->dim, k, view, lambdas, SELECT_N_LAMBDAS, SELECT_CV_TOL, oof,
+                         NULL) == 0)
         for (int l = 0; l < SELECT_N_LAMBDAS; l++) {
             double a = auc_of(oof + (size_t)l * d->n, d->y, d->n);
             if (l == 0 || a >= best) best = a;
         }
-    free(X), free(oof);
+    free(oof);
     return best;
 }
 
@@ -196,7 +186,8 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
     }
     r->folds = k;
     const double lambdas[] = SELECT_LAMBDAS;
-    const int L = SELECT_N_LAMBDAS, start = features_token_start(d->embed_dim, d->n_prompts);
+    const int L = SELECT_N_LAMBDAS;
+    const logreg_view every_column = {features_token_start(d->embed_dim, d->n_prompts), 0, 0};
     logreg_model fin[SELECT_N_LAMBDAS];
     uint64_t *near = malloc(sizeof(uint64_t) * (size_t)n);
     int *fold = malloc(sizeof(int) * (size_t)n);
@@ -216,14 +207,14 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
     double t1 = now_monotonic();
     r->seconds_dupes = t1 - t0;
 
-    int cv = logreg_cv(d->X, d->y, fold, n, d->dim, k, start, lambdas, L, SELECT_CV_TOL, oof, fin);
+    int cv = logreg_cv(d->X, d->y, fold, n, d->dim, k, every_column, lambdas, L, SELECT_CV_TOL, oof, fin);
     if (cv && r->near_groups > 0) {
         /* With few labels, keeping near-duplicates together can leave some fold's training rows
            without a class: fall back to exact-content groups, and say so. */
         r->near_dropped = 1;
         memcpy(near, d->group, sizeof(uint64_t) * (size_t)n);
         cv_assign_folds(d->y, near, n, k, SELECT_SEED, fold);
-        cv = logreg_cv(d->X, d->y, fold, n, d->dim, k, start, lambdas, L, SELECT_CV_TOL, oof, fin);
+        cv = logreg_cv(d->X, d->y, fold, n, d->dim, k, every_column, lambdas, L, SELECT_CV_TOL, oof, fin);
     }
     if (cv) {
         snprintf(err, errlen, "cross-validation failed (some fold's training rows lack keeps or deletes: label more)");
@@ -244,7 +235,7 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
         int *fold_exact = malloc(sizeof(int) * (size_t)n);
         if (fold_exact) {
             cv_assign_folds(d->y, d->group, n, k, SELECT_SEED, fold_exact);
-            if (logreg_cv(d->X, d->y, fold_exact, n, d->dim, k, start, &r->lambda, 1, SELECT_CV_TOL, oof_mlp, NULL) == 0)
+            if (logreg_cv(d->X, d->y, fold_exact, n, d->dim, k, every_column, &r->lambda, 1, SELECT_CV_TOL, oof_mlp, NULL) == 0)
                 r->auc_exact_groups = auc_of(oof_mlp, d->y, n);
             free(fold_exact);
         }

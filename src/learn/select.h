@@ -18,7 +18,8 @@
  *  5. Optionally, the logistic regression at the chosen λ once more with folds grouped by exact
  *     content only, to show what near-duplicate grouping changed.
  *  6. Optionally, when the rows have prompt columns, the logistic regression for every λ on the
- *     same folds without them (the best λ's ROC-AUC), to show what the prompts changed.
+ *     same folds without them (read as zeros, logreg_cv.h: no copy of the rows; the best λ's
+ *     ROC-AUC), to show what the prompts changed.
  */
 #ifndef CULL_LEARN_SELECT_H
 #define CULL_LEARN_SELECT_H

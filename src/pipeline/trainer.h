@@ -28,6 +28,8 @@ typedef struct {
     const char *encoder_name;  /* the encoder's name as the user gave it (a registry name or a model
                                   folder; NULL: the registry's name of the id): its text tower encodes
                                   the prompts the previous model does not hold */
+    const model_prompts *vectors; /* prompt vectors to take instead of the previous model's (the
+                                  review page's, encoded by its own tower); NULL: none */
 } train_options;
 
 typedef struct {

@@ -23,7 +23,8 @@ int zero_shot_sides(library *lib, int sides[2], char *err, size_t errlen)
     return -1;
 }
 
-int zero_shot_model(library *lib, text_encoder *t, const char *encoder_id, cull_model *out, char *err, size_t errlen)
+int zero_shot_model(library *lib, text_encoder *t, const char *encoder_id, const model_prompts *known, cull_model *out,
+                    char *err, size_t errlen)
 {
     int sides[2];
     if (zero_shot_sides(lib, sides, err, errlen)) return -1;
@@ -34,7 +35,7 @@ int zero_shot_model(library *lib, text_encoder *t, const char *encoder_id, cull_
         return -1;
     }
     model_prompts p;
-    int left_out = prompt_vectors_read(lib, t, NULL, text_encoder_dim(t), &p, err, errlen);
+    int left_out = prompt_vectors_read(lib, t, known, text_encoder_dim(t), &p, err, errlen);
     if (left_out > 0) model_prompts_free(&p);
     if (left_out) return -1;
     cull_model_zero_shot(out, encoder_id, &p, text_encoder_logit_scale(t));

@@ -4,6 +4,7 @@
  */
 #include "report/report.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -54,6 +55,24 @@ int report_page_read(library *lib, const report_source *src, report_page *out, c
     return 0;
 }
 
+/* The summary's row on the prompts whose cosines are the model's features, and what they changed. */
+static void section_prompts(FILE *f, const cull_model *m)
+{
+    const model_prompts *p = &m->prompts;
+    if (m->kind == MODEL_PROMPTS || p->n == 0) return;
+    fprintf(f, "<tr><th class=\"k\">prompts</th><td class=\"k\">%d, each image's cosine with each a feature", p->n);
+    if (isfinite(m->auc_without_prompts) && isfinite(m->auc_logreg))
+        fprintf(f, "; they changed logistic regression's ROC-AUC from <b id=\"auc-without-prompts\">%.3f</b> to"
+                   " <b id=\"auc-with-prompts\">%.3f</b>", m->auc_without_prompts, m->auc_logreg);
+    for (int k = 0; k < p->n; k++) {
+        const char *side = p->label[k] == LABEL_DELETE ? "delete" : "keep";
+        fprintf(f, "<div class=\"prompt\">%lld <span class=\"lab-%s\">%s</span> ", (long long)p->id[k], side, side);
+        html_text(f, p->text[k]);
+        fputs("</div>", f);
+    }
+    fputs("</td></tr>\n", f);
+}
+
 static void section_summary(FILE *f, const report_page *p)
 {
     const cull_model *m = p->src.model;
@@ -78,6 +97,7 @@ static void section_summary(FILE *f, const report_page *p)
     fprintf(f, "<tr><th class=\"k\">cross-validated (%d folds)</th><td class=\"k\">ROC-AUC <b id=\"cv-auc\">%.3f</b>,"
                " average precision <b id=\"cv-ap\">%.3f</b>, balanced accuracy <b id=\"cv-bacc\">%.3f</b></td></tr>\n",
             m->folds, m->cv.auc, m->cv.ap, m->cv.bacc);
+    section_prompts(f, m);
     fprintf(f, "<tr><th class=\"k\">scored here</th><td class=\"k\">%zu labelled images, each by the fold model that"
                " did not train on it</td></tr>\n", p->scored.n);
     fprintf(f, "<tr><th class=\"k\">date</th><td class=\"k\">%s</td></tr>\n</table>\n", date);

@@ -3,13 +3,17 @@
  */
 #include "review/learner.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pipeline/trainer.h"
 #include "review/scorer.h"
 #include "review/words.h"
+
+#define PROMPTS_LOOK_SECONDS 2   /* as often as the page asks for its state */
 
 struct learner {
     review_session *s;
@@ -32,16 +36,27 @@ static int latest_model(learner *l, cull_model *m)
     return ok;
 }
 
+/* 1 when the library's prompts changed since the words read them (they are read again then). */
+static int prompts_changed(learner *l)
+{
+    char err[512];
+    int rc = words_refresh(l->s->words, l->lib, err, sizeof err);
+    if (rc < 0) fprintf(stderr, "cull review: %s\n", err);
+    return rc > 0;
+}
+
 static void run_round(learner *l, int retrain)
 {
     review_session *s = l->s;
     cull_model m;
     char note[512] = "", err[512];
     int trained = 0, have = 0, too_few = 0;
+    if (prompts_changed(l)) retrain = 1;   /* the model no longer matches them */
     if (retrain) {
         train_report rep;
-        int rc = trainer_train(l->lib, s->encoder_name[0] ? s->encoder_name : NULL, s->encoder_id, &m, &rep, note,
-                               sizeof note);
+        train_options opt = {.same_kind = 1, .encoder_name = s->encoder_name[0] ? s->encoder_name : NULL,
+                             .vectors = words_vectors(s->words)};
+        int rc = trainer_train_with(l->lib, s->encoder_id, &opt, &m, &rep, note, sizeof note);
         if (rc == 0 && rep.prompts_unused[0] && !l->told_prompts_left_out++)
             fprintf(stderr, "cull review: prompts left out of the model: %s\n", rep.prompts_unused);
         trained = have = rc == 0;
@@ -69,7 +84,17 @@ static void *main_loop(void *arg)
     learner *l = arg;
     pthread_mutex_lock(&l->lock);
     for (;;) {
-        while (!l->want && !l->stop) pthread_cond_wait(&l->wake, &l->lock);
+        while (!l->want && !l->stop) {
+            /* Idle: look now and then whether the prompts changed in another terminal. */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += PROMPTS_LOOK_SECONDS;
+            if (pthread_cond_timedwait(&l->wake, &l->lock, &until) != ETIMEDOUT || l->want || l->stop) continue;
+            pthread_mutex_unlock(&l->lock);
+            int changed = prompts_changed(l);
+            pthread_mutex_lock(&l->lock);
+            if (changed) l->want = l->want_retrain = 1;
+        }
         if (l->stop) break;
         int retrain = l->want_retrain;
         l->want = l->want_retrain = 0;

@@ -6,6 +6,11 @@
  * model in the library), scores every image once with the new model and installs the new
  * snapshot in the session; asked to rescore (after an apply moved files), it only rescores with
  * the stored model. Requests that arrive while it works are merged into one more round.
+ *
+ * The prompts follow the library: at the start of every round, and every few seconds while idle,
+ * the thread reads them again when they changed (cull prompt in another terminal; review/words.h)
+ * and then retrains, since the model's prompt columns no longer match them; with too few labels
+ * the zero-shot model of the new prompts scores instead.
  */
 #ifndef CULL_REVIEW_LEARNER_H
 #define CULL_REVIEW_LEARNER_H

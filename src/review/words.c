@@ -10,14 +10,18 @@
 
 #include "encoders/text_encoder.h"
 #include "library/prompts.h"
+#include "pipeline/prompt_vectors.h"
 #include "pipeline/text_search.h"
 #include "pipeline/zero_shot.h"
 
 struct review_words {
     text_encoder *text;
     char encoder_id[96];
-    pthread_mutex_t lock;       /* the text tower: one prompt at a time */
-    json_t *prompts;            /* [{"label", "text"}] */
+    pthread_mutex_t lock;       /* the text tower (one prompt at a time), and prompts for the page */
+    json_t *prompts;            /* [{"id", "label", "text"}] */
+    /* the learner thread's (and words_open's caller's, before it starts): */
+    int64_t version;            /* the library's label version when the prompts were read */
+    model_prompts vectors;      /* every prompt the tower could encode */
     cull_model zero_shot;
     int has_zero_shot;
     /* the last search, under lock: the queue asks again at every refill; the embeddings do not
@@ -30,8 +34,37 @@ struct review_words {
 
 static void add_prompt(const library_prompt *p, void *ctx)
 {
-    json_array_append_new(ctx, json_pack("{s:s, s:s}", "label", p->label == LABEL_KEEP ? "keep" : "delete", "text",
-                                         p->text));
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)p->id, "label",
+                                         p->label == LABEL_KEEP ? "keep" : "delete", "text", p->text));
+}
+
+/* Reads lib's prompts into w: the page's list, their vectors (the tower encodes only those w has
+   not met) and the zero-shot model. The caller holds w->lock. 0, or -1 with err (w unchanged). */
+static int read_prompts(review_words *w, library *lib, char *err, size_t errlen)
+{
+    json_t *list = json_array();
+    if (!list || library_each_prompt(lib, add_prompt, list)) {
+        json_decref(list);
+        snprintf(err, errlen, "reading the prompts: %s", library_error(lib));
+        return -1;
+    }
+    model_prompts vectors;
+    if (prompt_vectors_read(lib, w->text, &w->vectors, text_encoder_dim(w->text), &vectors, err, errlen) < 0) {
+        json_decref(list);
+        return -1;
+    }
+    char why[512];
+    cull_model zero_shot;
+    int rc = zero_shot_model(lib, w->text, w->encoder_id, &vectors, &zero_shot, why, sizeof why);
+    if (rc < 0) fprintf(stderr, "cull review: the prompts cannot score: %s\n", why);
+    json_decref(w->prompts);
+    w->prompts = list;
+    model_prompts_free(&w->vectors);
+    w->vectors = vectors;
+    if (w->has_zero_shot) cull_model_free(&w->zero_shot);
+    w->has_zero_shot = rc == 0;
+    if (rc == 0) w->zero_shot = zero_shot;
+    return 0;
 }
 
 review_words *words_open(library *lib, const char *encoder_name, const char *encoder_id, char *note, size_t cap)
@@ -43,18 +76,30 @@ review_words *words_open(library *lib, const char *encoder_name, const char *enc
     }
     pthread_mutex_init(&w->lock, NULL);
     snprintf(w->encoder_id, sizeof w->encoder_id, "%s", encoder_id);
-    w->prompts = json_array();
-    if (!(w->text = text_encoder_open(encoder_name, note, cap)) || library_each_prompt(lib, add_prompt, w->prompts)) {
-        if (w->text) snprintf(note, cap, "reading the prompts: %s", library_error(lib));
+    w->version = library_label_version(lib);
+    if (!(w->text = text_encoder_open(encoder_name, note, cap)) || read_prompts(w, lib, note, cap)) {
         words_close(w);
         return NULL;
     }
-    char err[512];
-    int rc = zero_shot_model(lib, w->text, encoder_id, &w->zero_shot, err, sizeof err);
-    w->has_zero_shot = rc == 0;
-    if (rc < 0) fprintf(stderr, "cull review: the prompts cannot score: %s\n", err);
     note[0] = 0;
     return w;
+}
+
+int words_refresh(review_words *w, library *lib, char *err, size_t errlen)
+{
+    if (!w) return 0;
+    int64_t version = library_label_version(lib);
+    if (version == w->version) return 0;
+    pthread_mutex_lock(&w->lock);
+    json_t *before = json_incref(w->prompts);
+    int rc = read_prompts(w, lib, err, errlen);
+    if (rc == 0) {
+        w->version = version;
+        rc = !json_equal(before, w->prompts);
+    }
+    json_decref(before);
+    pthread_mutex_unlock(&w->lock);
+    return rc;
 }
 
 void words_close(review_words *w)
@@ -62,6 +107,7 @@ void words_close(review_words *w)
     if (!w) return;
     text_encoder_close(w->text);
     json_decref(w->prompts);
+    model_prompts_free(&w->vectors);
     if (w->has_zero_shot) cull_model_free(&w->zero_shot);
     free(w->last_text);
     free(w->last_ids);
@@ -75,10 +121,21 @@ const cull_model *words_zero_shot(const review_words *w)
     return w && w->has_zero_shot ? &w->zero_shot : NULL;
 }
 
-json_t *words_state(const review_words *w, const char *note)
+const model_prompts *words_vectors(const review_words *w)
 {
-    return json_pack("{s:b, s:o, s:s?}", "search", w != NULL, "prompts", w ? json_incref(w->prompts) : json_array(),
-                     "note", w || !note || !note[0] ? NULL : note);
+    return w ? &w->vectors : NULL;
+}
+
+json_t *words_state(review_words *w, const char *note)
+{
+    json_t *prompts = NULL;
+    if (w) {
+        pthread_mutex_lock(&w->lock);
+        prompts = json_deep_copy(w->prompts);   /* a refresh may replace the list meanwhile */
+        pthread_mutex_unlock(&w->lock);
+    }
+    return json_pack("{s:b, s:o, s:s?}", "search", w != NULL, "prompts", prompts ? prompts : json_array(), "note",
+                     w || !note || !note[0] ? NULL : note);
 }
 
 /* Copies of the last search's answer into *ids, *cos; the caller holds w->lock. 0, or -1. */

@@ -1,11 +1,13 @@
 /*
  * words.h — the review page's words: the text tower of the encoder under review (when it has one),
- * the library's prompts as they were when the review started, their zero-shot model (the scoring
- * while there are too few labels to train), and the search queue.
+ * the library's prompts with their vectors, their zero-shot model (the scoring while there are
+ * too few labels to train), and the search queue. The prompts are read again when they change
+ * during the review (cull prompt add or remove in another terminal): words_refresh.
  *
- * Threads: words_search encodes under the words' own lock (one text tower, one prompt at a time);
- * the caller holds the session's db_lock for the library it reads. Everything else is fixed after
- * words_open.
+ * Threads: words_search and words_refresh use the text tower under the words' own lock (one
+ * prompt at a time); the caller of words_search holds the session's db_lock for the library it
+ * reads. words_refresh, words_zero_shot and words_vectors belong to the learner thread (and to
+ * words_open's caller before the learner starts); words_state may be called from any thread.
  */
 #ifndef CULL_REVIEW_WORDS_H
 #define CULL_REVIEW_WORDS_H
@@ -25,12 +27,22 @@ typedef struct review_words review_words;
 review_words *words_open(library *lib, const char *encoder_name, const char *encoder_id, char *note, size_t cap);
 void words_close(review_words *w);
 
-/* The prompts' zero-shot model, or NULL (no text tower, or prompts of one side only). */
+/* Reads the prompts again when lib's label version moved since they were read (labels or prompts
+   changed), encoding only the new ones, and remakes the zero-shot model. w may be NULL. 1 when the
+   prompts changed, 0 when not, -1 with err (the words keep what they had). */
+int words_refresh(review_words *w, library *lib, char *err, size_t errlen);
+
+/* The prompts' zero-shot model, or NULL (no text tower, or prompts of one side only). Valid until
+   the next words_refresh. */
 const cull_model *words_zero_shot(const review_words *w);
 
-/* For /api/state: {"search": bool, "prompts": [{"label", "text"}], "note": why not, or null}; w may
-   be NULL (note then is its why). */
-json_t *words_state(const review_words *w, const char *note);
+/* The prompts with their unit vectors, as trainer.h's train_options.vectors takes them (the trainer
+   then needs no text tower of its own), or NULL. Valid until the next words_refresh. */
+const model_prompts *words_vectors(const review_words *w);
+
+/* For /api/state: {"search": bool, "prompts": [{"id", "label", "text"}], "note": why not, or
+   null}; w may be NULL (note then is its why). */
+json_t *words_state(review_words *w, const char *note);
 
 /* The cosine of every image of lib embedded by the encoder with text, by image id: ids[i] with
    cosine[i], *n of them (free both). 0, or -1 with err (not UTF-8, too long, out of memory). */

@@ -145,6 +145,15 @@ check "the stored model holds the prompts (number, side, words) in the library's
     "$("$CULL" prompt list --format json | jq -c '[.[] | [.id, .label, .text]]')"
 check "... and the cosine-free figure beside the one with them" \
     jqe '(.selection.auc_without_prompts | type) == "number"' "$T/model.json"
+run_cull report --encoder "$M" -o "$T/report.html"
+expect_rc "report on a model with prompts: exit 0" 0
+changed=$("$CULL" train --encoder "$M" --model logreg 2>/dev/null | sed -n 's/.*ROC-AUC from \([0-9.]*\) to \([0-9.]*\)$/\1 \2/p')
+check "the report says what the prompts changed, as train does ($changed)" \
+    grep -q "from <b id=\"auc-without-prompts\">${changed% *}</b> to <b id=\"auc-with-prompts\">${changed#* }</b>" "$T/report.html"
+check "... and lists each prompt with its number and side" \
+    test "$(grep -o '<div class="prompt">[0-9]* <span class="lab-[a-z]*">[a-z]*</span> [^<]*</div>' "$T/report.html" |
+            sed 's/<div class="prompt">\([0-9]*\) <span[^>]*>\([a-z]*\)<\/span> \(.*\)<\/div>/\1 \2 \3/')" = \
+    "$("$CULL" prompt list --format json | jq -r '.[] | "\(.id) \(.label) \(.text)"')"
 "$CULL" prompt list --format json | jq -c '.[] | .text' >"$T/prompts2.jsonl"
 "$PY" "$REF_DIR/clip_text_reference.py" expect "$M" "$T/prompts2.jsonl" >"$T/text2.jsonl"
 "$PY" - "$T/model.json" "$T/text2.jsonl" <<'EOF' >"$T/cmp2" 2>&1
@@ -249,7 +258,54 @@ else
     n_test=$((n_test + 1))
     echo "ok $n_test - browser test of the search box # SKIP chromium or tests/browser/node_modules missing (run scripts/setup-browser-tests.sh)"
 fi
-stop_server
+
+# The prompts follow the library: one added or removed in another terminal shows on the page, and
+# the queue is scored again with it. rescored_after V waits (for the learner, not for a time) until
+# a round after queue version V has ended, and leaves the state in $T/state.json.
+rescored_after() {
+    for _ in $(seq 1 600); do
+        get /api/state >"$T/state.json"
+        jqe ".queue_version > $1 and .training == false" "$T/state.json" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+v=$(get /api/state | jq .queue_version)
+"$CULL" prompt add delete "a photo of a cat" >/dev/null
+check "a prompt added in another terminal: the learner scores again" rescored_after "$v"
+check "... the page lists it" \
+    test "$(jq -c '[.words.prompts[] | .label + ":" + .text]' "$T/state.json")" = \
+    '["keep:a photo of my family","delete:a screenshot of a chat","delete:a photo of a cat"]'
+get "/api/queue?name=likely&limit=50" >"$T/likely2.json"
+skipped=$(jq -r '.items[0].path' "$T/search.json")
+check "... and the queue follows rank's zero-shot order with it (less the image skipped)" \
+    test "$(jq -r '.items[].path' "$T/likely2.json")" = \
+    "$("$CULL" rank --encoder "$M" --format paths 2>/dev/null | grep -vxF "$skipped")"
+check "... which it changed" sh -c '! cmp -s "$1" "$2"' - "$T/likely.json" "$T/likely2.json"
+# With labels, a prompt added now is encoded by the page's own text tower and handed to the
+# trainer: the model has it although the tower's files are gone from disk meanwhile.
+"$CULL" label keep "$1" "$2" "$3" >/dev/null 2>&1
+"$CULL" label delete "$4" "$5" "$6" >/dev/null 2>&1
+mv "$M/vocab.json" "$M/vocab.away"
+v=$(get /api/state | jq .queue_version)
+"$CULL" prompt add keep "a landscape" >/dev/null
+check "a prompt added with labels: the learner retrains" rescored_after "$v"
+check "... a trained model scores, not the prompts" jqe '.zero_shot == false and .model != null' "$T/state.json"
+check "... and it holds the new prompt, encoded by the page's tower (none on disk)" \
+    test "$(model_json | jq -c '[.prompts[].text]')" = \
+    '["a photo of my family","a screenshot of a chat","a photo of a cat","a landscape"]'
+check "... so no prompt was left out" sh -c '! grep -q "left out" "$1"' - "$T/review.err"
+mv "$M/vocab.away" "$M/vocab.json"
+v=$(get /api/state | jq .queue_version)
+"$CULL" prompt remove "$("$CULL" prompt list --format json | jq '.[] | select(.text == "a photo of a cat") | .id')" >/dev/null
+check "a prompt removed: the learner retrains" rescored_after "$v"
+check "... and the page no longer lists it" \
+    test "$(jq -c '[.words.prompts[] | .text]' "$T/state.json")" = '["a photo of my family","a screenshot of a chat","a landscape"]'
+kill -TERM "$PID"
+wait "$PID"
+rc=$?
+PID=""
+check "the review stops cleanly (exit $rc, nothing from a sanitizer)" sh -c '[ "$1" = 0 ] && ! grep -q Sanitizer "$2"' - "$rc" "$T/review.err"
 
 start_review --encoder lite
 get /api/state >"$T/state-lite.json"

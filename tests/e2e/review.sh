@@ -296,7 +296,8 @@ stop_server
 # sized its scratch from the logistic regression and overflowed it (ASan caught it).
 "$CULL" train --model mlp >/dev/null
 start_review
-check "with an MLP model the page starts" test "$(status /api/state)" = 200
+rm -f "$T/body"
+check "with an MLP model the page starts ($(head -c 300 "$T/review.err"))" test "$(status /api/state)" = 200
 expect_match "... with the model loaded" "$(cat "$T/body")" '"model":\{"auc":[0-9.]'
 kill -TERM "$PID"
 wait "$PID"

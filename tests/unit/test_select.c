@@ -63,6 +63,7 @@ static void test_skinny_products(void **state)
 /* ---- batched cross-validation ---- */
 
 enum { CN = 500, CD = 12, C_STD_END = 9, CK = 4 };
+#define ALL_COLUMNS ((logreg_view){C_STD_END, 0, 0})
 
 static void make_linear(float *X, int8_t *y, uint64_t seed)
 {
@@ -90,7 +91,7 @@ static void test_logreg_cv_matches_one_by_one(void **state)
     const double lambdas[] = {1e-3, 1e-1};
     double oof[2 * CN], ref[CN];
     logreg_model fin[2];
-    assert_int_equal(logreg_cv(X, y, fold, CN, CD, CK, C_STD_END, lambdas, 2, 1e-7, oof, fin), 0);
+    assert_int_equal(logreg_cv(X, y, fold, CN, CD, CK, ALL_COLUMNS, lambdas, 2, 1e-7, oof, fin), 0);
     for (int l = 0; l < 2; l++) {
         assert_int_equal(cv_out_of_fold(X, y, fold, CN, CD, CK, C_STD_END, lambdas[l], ref), 0);
         for (int i = 0; i < CN; i++)
@@ -106,9 +107,40 @@ static void test_logreg_cv_matches_one_by_one(void **state)
     }
     /* Without final models, the same out-of-fold predictions. */
     double again[CN];
-    assert_int_equal(logreg_cv(X, y, fold, CN, CD, CK, C_STD_END, lambdas + 1, 1, 1e-7, again, NULL), 0);
+    assert_int_equal(logreg_cv(X, y, fold, CN, CD, CK, ALL_COLUMNS, lambdas + 1, 1, 1e-7, again, NULL), 0);
     for (int i = 0; i < CN; i++) assert_true(fabs(again[i] - oof[CN + i]) < 1e-5);
     free(X);
+}
+
+/* Ignored columns: the same fits as on a copy of X without them (one standardised, one not), and
+   the final models give them no weight. */
+static void test_logreg_cv_ignores_columns(void **state)
+{
+    enum { A = 3, B = 10, D0 = CD - (B - A) };   /* drops 6 standardised columns and 1 token column */
+    float *X = malloc(sizeof(float) * CN * CD), *X0 = malloc(sizeof(float) * CN * D0);
+    int8_t y[CN];
+    uint64_t group[CN];
+    int fold[CN];
+    make_linear(X, y, 12);
+    for (int i = 0; i < CN; i++) {
+        group[i] = (uint64_t)i;
+        for (int j = 0, o = 0; j < CD; j++)
+            if (j < A || j >= B) X0[i * D0 + o++] = X[i * CD + j];
+    }
+    cv_assign_folds(y, group, CN, CK, 7, fold);
+    const double lambda = 1e-2;
+    double oof[CN], ref[CN];
+    logreg_model fin, fin0;
+    assert_int_equal(logreg_cv(X, y, fold, CN, CD, CK, (logreg_view){C_STD_END, A, B}, &lambda, 1, 1e-7, oof, &fin), 0);
+    assert_int_equal(logreg_cv(X0, y, fold, CN, D0, CK, (logreg_view){C_STD_END - (B - A) + 1, 0, 0}, &lambda, 1,
+                               1e-7, ref, &fin0), 0);
+    for (int i = 0; i < CN; i++)
+        if (fabs(oof[i] - ref[i]) > 1e-5) fail_msg("row %d: %g, on the copy %g", i, oof[i], ref[i]);
+    for (int j = A; j < B; j++) assert_true(fin.w[j] == 0);
+    for (int i = 0; i < CN; i++)
+        assert_true(fabs(logreg_predict(&fin, X + i * CD) - logreg_predict(&fin0, X0 + i * D0)) < 1e-5);
+    logreg_free(&fin), logreg_free(&fin0);
+    free(X), free(X0);
 }
 
 static void test_logreg_cv_missing_class(void **state)
@@ -120,7 +152,7 @@ static void test_logreg_cv_missing_class(void **state)
     for (int i = 0; i < 40; i++) X[i] = (float)i, fold[i] = i % 4;
     y[3] = 1;   /* the only delete, in fold 3: the other folds' training rows lack it */
     const double l = 0.1;
-    assert_int_equal(logreg_cv(X, y, fold, 40, 1, 4, 1, &l, 1, 1e-6, oof, NULL), -1);
+    assert_int_equal(logreg_cv(X, y, fold, 40, 1, 4, (logreg_view){1, 0, 0}, &l, 1, 1e-6, oof, NULL), -1);
 }
 
 /* ---- the stored model ---- */
@@ -436,6 +468,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_skinny_products),
         cmocka_unit_test(test_logreg_cv_matches_one_by_one),
+        cmocka_unit_test(test_logreg_cv_ignores_columns),
         cmocka_unit_test(test_logreg_cv_missing_class),
         cmocka_unit_test(test_model_roundtrip),
         cmocka_unit_test(test_model_v1_still_loads),
