@@ -4,7 +4,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <glib.h>
 #include <jansson.h>
 
 #include "cli/cli.h"
@@ -73,14 +72,11 @@ static int add(const cli_globals *g, const char *side, char **texts, int n)
     if (label == LABEL_NONE) return cli_usage_error(&cmd_prompt, "add keep|delete TEXT..., not '%s'", side);
     if (n == 0) return cli_usage_error(&cmd_prompt, "add %s needs the TEXT of at least one prompt", side);
     for (int i = 0; i < n; i++) {
-        char *clean = strlen(texts[i]) <= CLIP_TEXT_MAX_BYTES ? clip_text_clean(texts[i]) : NULL;
-        if (!clean || !*clean) {
-            cli_error("prompt %d: %s", i + 1, !clean && strlen(texts[i]) > CLIP_TEXT_MAX_BYTES
-                      ? "longer than 4096 bytes" : !clean ? "not valid UTF-8" : "says nothing (empty once cleaned up)");
-            g_free(clean);
+        const char *why = clip_text_problem(texts[i]);
+        if (why) {
+            cli_error("prompt %d: %s", i + 1, why);
             return EXIT_SOME_FAILED;
         }
-        g_free(clean);
     }
     library *lib = cli_open_library(g, LIBRARY_CREATE);
     if (!lib) return EXIT_SOME_FAILED;

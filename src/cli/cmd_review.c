@@ -29,6 +29,8 @@ const cli_command cmd_review = {
     "      (on a phone: swipe left = delete, right = keep, up = skip)\n"
     "queues: likely delete first (default), uncertain first (teaches the model most), suspects\n"
     "      (labels the model disagrees with), all by folder\n"
+    "words (with a CLIP encoder): a search box whose results become a queue and whose words can\n"
+    "      become a prompt; the prompts, each removable (see cull prompt)\n"
     "\n"
     "options:\n"
     "  --port N            port to listen on (default: any free port)\n"

@@ -459,3 +459,12 @@ int clip_tokenize(const clip_tokenizer *t, const char *text, int32_t ids[CLIP_CO
     for (int i = n; i < CLIP_CONTEXT; i++) ids[i] = t->end_id;
     return n;
 }
+
+const char *clip_text_problem(const char *text)
+{
+    if (strlen(text) > CLIP_TEXT_MAX_BYTES) return "longer than 4096 bytes";
+    char *clean = clip_text_clean(text);
+    const char *why = !clean ? "not valid UTF-8" : !*clean ? "says nothing (empty once cleaned up)" : NULL;
+    g_free(clean);
+    return why;
+}

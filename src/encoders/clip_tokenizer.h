@@ -62,4 +62,8 @@ int clip_tokenize(const clip_tokenizer *t, const char *text, int32_t ids[CLIP_CO
 /* Step 1 alone: a new string (g_free it), or NULL when text is not valid UTF-8. */
 char *clip_text_clean(const char *text);
 
+/* Why text cannot be a prompt ("longer than 4096 bytes", "not valid UTF-8", "says nothing (empty
+   once cleaned up)"), or NULL when it can. */
+const char *clip_text_problem(const char *text);
+
 #endif

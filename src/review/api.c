@@ -260,7 +260,8 @@ static int post_undo(review_session *s, review_reply *r)
 
 static int post(review_session *s, const char *p, const review_call *c, review_reply *r)
 {
-    if (strcmp(p, "label") && strcmp(p, "skip") && strcmp(p, "undo")) return reply_error(r, 404, "no such endpoint");
+    if (strcmp(p, "label") && strcmp(p, "skip") && strcmp(p, "undo") && strcmp(p, "prompt"))
+        return reply_error(r, 404, "no such endpoint");
     json_error_t jerr;
     json_t *body = c->body_len ? json_loadb(c->body, c->body_len, 0, &jerr) : json_object();
     if (!json_is_object(body)) {
@@ -268,6 +269,7 @@ static int post(review_session *s, const char *p, const review_call *c, review_r
         return reply_error(r, 400, "the body must be a JSON object");
     }
     if (!strcmp(p, "undo")) post_undo(s, r);
+    else if (!strcmp(p, "prompt")) api_prompt(s, body, r);
     else post_decision(s, body, !strcmp(p, "skip"), r);
     json_decref(body);
     return 0;

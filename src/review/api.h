@@ -8,6 +8,8 @@
  *   POST /api/label {"id", "label"}     keep|delete, stored at once (source "review")
  *   POST /api/skip {"id"}               out of the queues for this run
  *   POST /api/undo                      takes back the newest label or skip
+ *   POST /api/prompt {"label", "text"}  adds a prompt, as cull prompt add (api_prompts.c)
+ *   POST /api/prompt {"remove": N}      removes prompt N, as cull prompt remove
  *   GET  /api/apply                     what apply would move: files, bytes, paths
  *   POST /api/apply {"confirm": true}   moves them to the Trash as `cull apply` does
  * POST bodies are JSON; every POST answers with the state too.
@@ -31,6 +33,8 @@ int api_image(review_session *s, const char *rest, review_reply *r);
 int api_explain(review_session *s, const char *rest, review_reply *r);
 /* Whether id is a labelled image the explain panel may show (its thumbnail is served too). */
 int api_explain_knows(review_session *s, int64_t id);
+/* body: the POST's JSON object. */
+int api_prompt(review_session *s, json_t *body, review_reply *r);
 /* Frees the explain panel's cache; at the end of the run. */
 void api_explain_free(review_session *s);
 /* A whole decimal id in [1, 10^18); -1 otherwise. */

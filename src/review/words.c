@@ -18,9 +18,10 @@ struct review_words {
     text_encoder *text;
     char encoder_id[96];
     pthread_mutex_t lock;       /* the text tower (one prompt at a time), and prompts for the page */
-    json_t *prompts;            /* [{"id", "label", "text"}] */
+    json_t *prompts;            /* the page's list, [{"id", "label", "text"}] */
     /* the learner thread's (and words_open's caller's, before it starts): */
-    int64_t version;            /* the library's label version when the prompts were read */
+    json_t *seen;               /* the list when the learner read the prompts */
+    int64_t version;            /* the library's label version then */
     model_prompts vectors;      /* every prompt the tower could encode */
     cull_model zero_shot;
     int has_zero_shot;
@@ -38,27 +39,39 @@ static void add_prompt(const library_prompt *p, void *ctx)
                                          p->label == LABEL_KEEP ? "keep" : "delete", "text", p->text));
 }
 
-/* Reads lib's prompts into w: the page's list, their vectors (the tower encodes only those w has
-   not met) and the zero-shot model. The caller holds w->lock. 0, or -1 with err (w unchanged). */
-static int read_prompts(review_words *w, library *lib, char *err, size_t errlen)
+/* lib's prompts as the page lists them, or NULL with err. */
+static json_t *prompt_list(library *lib, char *err, size_t errlen)
 {
     json_t *list = json_array();
-    if (!list || library_each_prompt(lib, add_prompt, list)) {
-        json_decref(list);
-        snprintf(err, errlen, "reading the prompts: %s", library_error(lib));
+    if (list && library_each_prompt(lib, add_prompt, list) == 0) return list;
+    json_decref(list);
+    snprintf(err, errlen, "reading the prompts: %s", library_error(lib));
+    return NULL;
+}
+
+/* Reads lib's prompts into w: the list, their vectors (the tower encodes only those w has not
+   met) and the zero-shot model. The caller holds w->lock. 0, or -1 with err (w unchanged). */
+static int read_prompts(review_words *w, library *lib, char *err, size_t errlen)
+{
+    json_t *list = prompt_list(lib, err, errlen), *shown = json_deep_copy(list);
+    if (!list || !shown) {
+        if (list && !shown) snprintf(err, errlen, "out of memory");
+        json_decref(list), json_decref(shown);
         return -1;
     }
     model_prompts vectors;
     if (prompt_vectors_read(lib, w->text, &w->vectors, text_encoder_dim(w->text), &vectors, err, errlen) < 0) {
-        json_decref(list);
+        json_decref(list), json_decref(shown);
         return -1;
     }
     char why[512];
     cull_model zero_shot;
     int rc = zero_shot_model(lib, w->text, w->encoder_id, &vectors, &zero_shot, why, sizeof why);
     if (rc < 0) fprintf(stderr, "cull review: the prompts cannot score: %s\n", why);
+    json_decref(w->seen);
+    w->seen = list;
     json_decref(w->prompts);
-    w->prompts = list;
+    w->prompts = shown;
     model_prompts_free(&w->vectors);
     w->vectors = vectors;
     if (w->has_zero_shot) cull_model_free(&w->zero_shot);
@@ -91,15 +104,26 @@ int words_refresh(review_words *w, library *lib, char *err, size_t errlen)
     int64_t version = library_label_version(lib);
     if (version == w->version) return 0;
     pthread_mutex_lock(&w->lock);
-    json_t *before = json_incref(w->prompts);
+    json_t *before = json_incref(w->seen);
     int rc = read_prompts(w, lib, err, errlen);
     if (rc == 0) {
         w->version = version;
-        rc = !json_equal(before, w->prompts);
+        rc = !json_equal(before, w->seen);
     }
     json_decref(before);
     pthread_mutex_unlock(&w->lock);
     return rc;
+}
+
+int words_list_prompts(review_words *w, library *lib, char *err, size_t errlen)
+{
+    json_t *list = prompt_list(lib, err, errlen);
+    if (!list) return -1;
+    pthread_mutex_lock(&w->lock);
+    json_decref(w->prompts);
+    w->prompts = list;
+    pthread_mutex_unlock(&w->lock);
+    return 0;
 }
 
 void words_close(review_words *w)
@@ -107,6 +131,7 @@ void words_close(review_words *w)
     if (!w) return;
     text_encoder_close(w->text);
     json_decref(w->prompts);
+    json_decref(w->seen);
     model_prompts_free(&w->vectors);
     if (w->has_zero_shot) cull_model_free(&w->zero_shot);
     free(w->last_text);

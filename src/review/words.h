@@ -7,7 +7,8 @@
  * Threads: words_search and words_refresh use the text tower under the words' own lock (one
  * prompt at a time); the caller of words_search holds the session's db_lock for the library it
  * reads. words_refresh, words_zero_shot and words_vectors belong to the learner thread (and to
- * words_open's caller before the learner starts); words_state may be called from any thread.
+ * words_open's caller before the learner starts); words_state and words_list_prompts may be
+ * called from any thread.
  */
 #ifndef CULL_REVIEW_WORDS_H
 #define CULL_REVIEW_WORDS_H
@@ -31,6 +32,11 @@ void words_close(review_words *w);
    changed), encoding only the new ones, and remakes the zero-shot model. w may be NULL. 1 when the
    prompts changed, 0 when not, -1 with err (the words keep what they had). */
 int words_refresh(review_words *w, library *lib, char *err, size_t errlen);
+
+/* Reads the page's list of prompts again at once, after the page added or removed one (the
+   learner's words_refresh follows for the rest); the caller holds the session's db_lock for lib.
+   0, or -1 with err. */
+int words_list_prompts(review_words *w, library *lib, char *err, size_t errlen);
 
 /* The prompts' zero-shot model, or NULL (no text tower, or prompts of one side only). Valid until
    the next words_refresh. */

@@ -53,6 +53,20 @@ try {
   check('Enter makes the results the queue: the best match first', true);
   const label = await page.evaluate(() => document.getElementById('queue').selectedOptions[0].textContent);
   check('the queue menu names the search', label === 'Search: a photo of a cat', label);
+
+  // The search's words become a prompt with one click, and a prompt goes with another.
+  await page.click('#prompt-delete');
+  await settled();
+  await page.waitForFunction(() => document.getElementById('prompts').textContent.includes('✗ a photo of a cat'));
+  check('"✗ as prompt" adds the search as a delete prompt, listed at once', true);
+  const added = await page.evaluate(() => [...document.querySelectorAll('#prompts button.rm')]
+    .find((b) => b.previousElementSibling.textContent === '✗ a photo of a cat').dataset.remove);
+  check('... the toast names it', (await page.textContent('#toast')).includes(`Prompt ${added} added (delete)`),
+    await page.textContent('#toast'));
+  await page.click(`#prompts button.rm[data-remove="${added}"]`);
+  await settled();
+  await page.waitForFunction(() => !document.getElementById('prompts').textContent.includes('a photo of a cat'));
+  check('its × removes it', true);
   check('no script errors', errors.length === 0, errors.join('; '));
 } catch (e) {
   check('the page works', false, String(e));

@@ -301,6 +301,30 @@ v=$(get /api/state | jq .queue_version)
 check "a prompt removed: the learner retrains" rescored_after "$v"
 check "... and the page no longer lists it" \
     test "$(jq -c '[.words.prompts[] | .text]' "$T/state.json")" = '["a photo of my family","a screenshot of a chat","a landscape"]'
+# The page adds and removes prompts itself (POST /api/prompt), as cull prompt does.
+post_prompt() { curl -s -o "$T/body" -w '%{http_code}' -H "X-Cull-Token: $TOKEN" -d "$1" "$BASE/api/prompt"; }
+check "POST /api/prompt: a side that is neither keep nor delete is refused (400)" \
+    test "$(post_prompt '{"label": "maybe", "text": "a cat"}')" = 400
+code=$(post_prompt '{"label": "delete", "text": " \t\n "}')
+check "... words that say nothing too (400: $(jq -r .error "$T/body"))" sh -c '[ "$1" = 400 ] && grep -q "says nothing" "$2"' - "$code" "$T/body"
+code=$(post_prompt "{\"label\": \"delete\", \"text\": \"$(printf 'a%.0s' $(seq 1 4097))\"}")
+check "... and words over 4096 bytes (400: $(jq -r .error "$T/body"))" sh -c '[ "$1" = 400 ] && grep -q "longer than 4096" "$2"' - "$code" "$T/body"
+check "... and a body that both adds and removes (400)" test "$(post_prompt '{"remove": 1, "label": "keep", "text": "x"}')" = 400
+check "... removing a prompt that is not there: 404" test "$(post_prompt '{"remove": 999999}')" = 404
+check "... none of which changed the prompts" test "$("$CULL" prompt list --format json | jq length)" = 3
+v=$(get /api/state | jq .queue_version)
+check "the page adds a prompt: 200" test "$(post_prompt '{"label": "delete", "text": "a blurry photo"}')" = 200
+added=$(jq .id "$T/body")
+check "... the answer's state lists it at once" jqe '.state.words.prompts[-1] == {"id": '"$added"', "label": "delete", "text": "a blurry photo"}' "$T/body"
+check "... it is in the library, as cull prompt add puts it" \
+    test "$("$CULL" prompt list --format json | jq -c '.[-1] | [.id, .label, .text]')" = "[$added,\"delete\",\"a blurry photo\"]"
+check "... and the learner retrains with it" rescored_after "$v"
+check "... into a model that holds it" test "$(model_json | jq -c '[.prompts[].text] | index("a blurry photo") != null')" = true
+v=$(get /api/state | jq .queue_version)
+check "the page removes it: 200" test "$(post_prompt "{\"remove\": $added}")" = 200
+check "... gone from the answer's state and the library" \
+    sh -c '! jq -e ".state.words.prompts[] | select(.text == \"a blurry photo\")" "$1" >/dev/null && ! "$2" prompt list | grep -q "a blurry photo"' - "$T/body" "$CULL"
+check "... and the learner retrains without it" rescored_after "$v"
 kill -TERM "$PID"
 wait "$PID"
 rc=$?
@@ -313,5 +337,6 @@ check "an image-only encoder: no search box, and the page is told why" \
     test "$(jq -c '[.words.search, (.words.note | test("image-only"))]' "$T/state-lite.json")" = '[false,true]'
 check "... the search queue says so too (409)" \
     test "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Cull-Token: $TOKEN" "$BASE/api/queue?name=search&text=x")" = 409
+check "... and adding a prompt (409)" test "$(post_prompt '{"label": "keep", "text": "a cat"}')" = 409
 stop_server
 echo "1..$n_test"

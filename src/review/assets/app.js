@@ -144,15 +144,32 @@ function showWords(w) {
     const s = document.createElement('span');
     s.className = it.label;
     s.textContent = `${it.label === 'delete' ? '✗' : '✓'} ${it.text}`;
+    const rm = document.createElement('button');
+    rm.type = 'button';
+    rm.className = 'rm';
+    rm.dataset.remove = it.id;
+    rm.textContent = '×';
+    rm.title = `Remove prompt ${it.id} (as cull prompt remove ${it.id})`;
     if (i) p.append(' · ');
-    p.append(s);
+    p.append(s, rm);
   });
-  p.title = `${p.textContent}. Added with cull prompt; they score the images while there are too few labels.`;
+  p.title = `${prompts.map((it) => `${it.label}: ${it.text}`).join(' · ')}. Prompts (cull prompt) score the images `
+    + 'while there are too few labels to train, then each is a feature of the model.';
+}
+
+// Adds the search's words as a prompt, or removes prompt id; the learner scores again with them.
+function changePrompt(body) {
+  send(async () => {
+    const j = await api('POST', '/api/prompt', body);
+    onState(j.state);
+    toast(body.remove ? `Prompt ${j.id} removed` : `Prompt ${j.id} added (${body.label}): scoring again with it`);
+  });
 }
 
 function runSearch(text) {
   S.search = text.trim();
   if (!S.search) return;
+  $('prompt-add').hidden = false;
   const opt = $('search-option');
   opt.hidden = false;
   opt.textContent = `Search: ${S.search}`;
@@ -501,8 +518,14 @@ function start() {
     if (e.key === 'Enter' && !e.isComposing) runSearch(e.target.value);
     if (e.key === 'Escape') e.target.blur();
   });
+  $('prompt-delete').addEventListener('click', (e) => { changePrompt({ label: 'delete', text: S.search }); e.target.blur(); });
+  $('prompt-keep').addEventListener('click', (e) => { changePrompt({ label: 'keep', text: S.search }); e.target.blur(); });
+  $('prompts').addEventListener('click', (e) => {
+    if (e.target.dataset.remove) changePrompt({ remove: Number(e.target.dataset.remove) });
+  });
   $('queue').addEventListener('change', (e) => {
     S.queue = e.target.value;
+    $('prompt-add').hidden = S.queue !== 'search';
     history.replaceState(null, '', `#queue=${S.queue}`);
     S.items = [];
     render();
