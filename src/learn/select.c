@@ -235,7 +235,8 @@ int select_fit(const select_data *d, const select_options *o, select_result *r, 
         int *fold_exact = malloc(sizeof(int) * (size_t)n);
         if (fold_exact) {
             cv_assign_folds(d->y, d->group, n, k, SELECT_SEED, fold_exact);
-            if (logreg_cv(d->X, d->y, fold_exact, n, d->dim, k, every_column, &r->lambda, 1, SELECT_CV_TOL, oof_mlp, NULL) == 0)
+            if (logreg_cv(d->X, d->y, fold_exact, n, d->dim, k, every_column, &r->lambda, 1, SELECT_CV_TOL, oof_mlp,
+                          NULL) == 0)
                 r->auc_exact_groups = auc_of(oof_mlp, d->y, n);
             free(fold_exact);
         }

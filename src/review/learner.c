@@ -85,6 +85,10 @@ static void *main_loop(void *arg)
     pthread_mutex_lock(&l->lock);
     for (;;) {
         while (!l->want && !l->stop) {
+            if (!l->s->words) { /* no text tower: no prompts to follow */
+                pthread_cond_wait(&l->wake, &l->lock);
+                continue;
+            }
             /* Idle: look now and then whether the prompts changed in another terminal. */
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);

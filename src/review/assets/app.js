@@ -518,8 +518,12 @@ function start() {
     if (e.key === 'Enter' && !e.isComposing) runSearch(e.target.value);
     if (e.key === 'Escape') e.target.blur();
   });
-  $('prompt-delete').addEventListener('click', (e) => { changePrompt({ label: 'delete', text: S.search }); e.target.blur(); });
-  $('prompt-keep').addEventListener('click', (e) => { changePrompt({ label: 'keep', text: S.search }); e.target.blur(); });
+  for (const label of ['delete', 'keep']) {
+    $(`prompt-${label}`).addEventListener('click', (e) => {
+      changePrompt({ label, text: S.search });
+      e.target.blur();
+    });
+  }
   $('prompts').addEventListener('click', (e) => {
     if (e.target.dataset.remove) changePrompt({ remove: Number(e.target.dataset.remove) });
   });
