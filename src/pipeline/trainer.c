@@ -179,9 +179,11 @@ int trainer_train_with(library *lib, const char *encoder_id, const train_options
         goto done;
     }
     /* Only now, when a model will be trained: the prompts may need the text tower. */
-    int got = prompt_vectors_for(lib, opt->encoder_name, encoder_id, s.embed_dim,
-                                 opt->vectors ? opt->vectors : have_previous ? &previous.prompts : NULL, &prompts,
-                                 report.prompts_unused, sizeof report.prompts_unused);
+    int got = opt->vectors ? prompt_vectors_read(lib, NULL, opt->vectors, s.embed_dim, &prompts, report.prompts_unused,
+                                                 sizeof report.prompts_unused)
+                           : prompt_vectors_for(lib, opt->encoder_name, encoder_id, s.embed_dim,
+                                                have_previous ? &previous.prompts : NULL, &prompts,
+                                                report.prompts_unused, sizeof report.prompts_unused);
     if (got < 0) {
         snprintf(err, errlen, "%s", report.prompts_unused);
         goto done;

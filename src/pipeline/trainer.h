@@ -28,8 +28,10 @@ typedef struct {
     const char *encoder_name;  /* the encoder's name as the user gave it (a registry name or a model
                                   folder; NULL: the registry's name of the id): its text tower encodes
                                   the prompts the previous model does not hold */
-    const model_prompts *vectors; /* prompt vectors to take instead of the previous model's (the
-                                  review page's, encoded by its own tower); NULL: none */
+    const model_prompts *vectors; /* the only prompt vectors to take (the review page's, encoded by
+                                  its own tower): a prompt they lack came after them and is left
+                                  out, not encoded, for the caller's next training; NULL: the
+                                  previous model's, then the text tower's */
 } train_options;
 
 typedef struct {
@@ -39,7 +41,8 @@ typedef struct {
 } train_report;
 
 /* Trains on encoder_id's embeddings, with a column for each of the library's prompts whose vector
-   can be had (the previous model's, or the text tower's; rep names the others), and stores the
+   can be had (opt->vectors', else the previous model's or the text tower's; rep names the
+   others), and stores the
    model (only in out when lib is read-only). rep may be NULL. Returns 0; 1 when there are too few labels (reason
    in err); -1 on failure (reason in err). */
 int trainer_train_with(library *lib, const char *encoder_id, const train_options *opt, cull_model *out,

@@ -60,7 +60,7 @@ static void section_prompts(FILE *f, const cull_model *m)
 {
     const model_prompts *p = &m->prompts;
     if (m->kind == MODEL_PROMPTS || p->n == 0) return;
-    fprintf(f, "<tr><th class=\"k\">prompts</th><td class=\"k\">%d, each image's cosine with each a feature", p->n);
+    fprintf(f, "<tr><th class=\"k\">prompts</th><td class=\"k\">%d, each image's cosine with each one a feature", p->n);
     if (isfinite(m->auc_without_prompts) && isfinite(m->auc_logreg))
         fprintf(f, "; they changed logistic regression's ROC-AUC from <b id=\"auc-without-prompts\">%.3f</b> to"
                    " <b id=\"auc-with-prompts\">%.3f</b>", m->auc_without_prompts, m->auc_logreg);

@@ -57,7 +57,9 @@ static void run_round(learner *l, int retrain)
         train_options opt = {.same_kind = 1, .encoder_name = s->encoder_name[0] ? s->encoder_name : NULL,
                              .vectors = words_vectors(s->words)};
         int rc = trainer_train_with(l->lib, s->encoder_id, &opt, &m, &rep, note, sizeof note);
-        if (rc == 0 && rep.prompts_unused[0] && !l->told_prompts_left_out++)
+        /* With the page's vectors, a prompt left out came during the training: the next round has
+           it. Without (no text tower here), the reason is worth saying, once. */
+        if (rc == 0 && !opt.vectors && rep.prompts_unused[0] && !l->told_prompts_left_out++)
             fprintf(stderr, "cull review: prompts left out of the model: %s\n", rep.prompts_unused);
         trained = have = rc == 0;
         too_few = rc == 1;

@@ -17,7 +17,8 @@
 struct review_words {
     text_encoder *text;
     char encoder_id[96];
-    pthread_mutex_t lock;       /* the text tower (one prompt at a time), and prompts for the page */
+    pthread_mutex_t lock;       /* the text tower: one prompt at a time */
+    pthread_mutex_t list_lock;  /* the page's list: held for a swap, a copy, or one read of the prompts */
     json_t *prompts;            /* the page's list, [{"id", "label", "text"}] */
     /* the learner thread's (and words_open's caller's, before it starts): */
     json_t *seen;               /* the list when the learner read the prompts */
@@ -70,8 +71,10 @@ static int read_prompts(review_words *w, library *lib, char *err, size_t errlen)
     if (rc < 0) fprintf(stderr, "cull review: the prompts cannot score: %s\n", why);
     json_decref(w->seen);
     w->seen = list;
+    pthread_mutex_lock(&w->list_lock);
     json_decref(w->prompts);
     w->prompts = shown;
+    pthread_mutex_unlock(&w->list_lock);
     model_prompts_free(&w->vectors);
     w->vectors = vectors;
     if (w->has_zero_shot) cull_model_free(&w->zero_shot);
@@ -88,6 +91,7 @@ review_words *words_open(library *lib, const char *encoder_name, const char *enc
         return NULL;
     }
     pthread_mutex_init(&w->lock, NULL);
+    pthread_mutex_init(&w->list_lock, NULL);
     snprintf(w->encoder_id, sizeof w->encoder_id, "%s", encoder_id);
     w->version = library_label_version(lib);
     if (!(w->text = text_encoder_open(encoder_name, note, cap)) || read_prompts(w, lib, note, cap)) {
@@ -117,13 +121,16 @@ int words_refresh(review_words *w, library *lib, char *err, size_t errlen)
 
 int words_list_prompts(review_words *w, library *lib, char *err, size_t errlen)
 {
+    /* Read and swapped in under the list's lock: a list the learner read later cannot be
+       overwritten by this older one. */
+    pthread_mutex_lock(&w->list_lock);
     json_t *list = prompt_list(lib, err, errlen);
-    if (!list) return -1;
-    pthread_mutex_lock(&w->lock);
-    json_decref(w->prompts);
-    w->prompts = list;
-    pthread_mutex_unlock(&w->lock);
-    return 0;
+    if (list) {
+        json_decref(w->prompts);
+        w->prompts = list;
+    }
+    pthread_mutex_unlock(&w->list_lock);
+    return list ? 0 : -1;
 }
 
 void words_close(review_words *w)
@@ -138,6 +145,7 @@ void words_close(review_words *w)
     free(w->last_ids);
     free(w->last_cos);
     pthread_mutex_destroy(&w->lock);
+    pthread_mutex_destroy(&w->list_lock);
     free(w);
 }
 
@@ -155,9 +163,9 @@ json_t *words_state(review_words *w, const char *note)
 {
     json_t *prompts = NULL;
     if (w) {
-        pthread_mutex_lock(&w->lock);
+        pthread_mutex_lock(&w->list_lock);
         prompts = json_deep_copy(w->prompts);   /* a refresh may replace the list meanwhile */
-        pthread_mutex_unlock(&w->lock);
+        pthread_mutex_unlock(&w->list_lock);
     }
     return json_pack("{s:b, s:o, s:s?}", "search", w != NULL, "prompts", prompts ? prompts : json_array(), "note",
                      w || !note || !note[0] ? NULL : note);

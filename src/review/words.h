@@ -5,8 +5,9 @@
  * during the review (cull prompt add or remove in another terminal): words_refresh.
  *
  * Threads: words_search and words_refresh use the text tower under the words' own lock (one
- * prompt at a time); the caller of words_search holds the session's db_lock for the library it
- * reads. words_refresh, words_zero_shot and words_vectors belong to the learner thread (and to
+ * prompt at a time); the page's list has a lock of its own, so no request waits for an encoding.
+ * The caller of words_search and words_list_prompts holds the session's db_lock for the library
+ * it reads. words_refresh, words_zero_shot and words_vectors belong to the learner thread (and to
  * words_open's caller before the learner starts); words_state and words_list_prompts may be
  * called from any thread.
  */

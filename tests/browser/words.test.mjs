@@ -59,6 +59,8 @@ try {
   await settled();
   await page.waitForFunction(() => document.getElementById('prompts').textContent.includes('✗ a photo of a cat'));
   check('"✗ as prompt" adds the search as a delete prompt, listed at once', true);
+  check('... and the buttons go until the next search (a second click would add it twice)',
+    await page.evaluate(() => document.getElementById('prompt-add').hidden));
   const added = await page.evaluate(() => [...document.querySelectorAll('#prompts button.rm')]
     .find((b) => b.previousElementSibling.textContent === '✗ a photo of a cat').dataset.remove);
   check('... the toast names it', (await page.textContent('#toast')).includes(`Prompt ${added} added (delete)`),

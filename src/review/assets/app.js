@@ -136,6 +136,9 @@ function showWords(w) {
   $('search').hidden = !w || !w.search;
   const p = $('prompts');
   const prompts = (w && w.prompts) || [];
+  const shown = JSON.stringify(prompts);
+  if (p.dataset.shown === shown) return; // rebuilt only when they change: a click is never lost
+  p.dataset.shown = shown;
   p.hidden = prompts.length === 0;
   p.textContent = '';
   if (!prompts.length) return;
@@ -158,11 +161,21 @@ function showWords(w) {
 }
 
 // Adds the search's words as a prompt, or removes prompt id; the learner scores again with them.
-function changePrompt(body) {
+// The buttons that asked go away (or are disabled) at once: a second click would ask twice.
+function changePrompt(body, button) {
+  button.disabled = true;
+  if (!body.remove) $('prompt-add').hidden = true;
   send(async () => {
-    const j = await api('POST', '/api/prompt', body);
-    onState(j.state);
-    toast(body.remove ? `Prompt ${j.id} removed` : `Prompt ${j.id} added (${body.label}): scoring again with it`);
+    try {
+      const j = await api('POST', '/api/prompt', body);
+      onState(j.state);
+      toast(body.remove ? `Prompt ${j.id} removed` : `Prompt ${j.id} added (${body.label}): scoring again with it`);
+    } catch (e) {
+      if (!body.remove) $('prompt-add').hidden = false;
+      throw e;
+    } finally {
+      button.disabled = false;
+    }
   });
 }
 
@@ -520,12 +533,12 @@ function start() {
   });
   for (const label of ['delete', 'keep']) {
     $(`prompt-${label}`).addEventListener('click', (e) => {
-      changePrompt({ label, text: S.search });
+      changePrompt({ label, text: S.search }, e.target);
       e.target.blur();
     });
   }
   $('prompts').addEventListener('click', (e) => {
-    if (e.target.dataset.remove) changePrompt({ remove: Number(e.target.dataset.remove) });
+    if (e.target.dataset.remove && !e.target.disabled) changePrompt({ remove: Number(e.target.dataset.remove) }, e.target);
   });
   $('queue').addEventListener('change', (e) => {
     S.queue = e.target.value;
