@@ -60,8 +60,7 @@ int text_zero_shot(library *lib, const char *named, const char *encoder_id, cull
     }
     text_query q;
     if (text_query_open(lib, named, &q)) return -1;
-    int rc = same_space(&q, q.name, encoder_id) ? -1
-                                                 : zero_shot_model(lib, q.enc, encoder_id, NULL, out, err, sizeof err);
+    int rc = same_space(&q, q.name, encoder_id) ? -1 : zero_shot_model(lib, q.enc, encoder_id, out, err, sizeof err);
     if (rc > 0 || (rc < 0 && err[0])) cli_error("%s", err);
     if (rc == 0)
         fprintf(stderr, "cull: too few labels to train: scoring by your %d keep and %d delete prompts instead (zero-shot:"

@@ -16,10 +16,13 @@
 int zero_shot_sides(library *lib, int sides[2], char *err, size_t errlen);
 
 /* The zero-shot model of lib's prompts for the image embeddings of encoder_id through t, which must
-   be that encoder's text tower (text_encoder_image_id); t encodes the prompts whose vectors known
-   (may be NULL) lacks, as prompt_vectors_read. 0 with *out; 1 when the prompts lack a side (or
-   there are none: zero_shot_sides tells); -1 with err (a prompt that cannot be encoded among them). */
-int zero_shot_model(library *lib, text_encoder *t, const char *encoder_id, const model_prompts *known, cull_model *out,
-                    char *err, size_t errlen);
+   be that encoder's text tower (text_encoder_image_id). 0 with *out; 1 when the prompts lack a side
+   (or there are none: zero_shot_sides tells); -1 with err (a prompt that cannot be encoded among them). */
+int zero_shot_model(library *lib, text_encoder *t, const char *encoder_id, cull_model *out, char *err, size_t errlen);
+
+/* zero_shot_model of prompts already encoded (prompt_vectors.h) by t, copied into *out: for a
+   caller that keeps the vectors too. Same returns. */
+int zero_shot_from(text_encoder *t, const char *encoder_id, const model_prompts *p, cull_model *out, char *err,
+                   size_t errlen);
 
 #endif

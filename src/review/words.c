@@ -61,13 +61,15 @@ static int read_prompts(review_words *w, library *lib, char *err, size_t errlen)
         return -1;
     }
     model_prompts vectors;
-    if (prompt_vectors_read(lib, w->text, &w->vectors, text_encoder_dim(w->text), &vectors, err, errlen) < 0) {
+    char why[512];
+    int left_out = prompt_vectors_read(lib, w->text, &w->vectors, text_encoder_dim(w->text), &vectors, why, sizeof why);
+    if (left_out < 0) {
+        snprintf(err, errlen, "%s", why);
         json_decref(list), json_decref(shown);
         return -1;
     }
-    char why[512];
-    cull_model zero_shot;
-    int rc = zero_shot_model(lib, w->text, w->encoder_id, &vectors, &zero_shot, why, sizeof why);
+    cull_model zero_shot;   /* from the vectors just read: each prompt is encoded once */
+    int rc = left_out ? -1 : zero_shot_from(w->text, w->encoder_id, &vectors, &zero_shot, why, sizeof why);
     if (rc < 0) fprintf(stderr, "cull review: the prompts cannot score: %s\n", why);
     json_decref(w->seen);
     w->seen = list;
